@@ -1,0 +1,203 @@
+#include "bench/cli/commands.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <iostream>
+
+#include "bench/core/errors.h"
+#include "bench/core/log.h"
+#include "bench/core/netns.h"
+#include "bench/counters.h"
+#include "bench/env.h"
+#include "bench/runner.h"
+#include "bench/state.h"
+#include "bench/suite.h"
+#include "reports/report_io.h"
+#include "reports/summary.h"
+
+namespace pb::cli {
+
+using core::UsageError;
+
+namespace {
+
+// Effective capabilities of this process, from /proc/self/status (CapEff).
+bool has_capability(int cap) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> cap) & 1;
+  return false;
+}
+
+// Exits with kExitPrivilege naming the first missing capability.
+void require_capabilities(const std::vector<std::pair<int, const char*>>& caps, const std::string& what) {
+  for (auto [cap, name] : caps)
+    if (!has_capability(cap))
+      throw std::system_error(EPERM, std::generic_category(),
+                              fmt::format("{} needs {} (run as root)", what, name));
+}
+
+constexpr int kCapNetAdmin = 12, kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+
+std::string default_report_path() {
+  char buf[64];
+  std::time_t t = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", std::gmtime(&t));
+  return fmt::format("pathbench-{}.json", buf);
+}
+
+// The flags the user gave to `run`, as suite keys: they override every scenario. Each
+// value is checked here first so an error names the flag, not the suite key.
+nlohmann::json run_overrides(const Options& o) {
+  nlohmann::json ov = nlohmann::json::object();
+  if (!o.path.empty()) ov["path"] = bench::split_list_flag(o.path, "--path");
+  if (!o.duration.empty()) ov["duration"] = bench::parse_duration(o.duration, "--duration");
+  if (!o.rate.empty()) ov["rate"] = o.rate == "max" ? nlohmann::json("max") : nlohmann::json(bench::parse_rate(o.rate, "--rate"));
+  if (!o.frame_size.empty()) ov["frame_size"] = bench::parse_uint(o.frame_size, "--frame-size (frame_size)", 66, 9000);
+  if (!o.flows.empty()) ov["flows"] = bench::parse_uint(o.flows, "--flows", 1, 65535);
+  if (!o.queues.empty()) ov["queues"] = bench::parse_uint(o.queues, "--queues", 1, 64);
+  if (!o.trials.empty()) ov["trials"] = bench::parse_uint(o.trials, "--trials", 1, 100);
+  return ov;
+}
+
+int cmd_env(const Options& o) {
+  nlohmann::json env = bench::probe_environment();
+  if (o.json) print_json(env);
+  else std::cout << bench::render_environment(env);
+  return core::kExitOk;
+}
+
+int cmd_run(const Options& o, std::atomic<bool>& stop) {
+  bench::RunOptions ro;
+  ro.suite = o.suite_file.empty() ? bench::default_suite() : bench::read_suite_file(o.suite_file);
+  std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
+  ro.scenarios = bench::expand_suite(ro.suite, where, run_overrides(o));
+  if (!o.probes.empty() && o.probes != "default" && o.probes != "none")
+    throw UsageError("--probes: expected 'default' or 'none', got '" + o.probes + "'");
+  ro.probes = o.probes.empty() ? "default" : o.probes;
+  if (o.dry_run) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : ro.scenarios) list.push_back({{"name", s.name}, {"given", s.given}});
+    if (o.json) print_json({{"scenarios", list}});
+    else
+      for (const auto& s : ro.scenarios) std::cout << s.name << "\n";
+    return core::kExitOk;
+  }
+  require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench run");
+  if (ro.probes != "none")
+    require_capabilities({{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}}, "pathbench run with probes");
+  ro.output_path = o.output.empty() ? default_report_path() : o.output;
+  // Whatever a killed earlier run left behind goes first.
+  nlohmann::json cleaned = bench::cleanup_stale_runs();
+  for (const auto& r : cleaned["removed"]) PB_WARN("removed leftover of an earlier run: {}", r.get<std::string>());
+  nlohmann::json report = bench::run_suite(ro, stop);
+  if (o.json) print_json(report);
+  else {
+    std::cout << reports::render_summary(report);
+    std::cout << "report: " << ro.output_path << std::endl;
+  }
+  if (stop.load()) return core::kExitInterrupted;
+  return core::kExitOk;
+}
+
+int cmd_cleanup(const Options& o) {
+  require_capabilities({{kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench cleanup");
+  nlohmann::json res = bench::cleanup_stale_runs();
+  if (o.json) print_json(res);
+  else {
+    if (res["removed"].empty()) std::cout << "nothing to clean up\n";
+    for (const auto& r : res["removed"]) std::cout << "removed " << r.get<std::string>() << "\n";
+    for (const auto& e : res["errors"]) std::cerr << "error: " << e.get<std::string>() << "\n";
+  }
+  return res["errors"].empty() ? core::kExitOk : core::kExitRuntime;
+}
+
+int cmd_snapshot(const Options& o) {
+  bench::CounterSnapshot snap;
+  if (o.netns.empty()) snap = bench::take_snapshot();
+  else {
+    core::UniqueFd fd;
+    try {
+      fd = core::open_netns(o.netns);
+    } catch (const std::system_error& e) {
+      throw UsageError(fmt::format("--netns: {}", e.what()));
+    }
+    snap = bench::take_snapshot_in(fd.get());
+  }
+  nlohmann::json j = bench::to_json(snap);
+  if (o.json) print_json(j);
+  else std::cout << j.dump(2) << std::endl;
+  return core::kExitOk;
+}
+
+int cmd_report(const Options& o) {
+  nlohmann::json report = reports::load_report(o.report_file);
+  if (o.report_format == "json") print_json(report);
+  else std::cout << reports::render_summary(report);
+  return core::kExitOk;
+}
+
+}  // namespace
+
+void add_commands(CLI::App& app, Options& o) {
+  auto* env = app.add_subcommand("env", "what this host can do: kernel, BTF, attach types, XDP, AF_XDP, DPDK, hugepages");
+  env->add_flag("--json", o.json, "one JSON document on stdout");
+
+  auto* run = app.add_subcommand("run", "run a suite (default: the built-in suite) and write a JSON report");
+  run->add_option("suite", o.suite_file, "suite JSON file (comments allowed); none: the built-in default suite");
+  run->add_option("--path", o.path, "path(s) to run, comma separated: kernel-udp");
+  run->add_option("--duration", o.duration, "trial duration: seconds, or 500ms / 2s / 1m");
+  run->add_option("--rate", o.rate, "offered load: max, or packets per second (100000, 100k, 1.5M)");
+  run->add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
+  run->add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
+  run->add_option("--queues", o.queues, "veth queues (1..64)");
+  run->add_option("--trials", o.trials, "trials per scenario");
+  run->add_option("--probes", o.probes, "default | none");
+  run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
+  run->add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
+  run->add_flag("--json", o.json, "print the report as JSON on stdout");
+
+  auto* cleanup = app.add_subcommand("cleanup", "undo whatever a crashed or killed run left behind");
+  cleanup->add_flag("--json", o.json, "one JSON document on stdout");
+
+  auto* snapshot = app.add_subcommand("snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON");
+  snapshot->add_option("--netns", o.netns, "read inside this named netns");
+  snapshot->add_flag("--json", o.json, "one JSON document on stdout");
+
+  auto* report = app.add_subcommand("report", "render a report file");
+  report->add_option("report", o.report_file, "REPORT.json")->required();
+  report->add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
+}
+
+int report_error(const Options& o, int code, const std::string& message) {
+  if (o.json) print_json({{"error", message}, {"exit_code", code}});
+  else std::cerr << "pathbench: error: " << message << std::endl;
+  return code;
+}
+
+int dispatch(CLI::App& app, const Options& o, std::atomic<bool>& stop) {
+  try {
+    auto* sub = app.get_subcommands().front();
+    std::string name = sub->get_name();
+    if (name == "env") return cmd_env(o);
+    if (name == "run") return cmd_run(o, stop);
+    if (name == "cleanup") return cmd_cleanup(o);
+    if (name == "snapshot") return cmd_snapshot(o);
+    if (name == "report") return cmd_report(o);
+    return report_error(o, core::kExitUsage, "unknown command " + name);
+  } catch (const UsageError& e) {
+    return report_error(o, core::kExitUsage, e.what());
+  } catch (const std::system_error& e) {
+    return report_error(o, e.code().value() == EPERM ? core::kExitPrivilege : core::kExitRuntime, e.what());
+  } catch (const std::exception& e) {
+    return report_error(o, core::kExitRuntime, e.what());
+  }
+}
+
+}  // namespace pb::cli

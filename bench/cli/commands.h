@@ -1,0 +1,34 @@
+// The pathbench subcommands: flag definitions and their implementations.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace pb::cli {
+
+struct Options {
+  bool verbose = false;
+  bool json = false;
+  // run
+  std::string suite_file;
+  std::string path, duration, rate, frame_size, flows, queues, trials, probes;
+  std::string output;
+  bool dry_run = false;
+  // snapshot
+  std::string netns;
+  // report
+  std::string report_file;
+  std::string report_format = "text";
+};
+
+// Registers every subcommand and its flags on `app`.
+void add_commands(CLI::App& app, Options& opts);
+// Runs the chosen subcommand; returns the process exit code.
+int dispatch(CLI::App& app, const Options& opts, std::atomic<bool>& stop);
+// Prints an error (as JSON on stdout with --json, else on stderr) and returns `code`.
+int report_error(const Options& opts, int code, const std::string& message);
+
+}  // namespace pb::cli

@@ -1,0 +1,34 @@
+// Error types and the exit codes main() maps them to.
+#pragma once
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace pb::core {
+
+// Documented exit codes of every pathbench command.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRegression = 1,  // compare: NEW is worse than BASE
+  kExitUsage = 2,       // bad flag, bad value, malformed suite or report
+  kExitRuntime = 3,     // a syscall or kernel operation failed during the run
+  kExitPrivilege = 4,   // a required capability is missing
+  kExitInterrupted = 130,
+};
+
+// Bad input from the user: names the flag or field; maps to kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws std::system_error for errno `err` with a context message
+// ("attach xdp to dut0 (ifindex 7): operation not supported").
+[[noreturn]] inline void throw_errno(int err, const std::string& what) {
+  throw std::system_error(err, std::generic_category(), what);
+}
+[[noreturn]] inline void throw_errno(const std::string& what) { throw_errno(errno, what); }
+
+}  // namespace pb::core

@@ -1,0 +1,32 @@
+// Path: what the DUT side does with packets (kernel-udp, xdp-drop, ...). The runner
+// builds one per scenario on a prepared topology and drives it trial by trial.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace pb::core {
+
+struct TrialRequest {
+  uint64_t offered_pps = 0;  // 0: as fast as the generator goes
+  double duration_s = 1.0;
+  unsigned frame_size = 66;
+  unsigned flows = 1;
+  std::atomic<bool>* stop = nullptr;  // set on SIGINT/SIGTERM: end the trial early
+};
+
+class Path {
+ public:
+  virtual ~Path() = default;
+  // One trial: its report record (DESIGN.md "trials": offered_pps, duration_s, sent,
+  // delivered, loss_ratio, rx_pps, ...).
+  virtual nlohmann::json run_trial(const TrialRequest& req) = 0;
+  // The scenario-level sections the path owns, over all trials so far: "latency",
+  // "drops", "probes", and whatever else it measures.
+  virtual nlohmann::json sections() const = 0;
+};
+
+}  // namespace pb::core

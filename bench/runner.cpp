@@ -1,0 +1,143 @@
+#include "bench/runner.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+
+#include "bench/core/clock.h"
+#include "bench/core/errors.h"
+#include "bench/core/log.h"
+#include "bench/counters.h"
+#include "bench/env.h"
+#include "bench/kernel_udp_path.h"
+#include "bench/state.h"
+#include "bench/topology_veth.h"
+#include "git_version.h"
+#include "pb_config.h"
+#include "reports/report_io.h"
+
+namespace pb::bench {
+
+namespace {
+
+std::string rfc3339_now() {
+  char buf[40];
+  std::time_t t = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+nlohmann::json host_context(const nlohmann::json& env) {
+  return {{"cpus", env["cpus"].value("online", 0)},
+          {"cpu_model", env["cpus"].value("model", "")},
+          {"memory", env.value("memory_bytes", uint64_t(0))}};
+}
+
+nlohmann::json context(const RunOptions& opts, const nlohmann::json& env, const std::string& started_at) {
+  return {{"tool", {{"name", "pathbench"}, {"version", PB_VERSION}, {"git", PB_GIT_DESCRIBE}}},
+          {"started_at", started_at},
+          {"duration_s", 0.0},
+          {"host", host_context(env)},
+          {"kernel", env["kernel"]},
+          {"capabilities", env},
+          {"suite", opts.suite}};
+}
+
+double ratio(uint64_t part, uint64_t whole) { return whole ? double(part) / double(whole) : 0.0; }
+
+// Sums the trials into the scenario's "throughput" section.
+nlohmann::json throughput_of(const nlohmann::json& trials) {
+  uint64_t sent = 0, delivered = 0;
+  double seconds = 0;
+  for (const auto& t : trials) {
+    sent += t["sent"].get<uint64_t>();
+    delivered += t["delivered"].get<uint64_t>();
+    seconds += t["duration_s"].get<double>();
+  }
+  return {{"sent", sent},
+          {"delivered", delivered},
+          {"rx_pps", seconds > 0 ? double(delivered) / seconds : 0.0},
+          {"loss_ratio", ratio(sent - std::min(sent, delivered), sent)},
+          {"ndr_pps", nullptr},
+          {"pdr_pps", nullptr}};
+}
+
+std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
+  if (spec.path == "kernel-udp") return std::make_unique<KernelUdpPath>(topo, KernelUdpConfig{spec.queues, opts.probes != "none"});
+  throw core::UsageError(fmt::format("scenario {}: path '{}' is not implemented", spec.name, spec.path));
+}
+
+nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const RunOptions& opts,
+                            std::atomic<bool>& stop, unsigned index, unsigned total) {
+  nlohmann::json sc = {{"name", spec.name}, {"path", spec.path}, {"status", "ok"}, {"reason", nullptr}};
+  sc["traffic"] = {{"generator", spec.generator},
+                   {"frame_size", spec.frame_size},
+                   {"flows", spec.flows},
+                   {"offered_pps", spec.rate_pps}};
+  sc["given"] = spec.given;
+  try {
+    VethTopology topo(state, {spec.queues, fmt::format("s{}", index)});
+    sc["topology"] = topo.describe();
+    auto path = make_path(spec, topo, opts);
+    CounterSnapshot tg0 = take_snapshot_in(topo.tg_netns()), dut0 = take_snapshot_in(topo.dut_netns());
+    nlohmann::json trials = nlohmann::json::array();
+    for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {
+      PB_INFO("[{}/{}] {}: trial {}/{} at {} for {:.1f} s", index + 1, total, spec.name, t + 1, spec.trials,
+              spec.rate_pps ? fmt::format("{} pps", spec.rate_pps) : "max rate", spec.duration_s);
+      core::TrialRequest req{spec.rate_pps, spec.duration_s, spec.frame_size, spec.flows, &stop};
+      trials.push_back(path->run_trial(req));
+      const auto& tr = trials.back();
+      PB_INFO("[{}/{}] {}: sent {} delivered {} ({:.0f} pps, loss {:.4f}%)", index + 1, total, spec.name,
+              tr["sent"].get<uint64_t>(), tr["delivered"].get<uint64_t>(), tr["rx_pps"].get<double>(),
+              100 * tr["loss_ratio"].get<double>());
+    }
+    CounterSnapshot tg1 = take_snapshot_in(topo.tg_netns()), dut1 = take_snapshot_in(topo.dut_netns());
+    sc["trials"] = trials;
+    sc["throughput"] = throughput_of(trials);
+    sc.update(path->sections());
+    sc["counters"] = {{"dut", delta_json(dut0, dut1)}, {"tg", delta_json(tg0, tg1)}};
+    if (trials.empty()) {
+      sc["status"] = "error";
+      sc["reason"] = "interrupted before the first trial ended";
+    }
+  } catch (const core::UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    PB_ERROR("{}: {}", spec.name, e.what());
+    sc["status"] = "error";
+    sc["reason"] = e.what();
+  }
+  return sc;
+}
+
+}  // namespace
+
+nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop) {
+  uint64_t t0 = core::mono_ns();
+  std::string started_at = rfc3339_now();
+  nlohmann::json env = probe_environment();
+  nlohmann::json report = {{"schema_version", 1}, {"context", context(opts, env, started_at)},
+                           {"scenarios", nlohmann::json::array()}};
+  RunState state(new_run_id());
+  unsigned total = unsigned(opts.scenarios.size());
+  for (unsigned i = 0; i < total; ++i) {
+    const ScenarioSpec& spec = opts.scenarios[i];
+    nlohmann::json sc;
+    if (stop.load()) {
+      sc = {{"name", spec.name}, {"path", spec.path}, {"status", "skipped"}, {"reason", "run interrupted"}};
+    } else {
+      sc = run_scenario(spec, state, opts, stop, i, total);
+    }
+    report["scenarios"].push_back(std::move(sc));
+    report["context"]["duration_s"] = double(core::mono_ns() - t0) / 1e9;
+    reports::write_report_atomic(opts.output_path, report);
+  }
+  return report;
+}
+
+}  // namespace pb::bench

@@ -1,0 +1,27 @@
+// The run loop: expands nothing (the suite is already a list of scenarios), builds each
+// scenario's topology and path, drives its trials, and writes the report after every
+// scenario so an interrupted run keeps what it finished.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "bench/scenario.h"
+
+namespace pb::bench {
+
+struct RunOptions {
+  std::vector<ScenarioSpec> scenarios;
+  nlohmann::json suite;       // the suite as given (for context.suite)
+  std::string output_path;    // the report file
+  std::string probes = "default";  // default | none
+};
+
+// Runs every scenario; returns the final report. A scenario that cannot run here ends
+// as "skipped"/"error" with its reason; only bad input throws (core::UsageError).
+nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop);
+
+}  // namespace pb::bench

@@ -1,0 +1,37 @@
+// ScenarioSpec: one fully resolved scenario of a suite, plus the names pathbench accepts
+// for its path, topology and generator settings.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace pb::bench {
+
+// Paths a scenario may name; the one list to extend as paths land (DESIGN.md "Concepts":
+// kernel-tcp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp, dpdk).
+inline constexpr std::array<std::string_view, 1> kKnownPaths{"kernel-udp"};
+// Traffic generators a scenario may name; extend as generators land (xdp-live, afpacket).
+inline constexpr std::array<std::string_view, 1> kKnownGenerators{"udp-socket"};
+
+// One scenario: path × topology × traffic × measurement (DESIGN.md "Concepts").
+struct ScenarioSpec {
+  std::string name;                  // stable readable name, e.g. "kernel-udp/rate=max"
+  std::string path = "kernel-udp";   // one of kKnownPaths
+  std::string topology = "veth";     // veth ("lab" is planned, refused for now)
+  std::string generator = "udp-socket";  // one of kKnownGenerators
+  double duration_s = 5.0;           // per trial, (0, 3600]
+  uint64_t rate_pps = 0;             // offered load; 0 = max
+  unsigned frame_size = 66;          // Ethernet frame bytes without FCS, [66, 9000]
+                                     // (66 = 14 eth + 20 ip + 8 udp + 24-byte payload tag)
+  unsigned flows = 1;                // distinct 5-tuples, [1, 65535]
+  unsigned queues = 2;               // veth queues, [1, 64]
+  unsigned trials = 1;               // [1, 100]
+  nlohmann::json given = nlohmann::json::object();  // the keys as the user gave them
+                                     // (defaults, scenario and CLI merged), for the report
+};
+
+}  // namespace pb::bench

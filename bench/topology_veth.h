@@ -1,0 +1,56 @@
+// VethTopology: the embedded default topology (DESIGN.md): fresh netns pb-<run>-tg and
+// pb-<run>-dut joined by a veth pair with N queues, 198.18.0.0/15 addresses, static
+// neighbours, IPv6 off (so no ND/MLD traffic pollutes counters). Torn down on destruction.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bench/core/netns.h"
+#include "bench/core/veth.h"
+#include "bench/state.h"
+
+namespace pb::bench {
+
+struct VethTopologyConfig {
+  unsigned queues = 2;
+  std::string suffix;  // distinguishes several topologies of one run ("" or "s3")
+};
+
+class VethTopology {
+ public:
+  // Records every change in `state` before making it; throws std::system_error naming
+  // the object that could not be created (and undoes what it made).
+  VethTopology(RunState& state, const VethTopologyConfig& cfg);
+  VethTopology(const VethTopology&) = delete;
+  VethTopology& operator=(const VethTopology&) = delete;
+  ~VethTopology();
+
+  int tg_netns() const { return tg_->fd(); }
+  int dut_netns() const { return dut_->fd(); }
+  uint32_t tg_netns_inode() const { return uint32_t(tg_->inode()); }
+  uint32_t dut_netns_inode() const { return uint32_t(dut_->inode()); }
+  const std::string& tg_netns_name() const { return tg_->name(); }
+  const std::string& dut_netns_name() const { return dut_->name(); }
+  static constexpr const char* kTgIf = "pb-tg0";
+  static constexpr const char* kDutIf = "pb-dut0";
+  static constexpr const char* kTgIp = "198.18.0.1";
+  static constexpr const char* kDutIp = "198.18.0.2";
+  unsigned queues() const { return cfg_.queues; }
+
+  // {"kind": "veth", "queues", "tg_netns", "dut_netns", "tg_if", "dut_if", ...}
+  nlohmann::json describe() const;
+
+ private:
+  std::unique_ptr<core::ScopedNetns> make_netns(const std::string& name);
+  RunState& state_;
+  VethTopologyConfig cfg_;
+  std::unique_ptr<core::ScopedNetns> tg_;
+  std::unique_ptr<core::ScopedNetns> dut_;
+  std::unique_ptr<core::VethPair> veth_;
+};
+
+}  // namespace pb::bench

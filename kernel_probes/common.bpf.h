@@ -1,0 +1,30 @@
+/* Helpers shared by every pathbench BPF family. Include after vmlinux.h. */
+#ifndef PB_COMMON_BPF_H
+#define PB_COMMON_BPF_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#ifndef IPPROTO_UDP
+#define IPPROTO_UDP 17
+#endif
+#ifndef IPPROTO_TCP
+#define IPPROTO_TCP 6
+#endif
+
+/* The inode of the netns a socket lives in (what user space gets from fstat of a netns fd). */
+static __always_inline __u32 pb_sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* The inode of the netns of the device an skb is on, or 0 when it has none. */
+static __always_inline __u32 pb_dev_netns(const struct net_device *dev)
+{
+	if (!dev)
+		return 0;
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+#endif

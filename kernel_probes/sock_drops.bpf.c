@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Counts UDP datagrams queued to and read from sockets in the DUT/TG namespaces, and
+ * kfree_skb drops there by reason and location. tp_btf programs (5.5+). */
+#include "vmlinux.h"
+#include "common.bpf.h"
+#include "sock_drops.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader between open and load: netns inode per side (0 = side unused). */
+const volatile __u32 netns_ino[PB_SD_SIDES] = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PB_SD_SIDES);
+	__type(key, __u32);
+	__type(value, struct pb_sd_counts);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PB_SD_MAX_DROP_KEYS);
+	__type(key, struct pb_sd_drop_key);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline int side_of(__u32 ino)
+{
+	if (!ino)
+		return -1;
+	if (ino == netns_ino[PB_SD_DUT])
+		return PB_SD_DUT;
+	if (ino == netns_ino[PB_SD_TG])
+		return PB_SD_TG;
+	return -1;
+}
+
+static __always_inline struct pb_sd_counts *udp_counts(const struct sock *sk)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	int side = side_of(pb_sk_netns(sk));
+	if (side < 0)
+		return 0;
+	__u32 key = side;
+	return bpf_map_lookup_elem(&counts, &key);
+}
+
+/* tp_btf: sock:sk_data_ready (6.10+) */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sd_data_ready, const struct sock *sk)
+{
+	struct pb_sd_counts *c = udp_counts(sk);
+	if (c)
+		c->queued++;
+	return 0;
+}
+
+/* tp_btf: sock:sock_recv_length (6.3+); fires once per datagram, also inside recvmmsg. */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sd_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0 || (flags & 2 /* MSG_PEEK */))
+		return 0;
+	struct pb_sd_counts *c = udp_counts(sk);
+	if (c) {
+		c->read++;
+		c->read_bytes += ret;
+	}
+	return 0;
+}
+
+/* tp_btf: udp:udp_fail_queue_rcv_skb (rc, sk, skb since 6.6) */
+SEC("tp_btf/udp_fail_queue_rcv_skb")
+int BPF_PROG(sd_fail_queue, int rc, struct sock *sk)
+{
+	struct pb_sd_counts *c = udp_counts(sk);
+	if (c)
+		c->fail_queue++;
+	return 0;
+}
+
+/* tp_btf: skb:kfree_skb with reason (5.17+), rx_sk added in 6.11 and unused here. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(sd_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+{
+	__u32 ino = pb_dev_netns(BPF_CORE_READ(skb, dev));
+	if (!ino) {
+		struct sock *sk = BPF_CORE_READ(skb, sk);
+		if (sk)
+			ino = pb_sk_netns(sk);
+	}
+	int side = side_of(ino);
+	if (side < 0)
+		return 0;
+	struct pb_sd_drop_key key = {
+		.location = (__u64)location,
+		.reason = (__u32)reason,
+		.side = side,
+	};
+	__u64 one = 1, *v = bpf_map_lookup_elem(&drops, &key);
+	if (v) {
+		__sync_fetch_and_add(v, 1);
+		return 0;
+	}
+	/* Another CPU may insert the same key first: then add to its entry. */
+	if (bpf_map_update_elem(&drops, &key, &one, BPF_NOEXIST) != 0) {
+		v = bpf_map_lookup_elem(&drops, &key);
+		if (v)
+			__sync_fetch_and_add(v, 1);
+	}
+	return 0;
+}

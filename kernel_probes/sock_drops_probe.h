@@ -1,0 +1,65 @@
+// SockDropsProbe: loads and attaches the sock_drops BPF family for one run and reads its
+// counters: UDP datagrams queued/read per side and kfree_skb drops by reason and location.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel_probes/bpf_link.h"
+
+struct sock_drops_bpf;
+
+namespace pb::probes {
+
+struct SockSideCounts {
+  uint64_t queued = 0;
+  uint64_t read = 0;
+  uint64_t read_bytes = 0;
+  uint64_t fail_queue = 0;
+};
+
+struct DropCount {
+  std::string side;    // "dut" | "tg"
+  std::string reason;  // kernel drop reason name, e.g. "SOCKET_RCVBUFF"
+  std::string where;   // symbol+offset of the kfree_skb caller
+  uint64_t count = 0;
+};
+
+struct SockDropsReading {
+  SockSideCounts dut;
+  SockSideCounts tg;
+  std::vector<DropCount> drops;  // sorted by count, largest first
+};
+
+struct ProbeUnavailable {
+  std::string name;
+  std::string reason;
+};
+
+class SockDropsProbe {
+ public:
+  // Opens, loads and attaches the programs the kernel offers, filtered to the two
+  // namespaces (inode numbers); a hook the kernel lacks goes to unavailable(). Throws
+  // std::system_error when the object cannot load at all.
+  SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino);
+  SockDropsProbe(const SockDropsProbe&) = delete;
+  SockDropsProbe& operator=(const SockDropsProbe&) = delete;
+  ~SockDropsProbe();
+
+  SockDropsReading read() const;
+  const std::vector<std::string>& active() const { return active_; }
+  const std::vector<ProbeUnavailable>& unavailable() const { return unavailable_; }
+
+ private:
+  struct SkelDeleter {
+    void operator()(sock_drops_bpf* s) const;
+  };
+  std::unique_ptr<sock_drops_bpf, SkelDeleter> skel_;
+  std::vector<BpfLink> links_;  // declared after skel_: detached before the object goes
+  std::vector<std::string> active_;
+  std::vector<ProbeUnavailable> unavailable_;
+};
+
+}  // namespace pb::probes

@@ -1,0 +1,55 @@
+"""Shared helpers for pathbench's python tests: run the binary, validate reports, check
+that nothing stays on the host."""
+import json
+import os
+import subprocess
+import sys
+
+PATHBENCH = os.environ.get("PATHBENCH", "build/bench/pathbench")
+SCHEMA = os.environ.get("PB_SCHEMA", "reports/schema/report.schema.json")
+SKIP = 77
+
+
+def require_root():
+    if os.geteuid() != 0:
+        print("SKIP: needs root (network namespaces, veth, BPF)")
+        sys.exit(SKIP)
+
+
+def run(args, timeout=300, check_rc=None):
+    p = subprocess.run([PATHBENCH, *args], capture_output=True, text=True, timeout=timeout)
+    if check_rc is not None and p.returncode != check_rc:
+        raise AssertionError(f"pathbench {' '.join(args)}: exit {p.returncode}, expected {check_rc}\n"
+                             f"stdout:\n{p.stdout[-4000:]}\nstderr:\n{p.stderr[-4000:]}")
+    return p
+
+
+def validate(report):
+    import jsonschema
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    jsonschema.validate(report, schema)
+
+
+def pb_netns():
+    try:
+        return sorted(n for n in os.listdir("/run/netns") if n.startswith("pb-"))
+    except FileNotFoundError:
+        return []
+
+
+def state_files():
+    try:
+        return sorted(os.listdir("/run/pathbench"))
+    except FileNotFoundError:
+        return []
+
+
+def assert_clean_host():
+    assert pb_netns() == [], f"pb-* namespaces left behind: {pb_netns()}"
+    assert [f for f in state_files() if f.endswith(".json")] == [], f"state files left: {state_files()}"
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)

@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""Interrupted runs: SIGTERM ends the run with exit 130, a report of what finished and a
+clean host; after SIGKILL, `pathbench cleanup` removes what the run left."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pbtest import PATHBENCH, assert_clean_host, check, pb_netns, require_root, run  # noqa: E402
+
+require_root()
+assert_clean_host()
+
+
+def start(out):
+    return subprocess.Popen([PATHBENCH, "run", "--rate", "10000", "--duration", "20", "-o", out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_netns(proc, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        if len(pb_netns()) >= 2:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"run ended early: {proc.communicate()}")
+        time.sleep(0.05)
+    raise AssertionError("run never created its namespaces")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    # SIGTERM: orderly stop.
+    out = os.path.join(tmp, "term.json")
+    p = start(out)
+    wait_for_netns(p)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=30)
+    check(p.returncode == 130, f"SIGTERM: exit {p.returncode}, expected 130\n{err[-2000:]}")
+    with open(out) as f:
+        report = json.load(f)
+    check(report["scenarios"], "SIGTERM: the report should hold the interrupted scenario")
+    assert_clean_host()
+
+    # SIGKILL: nothing runs in the process any more; cleanup must undo it.
+    p = start(os.path.join(tmp, "kill.json"))
+    wait_for_netns(p)
+    p.kill()
+    p.wait()
+    left = pb_netns()
+    check(left, "SIGKILL should leave the namespaces for cleanup to find")
+    r = run(["cleanup", "--json"], check_rc=0)
+    removed = json.loads(r.stdout)["removed"]
+    for ns in left:
+        check(f"netns {ns}" in removed, f"cleanup did not report {ns}: {removed}")
+    assert_clean_host()
+print("PASS")

@@ -1,0 +1,429 @@
+#include "bench/core/histogram.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pb::core {
+namespace {
+
+constexpr uint32_t kLast = PB_HIST_NBUCKETS - 1;
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
+// Independent statement of the scheme (std::bit_width instead of the binary search).
+uint32_t reference_bucket(uint64_t v) {
+  if (v < 256) return static_cast<uint32_t>(v);
+  auto shift = static_cast<uint32_t>(std::bit_width(v) - 8);
+  if (shift > 33) return kLast;
+  return 128 * shift + static_cast<uint32_t>(v >> shift);
+}
+
+// Exact nearest-rank percentile; q_e4 is q in units of 1/10000 percent, so the rank is
+// computed in integers, independently of the floating-point path in Histogram.
+uint64_t exact_percentile(const std::vector<uint64_t>& sorted, uint64_t q_e4) {
+  uint64_t n = sorted.size();
+  uint64_t rank = (q_e4 * n + 999999) / 1000000;
+  rank = std::clamp<uint64_t>(rank, 1, n);
+  return sorted[rank - 1];
+}
+
+TEST(HistogramBuckets, Constants) {
+  EXPECT_EQ(PB_HIST_NBUCKETS, 4480u);
+  EXPECT_EQ(Histogram::kBuckets, 4480u);
+}
+
+TEST(HistogramBuckets, LinearBelow256) {
+  for (uint64_t v = 0; v < 256; ++v) {
+    EXPECT_EQ(pb_hist_bucket(v), v);
+    EXPECT_EQ(pb_hist_bucket_lower(static_cast<uint32_t>(v)), v);
+    EXPECT_EQ(pb_hist_bucket_upper(static_cast<uint32_t>(v)), v);
+  }
+}
+
+TEST(HistogramBuckets, KnownValues) {
+  EXPECT_EQ(pb_hist_bucket(255), 255u);
+  EXPECT_EQ(pb_hist_bucket(256), 256u);  // shift 1, 256 >> 1 = 128, 128 + 128
+  EXPECT_EQ(pb_hist_bucket(257), 256u);
+  EXPECT_EQ(pb_hist_bucket(258), 257u);
+  EXPECT_EQ(pb_hist_bucket(511), 383u);
+  EXPECT_EQ(pb_hist_bucket(512), 384u);  // shift 2
+  EXPECT_EQ(pb_hist_bucket(1000), 128u * 2 + 250);
+  EXPECT_EQ(pb_hist_bucket(1000000000), 128u * 22 + (1000000000u >> 22));  // msb 29
+  EXPECT_EQ(pb_hist_bucket_lower(256), 256u);
+  EXPECT_EQ(pb_hist_bucket_upper(256), 257u);
+  EXPECT_EQ(pb_hist_bucket_lower(384), 512u);
+  EXPECT_EQ(pb_hist_bucket_upper(384), 515u);
+}
+
+TEST(HistogramBuckets, MatchesReferenceOnRandomAndEdgeValues) {
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 200000; ++i) {
+    // Spread over all magnitudes: a random 64-bit value shifted right by 0..63.
+    uint64_t v = rng() >> (rng() % 64);
+    ASSERT_EQ(pb_hist_bucket(v), reference_bucket(v)) << v;
+  }
+  for (int k = 0; k < 64; ++k) {
+    uint64_t p = uint64_t{1} << k;
+    for (uint64_t v : {p - 1, p, p + 1, p + p / 2, p | (p - 1)})
+      ASSERT_EQ(pb_hist_bucket(v), reference_bucket(v)) << v;
+  }
+}
+
+TEST(HistogramBuckets, MonotoneAndContinuousOnSmallValues) {
+  uint32_t prev = pb_hist_bucket(0);
+  EXPECT_EQ(prev, 0u);
+  for (uint64_t v = 1; v <= (uint64_t{1} << 21); ++v) {
+    uint32_t b = pb_hist_bucket(v);
+    ASSERT_TRUE(b == prev || b == prev + 1) << "v=" << v << " bucket " << b << " after " << prev;
+    prev = b;
+  }
+}
+
+TEST(HistogramBuckets, ContinuousAtEveryPowerOfTwo) {
+  for (int k = 1; k < 64; ++k) {
+    uint64_t p = uint64_t{1} << k;
+    uint32_t below = pb_hist_bucket(p - 1);
+    uint32_t at = pb_hist_bucket(p);
+    if (below == kLast) {
+      EXPECT_EQ(at, kLast) << "k=" << k;
+    } else {
+      EXPECT_EQ(at, below + 1) << "k=" << k;
+      EXPECT_EQ(pb_hist_bucket_lower(at), p) << "k=" << k;
+      EXPECT_EQ(pb_hist_bucket_upper(below), p - 1) << "k=" << k;
+    }
+  }
+}
+
+TEST(HistogramBuckets, BoundsTileTheValueRange) {
+  EXPECT_EQ(pb_hist_bucket_lower(0), 0u);
+  for (uint32_t i = 0; i < PB_HIST_NBUCKETS; ++i) {
+    uint64_t lo = pb_hist_bucket_lower(i);
+    uint64_t hi = pb_hist_bucket_upper(i);
+    ASSERT_LE(lo, hi) << i;
+    ASSERT_EQ(pb_hist_bucket(lo), i) << i;
+    ASSERT_EQ(pb_hist_bucket(hi), i) << i;
+    if (i > 0) {
+      ASSERT_EQ(lo, pb_hist_bucket_upper(i - 1) + 1) << i;
+    }
+    if (i + 1 < PB_HIST_NBUCKETS) {
+      ASSERT_EQ(pb_hist_bucket(hi + 1), i + 1) << i;
+    }
+  }
+  EXPECT_EQ(pb_hist_bucket_upper(kLast), kU64Max);
+}
+
+TEST(HistogramBuckets, RelativeWidthAtMostOneIn128) {
+  // Every bucket but the last (which also takes clamped values): (upper - lower) / lower
+  // <= 1/128, checked in integers.
+  for (uint32_t i = 1; i < kLast; ++i) {
+    uint64_t lo = pb_hist_bucket_lower(i);
+    uint64_t hi = pb_hist_bucket_upper(i);
+    ASSERT_LE((hi - lo) * 128, lo) << "bucket " << i << " [" << lo << ", " << hi << "]";
+  }
+  // The last bucket's unclamped range obeys the same bound.
+  uint64_t lo = pb_hist_bucket_lower(kLast);
+  uint64_t hi = (uint64_t{1} << 41) - 1;
+  EXPECT_EQ(pb_hist_bucket(hi), kLast);
+  EXPECT_EQ(pb_hist_bucket(lo - 1), kLast - 1);
+  EXPECT_LE((hi - lo) * 128, lo);
+}
+
+TEST(HistogramBuckets, HugeValuesClampIntoLastBucket) {
+  EXPECT_EQ(pb_hist_bucket((uint64_t{1} << 41) - 1), kLast);
+  EXPECT_EQ(pb_hist_bucket(uint64_t{1} << 41), kLast);
+  EXPECT_EQ(pb_hist_bucket(uint64_t{1} << 50), kLast);
+  EXPECT_EQ(pb_hist_bucket(kU64Max), kLast);
+  EXPECT_EQ(pb_hist_bucket_lower(kLast + 100), pb_hist_bucket_lower(kLast));
+  EXPECT_EQ(pb_hist_bucket_upper(kLast + 100), kU64Max);
+}
+
+TEST(Histogram, ClampedValuesKeepExactExtremes) {
+  Histogram h;
+  h.record(1000);
+  h.record(kU64Max);
+  h.record(uint64_t{1} << 45, 3);
+  EXPECT_EQ(h.count(), 5u);
+  EXPECT_EQ(h.bucket_count(kLast), 4u);
+  EXPECT_EQ(h.max(), kU64Max);
+  EXPECT_EQ(h.min(), 1000u);
+  EXPECT_EQ(h.percentile(100), kU64Max);
+  EXPECT_EQ(h.percentile(0), 1000u);
+  auto b = h.buckets();
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b.back().first, kU64Max);
+  EXPECT_EQ(b.back().second, 4u);
+}
+
+struct Distribution {
+  std::string name;
+  std::function<uint64_t(std::mt19937_64&)> draw;
+};
+
+constexpr double kCap = 2e12;  // below 2^41: the range with the 1% guarantee
+
+std::vector<Distribution> distributions() {
+  auto capped = [](double x) { return static_cast<uint64_t>(std::min(std::max(x, 0.0), kCap)); };
+  return {
+      {"uniform_small",
+       [](std::mt19937_64& r) { return std::uniform_int_distribution<uint64_t>(0, 1000)(r); }},
+      {"log_uniform_1ns_10s",
+       [=](std::mt19937_64& r) {
+         return capped(std::exp(std::uniform_real_distribution<double>(0.0, std::log(1e10))(r)));
+       }},
+      {"pareto_alpha_1.1",
+       [=](std::mt19937_64& r) {
+         double u = std::uniform_real_distribution<double>(0.0, 1.0)(r);
+         return capped(2000.0 / std::pow(1.0 - u, 1.0 / 1.1));
+       }},
+      {"pareto_alpha_0.5_very_heavy",
+       [=](std::mt19937_64& r) {
+         double u = std::uniform_real_distribution<double>(0.0, 1.0)(r);
+         return capped(50.0 / std::pow(1.0 - u, 1.0 / 0.5));
+       }},
+      {"lognormal_us",
+       [=](std::mt19937_64& r) {
+         return capped(std::lognormal_distribution<double>(9.0, 1.5)(r));
+       }},
+      {"exponential_20us",
+       [=](std::mt19937_64& r) {
+         return capped(std::exponential_distribution<double>(1.0 / 20000)(r));
+       }},
+      {"bimodal_with_outliers",
+       [=](std::mt19937_64& r) {
+         double u = std::uniform_real_distribution<double>(0.0, 1.0)(r);
+         if (u < 0.6) return capped(std::normal_distribution<double>(5000, 300)(r));
+         if (u < 0.999) return capped(std::normal_distribution<double>(80000, 5000)(r));
+         return capped(std::uniform_real_distribution<double>(1e8, 1e10)(r));
+       }},
+  };
+}
+
+TEST(Histogram, PercentilesWithinOnePercentOnRandomData) {
+  const std::vector<uint64_t> q_e4 = {0,      10000,  100000, 250000, 500000, 750000,
+                                      900000, 990000, 999000, 999900, 1000000};
+  for (const auto& d : distributions()) {
+    std::mt19937_64 rng(42);
+    std::vector<uint64_t> values(200000);
+    Histogram h;
+    long double sum = 0;
+    for (auto& v : values) {
+      v = d.draw(rng);
+      h.record(v);
+      sum += v;
+    }
+    std::sort(values.begin(), values.end());
+    ASSERT_EQ(h.count(), values.size()) << d.name;
+    EXPECT_EQ(h.min(), values.front()) << d.name;
+    EXPECT_EQ(h.max(), values.back()) << d.name;
+    EXPECT_DOUBLE_EQ(h.mean(), static_cast<double>(sum / values.size())) << d.name;
+    for (uint64_t q : q_e4) {
+      double qd = static_cast<double>(q) / 10000.0;
+      uint64_t want = exact_percentile(values, q);
+      uint64_t got = h.percentile(qd);
+      double err = std::fabs(static_cast<double>(got) - static_cast<double>(want));
+      EXPECT_LE(err, 0.01 * static_cast<double>(want))
+          << d.name << " p" << qd << ": got " << got << ", exact " << want;
+    }
+  }
+}
+
+TEST(Histogram, PercentileOfSmallSetsIsExact) {
+  // Below 256 every value has its own bucket, so nearest-rank percentiles are exact.
+  Histogram h;
+  for (uint64_t v = 1; v <= 200; ++v) h.record(v);
+  EXPECT_EQ(h.percentile(0), 1u);
+  EXPECT_EQ(h.percentile(50), 100u);
+  EXPECT_EQ(h.percentile(50.1), 101u);
+  EXPECT_EQ(h.percentile(90), 180u);
+  EXPECT_EQ(h.percentile(99), 198u);
+  EXPECT_EQ(h.percentile(99.9), 200u);
+  EXPECT_EQ(h.percentile(100), 200u);
+  // 99.9 is not exact in binary: rank 999 of 1000, not 1000.
+  Histogram k;
+  for (uint64_t v = 0; v < 999; ++v) k.record(std::min<uint64_t>(v, 254));
+  k.record(255);
+  EXPECT_EQ(k.percentile(99.9), 254u);
+  EXPECT_EQ(k.percentile(100), 255u);
+}
+
+TEST(Histogram, PercentileRejectsOutOfRange) {
+  Histogram h;
+  h.record(5);
+  EXPECT_THROW(h.percentile(-0.1), std::out_of_range);
+  EXPECT_THROW(h.percentile(100.5), std::out_of_range);
+  EXPECT_THROW(h.percentile(std::nan("")), std::out_of_range);
+}
+
+TEST(Histogram, PercentileStaysWithinMinMax) {
+  Histogram h;
+  h.record(1000001, 10);  // bucket midpoint differs from the only value
+  for (double q : {0.0, 25.0, 50.0, 99.0, 100.0}) EXPECT_EQ(h.percentile(q), 1000001u) << q;
+}
+
+TEST(Histogram, RecordWithMultiplicity) {
+  Histogram a, b;
+  a.record(777, 5);
+  a.record(3, 0);
+  for (int i = 0; i < 5; ++i) b.record(777);
+  EXPECT_EQ(a.count(), 5u);
+  EXPECT_EQ(a.min(), 777u);
+  EXPECT_EQ(a.buckets(), b.buckets());
+  EXPECT_DOUBLE_EQ(a.mean(), 777.0);
+}
+
+TEST(Histogram, MergeEqualsRecordingIntoOne) {
+  std::mt19937_64 rng(7);
+  Histogram one, a, b, c;
+  for (int i = 0; i < 50000; ++i) {
+    uint64_t v = rng() >> (20 + rng() % 44);  // values up to 2^44: some clamp
+    one.record(v);
+    (i % 3 == 0 ? a : i % 3 == 1 ? b : c).record(v);
+  }
+  Histogram merged;
+  merged.merge(a);
+  merged.merge(b);
+  merged.merge(c);
+  merged.merge(Histogram{});
+  EXPECT_EQ(merged.count(), one.count());
+  EXPECT_EQ(merged.min(), one.min());
+  EXPECT_EQ(merged.max(), one.max());
+  EXPECT_DOUBLE_EQ(merged.mean(), one.mean());
+  EXPECT_EQ(merged.buckets(), one.buckets());
+  for (size_t i = 0; i < Histogram::kBuckets; ++i)
+    ASSERT_EQ(merged.bucket_count(i), one.bucket_count(i));
+  for (double q : {0.0, 50.0, 90.0, 99.0, 99.9, 100.0})
+    EXPECT_EQ(merged.percentile(q), one.percentile(q));
+  EXPECT_EQ(to_json(merged), to_json(one));
+}
+
+TEST(Histogram, AddBucketCountsLikeABpfMap) {
+  std::vector<uint64_t> counts(Histogram::kBuckets, 0);
+  counts[pb_hist_bucket(100)] = 4;
+  counts[pb_hist_bucket(50000)] = 2;
+  counts[pb_hist_bucket(3000000)] = 1;
+  Histogram h;
+  h.add_bucket_counts(counts.data(), counts.size());
+  EXPECT_EQ(h.count(), 7u);
+  EXPECT_EQ(h.min(), 100u);  // a bucket of its own: exact
+  EXPECT_EQ(h.max(), pb_hist_bucket_upper(pb_hist_bucket(3000000)));
+  EXPECT_GE(h.max(), 3000000u);
+  EXPECT_EQ(h.percentile(50), 100u);
+  EXPECT_NEAR(static_cast<double>(h.percentile(80)), 50000.0, 500.0);
+  EXPECT_NEAR(h.mean(), (4 * 100.0 + 2 * 50000.0 + 3000000.0) / 7,
+              0.01 * 3000000.0 / 7 + 0.01 * 50000);
+  auto b = h.buckets();
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0], std::make_pair(uint64_t{100}, uint64_t{4}));
+  EXPECT_EQ(b[1].second, 2u);
+  EXPECT_EQ(b[1].first, pb_hist_bucket_upper(pb_hist_bucket(50000)));
+  EXPECT_EQ(b[2].second, 1u);
+
+  // Adding to recorded data: counts sum, min/max combine.
+  Histogram r;
+  r.record(20);
+  r.add_bucket_counts(counts.data(), counts.size());
+  EXPECT_EQ(r.count(), 8u);
+  EXPECT_EQ(r.min(), 20u);
+  EXPECT_EQ(r.bucket_count(pb_hist_bucket(100)), 4u);
+
+  // A shorter array (a map with fewer entries) is fine; a longer one is refused.
+  Histogram s;
+  uint64_t few[3] = {0, 2, 1};
+  s.add_bucket_counts(few, 3);
+  EXPECT_EQ(s.count(), 3u);
+  EXPECT_EQ(s.min(), 1u);
+  EXPECT_EQ(s.max(), 2u);
+  std::vector<uint64_t> too_many(Histogram::kBuckets + 1, 1);
+  EXPECT_THROW(s.add_bucket_counts(too_many.data(), too_many.size()), std::invalid_argument);
+  EXPECT_EQ(s.count(), 3u);
+}
+
+TEST(Histogram, EmptyHistogram) {
+  Histogram h;
+  EXPECT_TRUE(h.empty());
+  EXPECT_EQ(h.count(), 0u);
+  EXPECT_EQ(h.min(), 0u);
+  EXPECT_EQ(h.max(), 0u);
+  EXPECT_EQ(h.mean(), 0.0);
+  EXPECT_EQ(h.percentile(50), 0u);
+  EXPECT_TRUE(h.buckets().empty());
+  h.record(0);
+  EXPECT_FALSE(h.empty());
+  EXPECT_EQ(h.count(), 1u);
+}
+
+TEST(Histogram, JsonShape) {
+  Histogram h;
+  for (uint64_t v : std::initializer_list<uint64_t>{100, 100, 200, 1000, 70000}) h.record(v);
+  nlohmann::json j = to_json(h);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j.size(), 10u);
+  EXPECT_EQ(j.at("unit"), "ns");
+  for (const char* k : {"count", "min", "p50", "p90", "p99", "p999", "max"})
+    EXPECT_TRUE(j.at(k).is_number_unsigned()) << k;
+  EXPECT_TRUE(j.at("mean").is_number_float());
+  EXPECT_EQ(j.at("count"), 5);
+  EXPECT_EQ(j.at("min"), 100);
+  EXPECT_EQ(j.at("max"), 70000);
+  EXPECT_EQ(j.at("p50"), 200);
+  EXPECT_DOUBLE_EQ(j.at("mean").get<double>(), 71400.0 / 5);
+  EXPECT_EQ(j.at("p999"), 70000);
+  const auto& hist = j.at("histogram");
+  ASSERT_TRUE(hist.is_array());
+  ASSERT_EQ(hist.size(), 4u);
+  uint64_t total = 0;
+  uint64_t prev_upper = 0;
+  for (const auto& pair : hist) {
+    ASSERT_TRUE(pair.is_array());
+    ASSERT_EQ(pair.size(), 2u);
+    ASSERT_TRUE(pair[0].is_number_unsigned());
+    ASSERT_TRUE(pair[1].is_number_unsigned());
+    EXPECT_GT(pair[0].get<uint64_t>(), prev_upper);
+    prev_upper = pair[0].get<uint64_t>();
+    total += pair[1].get<uint64_t>();
+  }
+  EXPECT_EQ(total, 5u);
+  EXPECT_EQ(hist[0], nlohmann::json::array({100, 2}));
+  EXPECT_EQ(hist[3][0].get<uint64_t>(), pb_hist_bucket_upper(pb_hist_bucket(70000)));
+
+  nlohmann::json adl = h;
+  EXPECT_EQ(adl, j);
+}
+
+TEST(Histogram, JsonPercentileKeys) {
+  Histogram h;
+  for (uint64_t v = 1; v <= 1000; ++v) h.record(v);
+  nlohmann::json j = to_json(h);
+  EXPECT_EQ(j.at("p50").get<uint64_t>(), h.percentile(50));
+  EXPECT_EQ(j.at("p90").get<uint64_t>(), h.percentile(90));
+  EXPECT_EQ(j.at("p99").get<uint64_t>(), h.percentile(99));
+  EXPECT_EQ(j.at("p999").get<uint64_t>(), h.percentile(99.9));
+  EXPECT_NEAR(j.at("p50").get<double>(), 500.0, 5.0);
+  EXPECT_NEAR(j.at("p90").get<double>(), 900.0, 9.0);
+  EXPECT_NEAR(j.at("p99").get<double>(), 990.0, 9.9);
+  EXPECT_NEAR(j.at("p999").get<double>(), 999.0, 9.99);
+  EXPECT_LT(j.at("p99").get<uint64_t>(), j.at("p999").get<uint64_t>());
+  EXPECT_EQ(j.at("max"), 1000);
+  EXPECT_EQ(j.at("min"), 1);
+}
+
+TEST(Histogram, JsonOfEmptyHistogram) {
+  nlohmann::json j = to_json(Histogram{});
+  EXPECT_EQ(j, nlohmann::json::parse(R"({"unit":"ns","count":0,"min":0,"mean":0.0,"p50":0,"p90":0,
+      "p99":0,"p999":0,"max":0,"histogram":[]})"));
+  EXPECT_TRUE(j.at("histogram").is_array());
+}
+
+}  // namespace
+}  // namespace pb::core

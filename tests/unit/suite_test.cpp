@@ -1,0 +1,366 @@
+#include "bench/suite.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bench/core/errors.h"
+
+namespace pb::bench {
+namespace {
+
+using nlohmann::json;
+
+// The UsageError message `fn` throws; fails the test if it throws nothing.
+template <typename Fn>
+std::string usage_error(Fn&& fn) {
+  try {
+    fn();
+  } catch (const core::UsageError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a UsageError";
+  return {};
+}
+
+std::vector<std::string> names_of(const std::vector<ScenarioSpec>& specs) {
+  std::vector<std::string> names;
+  for (const ScenarioSpec& spec : specs) names.push_back(spec.name);
+  return names;
+}
+
+// A file under /tmp removed when the test ends.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    path_ = "/tmp/pb_suite_test_" + std::to_string(getpid()) + "_" + std::to_string(counter_++) + ".json";
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::string path_;
+};
+
+TEST(ParseRate, AcceptsMaxPlainAndSuffixes) {
+  EXPECT_EQ(parse_rate("max", "--rate"), 0u);
+  EXPECT_EQ(parse_rate("100000", "--rate"), 100000u);
+  EXPECT_EQ(parse_rate("100k", "--rate"), 100000u);
+  EXPECT_EQ(parse_rate("100K", "--rate"), 100000u);
+  EXPECT_EQ(parse_rate("1.5M", "--rate"), 1500000u);
+  EXPECT_EQ(parse_rate("2.5k", "--rate"), 2500u);
+  EXPECT_EQ(parse_rate("1000M", "--rate"), 1000000000u);
+}
+
+TEST(ParseRate, RejectsBadValuesNamingTheFlag) {
+  for (const char* bad : {"-1", "1e99", "fast", "", "0", "1.2345k", "1001M", "1.", ".5k", "10 k", "nan", "inf",
+                          "99999999999999999999999999999", "MAX"}) {
+    std::string message = usage_error([&] { parse_rate(bad, "--rate"); });
+    EXPECT_NE(message.find("--rate: expected \"max\""), std::string::npos) << bad << ": " << message;
+    EXPECT_NE(message.find(json(bad).dump()), std::string::npos) << bad << ": " << message;
+  }
+}
+
+TEST(ParseDuration, AcceptsSecondsAndUnits) {
+  EXPECT_DOUBLE_EQ(parse_duration("5", "--duration"), 5.0);
+  EXPECT_DOUBLE_EQ(parse_duration("2.5", "--duration"), 2.5);
+  EXPECT_DOUBLE_EQ(parse_duration("2s", "--duration"), 2.0);
+  EXPECT_DOUBLE_EQ(parse_duration("500ms", "--duration"), 0.5);
+  EXPECT_DOUBLE_EQ(parse_duration("1m", "--duration"), 60.0);
+  EXPECT_DOUBLE_EQ(parse_duration("1h", "--duration"), 3600.0);
+  EXPECT_DOUBLE_EQ(parse_duration("3600", "--duration"), 3600.0);
+}
+
+TEST(ParseDuration, RejectsBadValuesNamingTheFlag) {
+  for (const char* bad : {"-1", "1e99", "fast", "", "0", "0ms", "3601", "61m", "2h", "5sec", "inf", "nan", "1.s"}) {
+    std::string message = usage_error([&] { parse_duration(bad, "--duration"); });
+    EXPECT_NE(message.find("--duration: expected a duration in (0, 3600] seconds"), std::string::npos)
+        << bad << ": " << message;
+  }
+}
+
+TEST(ParseUint, RangeAndSyntax) {
+  EXPECT_EQ(parse_uint("66", "--frame-size", 66, 9000), 66u);
+  EXPECT_EQ(parse_uint("9000", "--frame-size", 66, 9000), 9000u);
+  for (const char* bad : {"65", "9001", "-1", "+70", "big", "", " 70", "70.0", "1e99", "99999999999999999999999"}) {
+    EXPECT_EQ(usage_error([&] { parse_uint(bad, "--frame-size", 66, 9000); }),
+              "--frame-size: expected an integer in [66, 9000], got " + json(bad).dump())
+        << bad;
+  }
+}
+
+TEST(SplitListFlag, SingleAndList) {
+  EXPECT_EQ(split_list_flag("kernel-udp", "--path"), json("kernel-udp"));
+  EXPECT_EQ(split_list_flag("kernel-udp,xdp-drop", "--path"), json({"kernel-udp", "xdp-drop"}));
+  EXPECT_NE(usage_error([] { split_list_flag("a,,b", "--path"); }).find("--path: empty item"), std::string::npos);
+  EXPECT_NE(usage_error([] { split_list_flag("", "--path"); }).find("--path: empty item"), std::string::npos);
+}
+
+TEST(ParseScenario, DefaultsAndFields) {
+  ScenarioSpec spec = parse_scenario(json::object(), "s");
+  EXPECT_EQ(spec.name, "kernel-udp");
+  EXPECT_EQ(spec.path, "kernel-udp");
+  EXPECT_EQ(spec.topology, "veth");
+  EXPECT_EQ(spec.generator, "udp-socket");
+  EXPECT_EQ(spec.rate_pps, 0u);
+  EXPECT_EQ(spec.frame_size, 66u);
+
+  spec = parse_scenario(json::parse(R"({"rate": "1.5M", "duration": "500ms", "frame_size": 1500, "flows": "8",
+                                         "queues": 4, "trials": 3, "topology": "veth"})"),
+                        "s");
+  EXPECT_EQ(spec.rate_pps, 1500000u);
+  EXPECT_DOUBLE_EQ(spec.duration_s, 0.5);
+  EXPECT_EQ(spec.frame_size, 1500u);
+  EXPECT_EQ(spec.flows, 8u);
+  EXPECT_EQ(spec.queues, 4u);
+  EXPECT_EQ(spec.trials, 3u);
+  EXPECT_EQ(spec.name, "kernel-udp/duration=500ms/flows=8/frame_size=1500/queues=4/rate=1.5M/topology=veth/trials=3");
+  EXPECT_EQ(spec.given["rate"], "1.5M");
+
+  spec = parse_scenario(json{{"name", "baseline"}, {"rate", 1000}}, "s");
+  EXPECT_EQ(spec.name, "baseline");
+  EXPECT_EQ(spec.rate_pps, 1000u);
+}
+
+TEST(ParseScenario, ErrorsNameTheField) {
+  const std::string w = "suite.json: scenarios[2]";
+  auto error = [&](const json& obj) { return usage_error([&] { parse_scenario(obj, w); }); };
+  EXPECT_EQ(error(json{{"frame_size", "big"}}),
+            "suite.json: scenarios[2].frame_size: expected an integer in [66, 9000], got \"big\"");
+  EXPECT_EQ(error(json{{"frame_size", 65}}),
+            "suite.json: scenarios[2].frame_size: expected an integer in [66, 9000], got 65");
+  EXPECT_EQ(error(json{{"frame_size", 66.5}}),
+            "suite.json: scenarios[2].frame_size: expected an integer in [66, 9000], got 66.5");
+  EXPECT_NE(error(json{{"flows", 0}}).find("scenarios[2].flows: expected an integer in [1, 65535], got 0"),
+            std::string::npos);
+  EXPECT_NE(error(json{{"flows", -3}}).find("scenarios[2].flows: expected an integer in [1, 65535], got -3"),
+            std::string::npos);
+  EXPECT_NE(error(json{{"queues", 65}}).find("scenarios[2].queues: expected an integer in [1, 64]"), std::string::npos);
+  EXPECT_NE(error(json{{"trials", 101}}).find("scenarios[2].trials: expected an integer in [1, 100]"), std::string::npos);
+  EXPECT_NE(error(json{{"rate", -1}}).find("scenarios[2].rate: expected \"max\""), std::string::npos);
+  EXPECT_NE(error(json{{"rate", 1e99}}).find("scenarios[2].rate: expected \"max\""), std::string::npos);
+  EXPECT_NE(error(json{{"rate", 0}}).find("scenarios[2].rate: expected \"max\""), std::string::npos);
+  EXPECT_NE(error(json{{"rate", true}}).find("scenarios[2].rate: expected \"max\""), std::string::npos);
+  EXPECT_NE(error(json{{"duration", 0}}).find("scenarios[2].duration: expected a duration"), std::string::npos);
+  EXPECT_NE(error(json{{"duration", "fast"}}).find("scenarios[2].duration: expected a duration"), std::string::npos);
+  EXPECT_NE(error(json{{"duration", 1e99}}).find("scenarios[2].duration: expected a duration"), std::string::npos);
+  EXPECT_EQ(error(json{{"path", "xdp-dro"}}),
+            "suite.json: scenarios[2].path: expected one of kernel-udp, got \"xdp-dro\"");
+  EXPECT_EQ(error(json{{"path", "kernel-ud"}}),
+            "suite.json: scenarios[2].path: expected one of kernel-udp, got \"kernel-ud\" (did you mean \"kernel-udp\"?)");
+  EXPECT_EQ(error(json{{"path", 3}}), "suite.json: scenarios[2].path: expected a string, got 3");
+  EXPECT_EQ(error(json{{"topology", "lab"}}), "suite.json: scenarios[2].topology: topology \"lab\" is not implemented yet");
+  EXPECT_NE(error(json{{"topology", "ring"}}).find("scenarios[2].topology: expected one of veth, lab"), std::string::npos);
+  EXPECT_NE(error(json{{"generator", "xdp-live"}}).find("scenarios[2].generator: expected one of udp-socket"),
+            std::string::npos);
+  EXPECT_NE(error(json{{"name", ""}}).find("scenarios[2].name: expected a name"), std::string::npos);
+  EXPECT_NE(error(json{{"name", "a\nb"}}).find("scenarios[2].name: a name may not contain control"), std::string::npos);
+  EXPECT_EQ(error(json{{"frame-size", 66}}), "suite.json: scenarios[2].frame-size: unknown key (did you mean \"frame_size\"?)");
+  EXPECT_EQ(error(json{{"rats", 66}}), "suite.json: scenarios[2].rats: unknown key (did you mean \"rate\"?)");
+  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: duration, flows"),
+            std::string::npos);
+  EXPECT_NE(error(json{{"rate", {1, 2}}}).find("scenarios[2].rate: expected a single value"), std::string::npos);
+  EXPECT_NE(error(json::array()).find("suite.json: scenarios[2]: expected an object"), std::string::npos);
+}
+
+TEST(ExpandSuite, DefaultSuite) {
+  std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite");
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
+  for (const ScenarioSpec& spec : specs) {
+    EXPECT_EQ(spec.path, "kernel-udp");
+    EXPECT_DOUBLE_EQ(spec.duration_s, 5.0);
+    EXPECT_EQ(spec.frame_size, 66u);
+    EXPECT_EQ(spec.flows, 8u);
+    EXPECT_EQ(spec.queues, 2u);
+    EXPECT_EQ(spec.given["flows"], 8);
+  }
+  EXPECT_EQ(specs[0].rate_pps, 0u);
+  EXPECT_EQ(specs[1].rate_pps, 50000u);
+  EXPECT_EQ(specs[1].given["rate"], 50000);
+}
+
+TEST(ExpandSuite, CrossProductCountOrderAndNames) {
+  json suite = json::parse(R"({
+    "defaults": {"duration": 1, "flows": [1, 8]},
+    "scenarios": [
+      {"rate": ["max", "100k"], "frame_size": [66, 1500, 9000]},
+      {"queues": 4}
+    ]})");
+  std::vector<ScenarioSpec> specs = expand_suite(suite, "s.json");
+  // Sorted keys: flows, frame_size, rate; first outermost, last fastest.
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{
+                                 "kernel-udp/flows=1/frame_size=66/rate=max",
+                                 "kernel-udp/flows=1/frame_size=66/rate=100k",
+                                 "kernel-udp/flows=1/frame_size=1500/rate=max",
+                                 "kernel-udp/flows=1/frame_size=1500/rate=100k",
+                                 "kernel-udp/flows=1/frame_size=9000/rate=max",
+                                 "kernel-udp/flows=1/frame_size=9000/rate=100k",
+                                 "kernel-udp/flows=8/frame_size=66/rate=max",
+                                 "kernel-udp/flows=8/frame_size=66/rate=100k",
+                                 "kernel-udp/flows=8/frame_size=1500/rate=max",
+                                 "kernel-udp/flows=8/frame_size=1500/rate=100k",
+                                 "kernel-udp/flows=8/frame_size=9000/rate=max",
+                                 "kernel-udp/flows=8/frame_size=9000/rate=100k",
+                                 "kernel-udp/flows=1/queues=4",
+                                 "kernel-udp/flows=8/queues=4",
+                             }));
+  EXPECT_EQ(specs[1].rate_pps, 100000u);
+  EXPECT_EQ(specs[1].frame_size, 66u);
+  EXPECT_EQ(specs[1].flows, 1u);
+  EXPECT_DOUBLE_EQ(specs[1].duration_s, 1.0);
+  EXPECT_EQ(specs[1].given, json::parse(R"({"duration": 1, "flows": 1, "frame_size": 66, "rate": "100k"})"));
+  EXPECT_EQ(specs[13].queues, 4u);
+  EXPECT_EQ(specs[13].flows, 8u);
+}
+
+TEST(ExpandSuite, ScenarioOverridesDefaultsAndSingleItemListIsScalar) {
+  json suite = json::parse(R"({"defaults": {"rate": ["max", 1000], "frame_size": 128},
+                               "scenarios": [{"rate": 5000}, {"frame_size": [256]}]})");
+  std::vector<ScenarioSpec> specs = expand_suite(suite, "s.json");
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=5000", "kernel-udp/frame_size=256/rate=max",
+                                                        "kernel-udp/frame_size=256/rate=1000"}));
+  EXPECT_EQ(specs[0].frame_size, 128u);
+  EXPECT_EQ(specs[0].rate_pps, 5000u);
+  EXPECT_EQ(specs[1].frame_size, 256u);
+}
+
+TEST(ExpandSuite, ExplicitNames) {
+  json suite = json::parse(R"({"scenarios": [
+      {"name": "baseline", "flows": 8},
+      {"name": "sweep", "frame_size": [66, 1500], "flows": 4}]})");
+  EXPECT_EQ(names_of(expand_suite(suite, "s.json")),
+            (std::vector<std::string>{"baseline", "sweep/frame_size=66", "sweep/frame_size=1500"}));
+}
+
+TEST(ExpandSuite, DuplicatesDropOrGetSuffix) {
+  json suite = json::parse(R"({"scenarios": [{"rate": "max"}, {"rate": "max"},
+      {"name": "x", "flows": 1}, {"name": "x", "flows": 2}, {"name": "x", "flows": 3}]})");
+  std::vector<ScenarioSpec> specs = expand_suite(suite, "s.json");
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "x", "x#2", "x#3"}));
+  EXPECT_EQ(specs[2].flows, 2u);
+}
+
+TEST(ExpandSuite, OverridesPrecedenceAndLists) {
+  // CLI > scenario > defaults; scalar overrides keep the names' shape.
+  std::vector<ScenarioSpec> specs =
+      expand_suite(default_suite(), "default suite", json{{"duration", "2s"}, {"flows", "16"}});
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
+  EXPECT_DOUBLE_EQ(specs[0].duration_s, 2.0);
+  EXPECT_EQ(specs[1].flows, 16u);
+  EXPECT_EQ(specs[1].given["duration"], "2s");
+
+  // Overriding a named key renames; scenarios made identical collapse into one.
+  specs = expand_suite(default_suite(), "default suite", json{{"rate", "1000"}});
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=1000"}));
+  EXPECT_EQ(specs[0].rate_pps, 1000u);
+
+  // A list override expands (as `--frame-size 66,1500` would give).
+  specs = expand_suite(default_suite(), "default suite", json{{"frame_size", split_list_flag("66,1500", "--frame-size")}});
+  EXPECT_EQ(names_of(specs),
+            (std::vector<std::string>{"kernel-udp/frame_size=66/rate=max", "kernel-udp/frame_size=1500/rate=max",
+                                      "kernel-udp/frame_size=66/rate=50000", "kernel-udp/frame_size=1500/rate=50000"}));
+  EXPECT_EQ(specs[1].frame_size, 1500u);
+
+  // A list path override expands; the path leads the name.
+  specs = expand_suite(default_suite(), "default suite", json{{"path", json{"kernel-udp"}}});
+  EXPECT_EQ(specs.size(), 2u);
+}
+
+TEST(ExpandSuite, OverrideErrorsNameTheFlag) {
+  auto error = [](const json& overrides) { return usage_error([&] { expand_suite(default_suite(), "d", overrides); }); };
+  EXPECT_EQ(error(json{{"frame_size", "big"}}), "--frame-size: expected an integer in [66, 9000], got \"big\"");
+  EXPECT_EQ(error(json{{"path", {"kernel-udp", "xdp-drop"}}}), "--path: expected one of kernel-udp, got \"xdp-drop\"");
+  EXPECT_NE(error(json{{"rate", "fast"}}).find("--rate: expected \"max\""), std::string::npos);
+  EXPECT_NE(error(json{{"rats", 1}}).find("--rats: unknown key (did you mean \"rate\"?)"), std::string::npos);
+  EXPECT_NE(error(json{{"name", "x"}}).find("--name: cannot override"), std::string::npos);
+  EXPECT_NE(error(json::array()).find("overrides: expected an object"), std::string::npos);
+}
+
+TEST(ExpandSuite, ShapeErrorsNameTheField) {
+  auto error = [](const std::string& text) {
+    return usage_error([&] { expand_suite(json::parse(text), "suite.json"); });
+  };
+  EXPECT_NE(error("[]").find("suite.json: expected a suite object"), std::string::npos);
+  EXPECT_EQ(error(R"({"defaults": {}})"), "suite.json: scenarios: missing; give a list of scenario objects");
+  EXPECT_EQ(error(R"({"scenarios": []})"), "suite.json: scenarios: empty; a suite needs at least one scenario");
+  EXPECT_NE(error(R"({"scenarios": {}})").find("suite.json: scenarios: expected a list"), std::string::npos);
+  EXPECT_NE(error(R"({"scenarios": [{}, 3]})").find("suite.json: scenarios[1]: expected an object"), std::string::npos);
+  EXPECT_EQ(error(R"({"scenario": [{}]})"), "suite.json: scenario: unknown key (did you mean \"scenarios\"?)");
+  EXPECT_NE(error(R"({"defaults": 1, "scenarios": [{}]})").find("suite.json: defaults: expected an object"),
+            std::string::npos);
+  EXPECT_EQ(error(R"({"defaults": {"rate": ["max", "fast"]}, "scenarios": [{}]})").substr(0, 52),
+            "suite.json: defaults.rate[1]: expected \"max\" or a wh");
+  EXPECT_NE(error(R"({"defaults": {"name": "x"}, "scenarios": [{}]})").find("suite.json: defaults.name: a name belongs"),
+            std::string::npos);
+  EXPECT_EQ(error(R"({"scenarios": [{}, {}, {"frame_size": "big"}]})"),
+            "suite.json: scenarios[2].frame_size: expected an integer in [66, 9000], got \"big\"");
+  EXPECT_NE(error(R"({"scenarios": [{"frame_size": [66, "big"]}]})").find("suite.json: scenarios[0].frame_size[1]: "),
+            std::string::npos);
+  EXPECT_NE(error(R"({"scenarios": [{"flows": []}]})").find("suite.json: scenarios[0].flows: empty list"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"scenarios": [{"flows": [[1]]}]})").find("suite.json: scenarios[0].flows[0]: expected a single"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"scenarios": [{"name": ["a", "b"]}]})").find("suite.json: scenarios[0].name: expected a string"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"scenarios": [{"bogus": 1}]})").find("suite.json: scenarios[0].bogus: unknown key"),
+            std::string::npos);
+}
+
+TEST(ExpandSuite, CapsTotalExpansion) {
+  json flows = json::array();
+  for (int i = 1; i <= 101; ++i) flows.push_back(i);
+  json frames = json::array();
+  for (int i = 66; i < 166; ++i) frames.push_back(i);
+  json suite{{"scenarios", json::array({json{{"flows", flows}, {"frame_size", frames}}})}};
+  EXPECT_NE(usage_error([&] { expand_suite(suite, "big.json"); }).find("big.json: expands to more than 10000 scenarios"),
+            std::string::npos);
+  suite["scenarios"][0]["flows"].erase(100);  // exactly 10000
+  EXPECT_EQ(expand_suite(suite, "big.json").size(), 10000u);
+}
+
+TEST(LoadSuiteFile, CommentsAllowed) {
+  TempFile file(R"(// a sweep
+{
+  /* shared */ "defaults": {"duration": "2s"},
+  "scenarios": [
+    {"rate": ["max", 50000]}  // two rates
+  ]
+})");
+  std::vector<ScenarioSpec> specs = load_suite_file(file.path());
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
+  EXPECT_DOUBLE_EQ(specs[1].duration_s, 2.0);
+  EXPECT_EQ(read_suite_file(file.path())["defaults"]["duration"], "2s");
+
+  std::string message = usage_error([&] { load_suite_file(file.path(), json{{"queues", 65}}); });
+  EXPECT_NE(message.find("--queues: expected an integer in [1, 64]"), std::string::npos);
+}
+
+TEST(LoadSuiteFile, ErrorsNameFileAndPosition) {
+  EXPECT_NE(usage_error([] { load_suite_file("/nonexistent/suite.json"); })
+                .find("/nonexistent/suite.json: cannot read suite file: No such file or directory"),
+            std::string::npos);
+
+  TempFile malformed("{\n  \"scenarios\": [\n    {\"rate\": max}\n  ]\n}\n");
+  std::string message = usage_error([&] { load_suite_file(malformed.path()); });
+  EXPECT_NE(message.find(malformed.path() + ":3:14: malformed JSON: "), std::string::npos) << message;
+  EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
+
+  TempFile empty("");
+  EXPECT_NE(usage_error([&] { load_suite_file(empty.path()); }).find(empty.path() + ":1:1: malformed JSON"),
+            std::string::npos);
+
+  TempFile shape(R"({"scenarios": [{"frame_size": 10}]})");
+  EXPECT_EQ(usage_error([&] { load_suite_file(shape.path()); }),
+            shape.path() + ": scenarios[0].frame_size: expected an integer in [66, 9000], got 10");
+}
+
+}  // namespace
+}  // namespace pb::bench
