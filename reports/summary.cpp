@@ -100,9 +100,9 @@ std::string context_line(const json& report) {
   const json& c = *ctx;
   const json* name = field(c, "tool", "name");
   std::string line = name ? text_or_dash(name) : "pathbench";
-  if (const json* v = field(c, "tool", "version")) line += " " + text_or_dash(v);
-  if (const json* g = field(c, "tool", "git")) line += " (" + text_or_dash(g) + ")";
-  if (const json* s = field(c, "started_at")) line += ", started " + text_or_dash(s);
+  if (const json* v = field(c, "tool", "version")) line += fmt::format(" {}", text_or_dash(v));
+  if (const json* g = field(c, "tool", "git")) line += fmt::format(" ({})", text_or_dash(g));
+  if (const json* s = field(c, "started_at")) line += fmt::format(", started {}", text_or_dash(s));
   if (const json* d = field(c, "duration_s"); d && d->is_number()) {
     line += fmt::format(", {:.1f} s", d->get<double>());
   }

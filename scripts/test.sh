@@ -7,10 +7,16 @@ scripts/deps.sh || exit 1
 scripts/build.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 meson test -C build --print-errorlogs "$@"
 rc=$?
-/usr/bin/python3 - build/meson-logs/testlog.json <<'PY'
+/usr/bin/python3 - build/meson-logs/testlog.json "$rc" <<'PY'
 import json, sys
 passed = failed = skipped = 0
-for line in open(sys.argv[1]):
+try:
+    lines = open(sys.argv[1]).readlines()
+except OSError:
+    lines = []
+if not lines and sys.argv[2] != "0":
+    failed = 1  # meson test itself failed before running anything
+for line in lines:
     r = json.loads(line).get("result")
     if r in ("OK", "EXPECTEDFAIL"): passed += 1
     elif r == "SKIP": skipped += 1
