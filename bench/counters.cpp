@@ -18,6 +18,7 @@
 
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
+#include "bench/core/files.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
@@ -84,22 +85,6 @@ bool parse_hex(std::string_view s, uint64_t& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::string read_file(const char* path) {
-  core::UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) core::throw_errno(std::string("open ") + path);
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      core::throw_errno(std::string("read ") + path);
-    }
-    if (n == 0) break;
-    text.append(buf, size_t(n));
-  }
-  return text;
-}
 
 void merge_into(CounterGroups& dst, CounterGroups&& src) {
   for (auto& [group, counters] : src) dst[group].merge(counters);
@@ -318,12 +303,12 @@ CounterSnapshot take_snapshot(const SnapshotOptions& options) {
   snap.taken_ns = core::mono_ns();
   if (options.links) merge_into(snap.groups, read_links(options.ifnames));
   if (options.snmp) {
-    merge_into(snap.groups, parse_snmp(read_file(kSnmpPath)));
-    merge_into(snap.groups, parse_snmp(read_file(kNetstatPath)));
+    merge_into(snap.groups, parse_snmp(core::read_file(kSnmpPath)));
+    merge_into(snap.groups, parse_snmp(core::read_file(kNetstatPath)));
     // snmp6 is missing when IPv6 is disabled; that is not an error.
-    if (::access(kSnmp6Path, R_OK) == 0) merge_into(snap.groups, parse_snmp6(read_file(kSnmp6Path)));
+    if (::access(kSnmp6Path, R_OK) == 0) merge_into(snap.groups, parse_snmp6(core::read_file(kSnmp6Path)));
   }
-  if (options.softnet) snap.groups[std::string(kSoftnetGroup)] = parse_softnet(read_file(kSoftnetPath));
+  if (options.softnet) snap.groups[std::string(kSoftnetGroup)] = parse_softnet(core::read_file(kSoftnetPath));
   return snap;
 }
 

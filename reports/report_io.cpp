@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "bench/core/errors.h"
+#include "bench/core/files.h"
 #include "bench/core/unique_fd.h"
 
 namespace pb::reports {
@@ -99,18 +100,11 @@ void write_report_atomic(const std::string& path, const nlohmann::json& report) 
 }
 
 nlohmann::json load_report(const std::string& path) {
-  core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw core::UsageError(fmt::format("report {}: cannot open: {}", path, std::strerror(errno)));
   std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw core::UsageError(fmt::format("report {}: cannot read: {}", path, std::strerror(errno)));
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
+  try {
+    text = core::read_file(path);
+  } catch (const std::system_error& e) {
+    throw core::UsageError(fmt::format("report {}: cannot read: {}", path, e.code().message()));
   }
 
   nlohmann::json report;

@@ -4,12 +4,9 @@
 
 #include <string>
 
-namespace pb::core {
+#include "bench/core/files.h"
 
-// Reads a whole small file; throws std::system_error naming the path.
-std::string read_file(const std::string& path);
-// Writes `value` to `path` in one write(2); throws std::system_error naming the path.
-void write_file(const std::string& path, const std::string& value);
+namespace pb::core {
 
 class SysfsGuard {
  public:

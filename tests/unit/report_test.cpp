@@ -189,7 +189,7 @@ TEST(LoadReport, Golden) {
 TEST(LoadReport, Errors) {
   ScratchDir dir;
   const std::string d = dir.path();
-  expect_usage_error(d + "/absent.json", "cannot open");
+  expect_usage_error(d + "/absent.json", "No such file or directory");
   expect_usage_error(d, "cannot read");  // a directory opens but does not read
 
   write_text(d + "/malformed.json", "{\"schema_version\": 1, \"scenarios\": [");
