@@ -14,7 +14,9 @@
 #include "bench/core/log.h"
 #include "bench/counters.h"
 #include "bench/env.h"
-#include "bench/kernel_udp_path.h"
+#include "bench/generators.h"
+#include "bench/packet_path.h"
+#include "bench/udp_receiver.h"
 #include "bench/state.h"
 #include "bench/topology_veth.h"
 #include "git_version.h"
@@ -68,7 +70,12 @@ nlohmann::json throughput_of(const nlohmann::json& trials) {
 }
 
 std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
-  if (spec.path == "kernel-udp") return std::make_unique<KernelUdpPath>(topo, KernelUdpConfig{spec.queues, opts.probes != "none"});
+  bool probes = opts.probes != "none";
+  GeneratorFactory gen = [&topo, name = spec.generator](const core::TrialRequest& req) {
+    return make_generator(name, topo, req);
+  };
+  if (spec.path == "kernel-udp")
+    return std::make_unique<PacketPath>(topo, gen, std::make_unique<UdpSocketReceiver>(topo, spec.queues), probes);
   throw core::UsageError(fmt::format("scenario {}: path '{}' is not implemented", spec.name, spec.path));
 }
 

@@ -39,6 +39,8 @@ class VethTopology {
   static constexpr const char* kDutIf = "pb-dut0";
   static constexpr const char* kTgIp = "198.18.0.1";
   static constexpr const char* kDutIp = "198.18.0.2";
+  static constexpr uint16_t kDutPort = 9;  // discard
+  static constexpr uint16_t kTgPortBase = 10000;  // flow i sends from kTgPortBase + i
   unsigned queues() const { return cfg_.queues; }
 
   // {"kind": "veth", "queues", "tg_netns", "dut_netns", "tg_if", "dut_if", ...}

@@ -43,7 +43,7 @@ with tempfile.TemporaryDirectory() as tmp:
             k = t["kernel"]
             check(t["delivered"] == k["dut_udp_in_datagrams"], f"{name}: trial delivered != InDatagrams: {k}")
             # sent - delivered is what the kernel's UDP drop counters and the link counted.
-            check(t["sent"] - t["delivered"] == k["attributed"],
+            check(t["sent"] - t["delivered"] == k["udp_attributed"],
                   f"{name}: sent-delivered {t['sent'] - t['delivered']} != kernel counters {k}")
             if "bpf_udp_read" in k:
                 check(k["bpf_udp_read"] == t["delivered"], f"{name}: BPF read {k['bpf_udp_read']} != delivered {t['delivered']}")

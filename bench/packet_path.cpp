@@ -1,0 +1,178 @@
+#include "bench/packet_path.h"
+
+#include "bench/core/log.h"
+#include "bench/counters.h"
+#include "pb_config.h"
+#if PB_HAVE_BPF
+#include "kernel_probes/sock_drops_probe.h"
+#endif
+
+namespace pb::bench {
+
+namespace {
+
+uint64_t counter(const nlohmann::json& delta, std::initializer_list<const char*> path) {
+  const nlohmann::json* j = &delta;
+  for (const char* key : path) {
+    if (!j->is_object() || !j->contains(key)) return 0;
+    j = &(*j)[key];
+  }
+  return j->is_number() ? j->get<uint64_t>() : 0;
+}
+
+double ratio(uint64_t part, uint64_t whole) { return whole ? double(part) / double(whole) : 0.0; }
+
+// The kernel's own view of the trial: UDP and link counters in both namespaces. For the
+// UDP paths, `udp_attributed` is what the UDP layer and the veth counted as dropped
+// (a veth backlog drop is counted on the TG side as tx_dropped).
+nlohmann::json kernel_view(const nlohmann::json& dut, const nlohmann::json& tg) {
+  nlohmann::json k = {
+      {"dut_udp_in_datagrams", counter(dut, {"snmp", "Udp", "InDatagrams"})},
+      {"dut_udp_in_errors", counter(dut, {"snmp", "Udp", "InErrors"})},
+      {"dut_udp_rcvbuf_errors", counter(dut, {"snmp", "Udp", "RcvbufErrors"})},
+      {"dut_udp_no_ports", counter(dut, {"snmp", "Udp", "NoPorts"})},
+      {"dut_ip_in_discards", counter(dut, {"snmp", "Ip", "InDiscards"})},
+      {"dut_link_rx_packets", counter(dut, {"link", VethTopology::kDutIf, "rx_packets"})},
+      {"dut_link_rx_dropped", counter(dut, {"link", VethTopology::kDutIf, "rx_dropped"})},
+      {"tg_link_tx_packets", counter(tg, {"link", VethTopology::kTgIf, "tx_packets"})},
+      {"tg_link_tx_dropped", counter(tg, {"link", VethTopology::kTgIf, "tx_dropped"})},
+  };
+  k["udp_attributed"] = k["dut_udp_in_errors"].get<uint64_t>() + k["dut_udp_no_ports"].get<uint64_t>() +
+                        k["tg_link_tx_dropped"].get<uint64_t>();
+  return k;
+}
+
+nlohmann::json drop_row(const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
+  return {{"side", side}, {"reason", reason}, {"where", where}, {"count", n}};
+}
+
+}  // namespace
+
+PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
+                       bool probes)
+    : topo_(topo), make_generator_(std::move(generator)), receiver_(std::move(receiver)) {
+  probes_ = {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()},
+             {"overhead", {{"measured", false}}}};
+  if (!probes) return;
+#if PB_HAVE_BPF
+  try {
+    sock_drops_ = std::make_unique<probes::SockDropsProbe>(topo.dut_netns_inode(), topo.tg_netns_inode());
+    for (const auto& a : sock_drops_->active()) probes_["active"].push_back("sock_drops:" + a);
+    for (const auto& u : sock_drops_->unavailable())
+      probes_["unavailable"].push_back({{"name", "sock_drops:" + u.name}, {"reason", u.reason}});
+  } catch (const std::exception& e) {
+    PB_WARN("sock_drops probe unavailable: {}", e.what());
+    probes_["unavailable"].push_back({{"name", "sock_drops"}, {"reason", e.what()}});
+  }
+#else
+  probes_["unavailable"].push_back({{"name", "sock_drops"}, {"reason", "built without BPF support"}});
+#endif
+}
+
+PacketPath::~PacketPath() = default;
+
+nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
+  const SnapshotOptions dut_links{{VethTopology::kDutIf}}, tg_links{{VethTopology::kTgIf}};
+  CounterSnapshot dut0 = take_snapshot_in(topo_.dut_netns(), dut_links);
+  CounterSnapshot tg0 = take_snapshot_in(topo_.tg_netns(), tg_links);
+  receiver_->begin_trial(req);
+#if PB_HAVE_BPF
+  probes::SockDropsReading p0;
+  if (sock_drops_) p0 = sock_drops_->read();
+#endif
+  std::unique_ptr<Generator> gen = make_generator_(req);
+  std::atomic<bool> local_stop{false};
+  TxResult tx = gen->run(req.stop ? *req.stop : local_stop);
+  RxResult rx = receiver_->end_trial(tx);
+  CounterSnapshot dut1 = take_snapshot_in(topo_.dut_netns(), dut_links);
+  CounterSnapshot tg1 = take_snapshot_in(topo_.tg_netns(), tg_links);
+  nlohmann::json kernel = kernel_view(delta_json(dut0, dut1), delta_json(tg0, tg1));
+
+  // Attributed drops: what the receiver knows (XDP verdicts, ring overflows) plus every
+  // kfree_skb in the two namespaces.
+  std::map<DropKey, uint64_t> trial_drops;
+  for (const auto& d : rx.drops) trial_drops[{d.side, d.reason, d.where}] += d.count;
+  std::string ledger_source = "receiver";
+#if PB_HAVE_BPF
+  if (sock_drops_) {
+    probes::SockDropsReading p1 = sock_drops_->read();
+    kernel["bpf_udp_queued"] = p1.dut.queued - p0.dut.queued;
+    kernel["bpf_udp_read"] = p1.dut.read - p0.dut.read;
+    kernel["bpf_udp_fail_queue"] = p1.dut.fail_queue - p0.dut.fail_queue;
+    std::map<DropKey, uint64_t> before;
+    for (const auto& d : p0.drops) before[{d.side, d.reason, d.where}] += d.count;
+    for (const auto& d : p1.drops) {
+      DropKey key{d.side, d.reason, d.where};
+      if (uint64_t n = d.count - before[key]) trial_drops[key] += n;
+    }
+    ledger_source = "receiver+kfree_skb";
+  }
+#endif
+  if (ledger_source == "receiver") {
+    // No probes: fall back to what the UDP layer and the veth counted.
+    trial_drops[{"dut", "UDP_IN_ERRORS", "snmp Udp InErrors"}] += kernel["dut_udp_in_errors"].get<uint64_t>();
+    trial_drops[{"dut", "UDP_NO_PORTS", "snmp Udp NoPorts"}] += kernel["dut_udp_no_ports"].get<uint64_t>();
+    trial_drops[{"tg", "VETH_TX_DROPPED", "link tx_dropped"}] += kernel["tg_link_tx_dropped"].get<uint64_t>();
+    ledger_source = "receiver+counters";
+  }
+  uint64_t attributed = 0;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [key, n] : trial_drops) {
+    if (!n) continue;
+    const auto& [side, reason, where] = key;
+    rows.push_back(drop_row(side, reason, where, n));
+    attributed += n;
+    drops_[key] += n;
+  }
+  uint64_t sent = tx.sent, delivered = rx.delivered;
+  int64_t unaccounted = int64_t(sent) - int64_t(delivered) - int64_t(attributed);
+
+  latency_.merge(rx.latency);
+  sent_ += sent;
+  delivered_ += delivered;
+  attributed_ += attributed;
+  if (per_queue_.size() < rx.per_queue.size()) per_queue_.resize(rx.per_queue.size());
+  for (size_t q = 0; q < rx.per_queue.size(); ++q) per_queue_[q] += rx.per_queue[q];
+
+  double seconds = tx.elapsed_s > 0 ? tx.elapsed_s : req.duration_s;
+  nlohmann::json trial = {
+      {"offered_pps", req.offered_pps},
+      {"duration_s", seconds},
+      {"sent", sent},
+      {"delivered", delivered},
+      {"loss_ratio", ratio(sent - std::min(sent, delivered), sent)},
+      {"rx_pps", double(delivered) / seconds},
+      {"tx_pps", tx.achieved_pps},
+      {"send_errors", tx.send_errors},
+      {"lost", rx.lost},
+      {"reordered", rx.reordered},
+      {"duplicates", rx.duplicates},
+      {"malformed", rx.malformed},
+      {"per_queue_delivered", rx.per_queue},
+      {"latency", core::to_json(rx.latency)},
+      {"ledger", {{"source", ledger_source}, {"sent", sent}, {"delivered", delivered}, {"attributed", attributed},
+                  {"unaccounted", unaccounted}}},
+      {"drops", rows},
+      {"kernel", kernel}};
+  trial.update(rx.extra);
+  return trial;
+}
+
+nlohmann::json PacketPath::sections() const {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [key, n] : drops_) {
+    const auto& [side, reason, where] = key;
+    rows.push_back(drop_row(side, reason, where, n));
+  }
+  int64_t unaccounted = int64_t(sent_) - int64_t(delivered_) - int64_t(attributed_);
+  nlohmann::json per_queue = nlohmann::json::array();
+  for (size_t q = 0; q < per_queue_.size(); ++q) per_queue.push_back({{"queue", q}, {"delivered", per_queue_[q]}});
+  return {{"latency", core::to_json(latency_)},
+          {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},
+                                 {"unaccounted", unaccounted}}},
+                     {"by_reason", rows}}},
+          {"spread", {{"per_rx_queue", per_queue}}},
+          {"probes", probes_}};
+}
+
+}  // namespace pb::bench

@@ -1,0 +1,57 @@
+// The two ends of a trial: a Generator in the TG netns and a Receiver on the DUT side.
+// A path is a receiver (plus the probes that watch it); PacketPath runs the trial loop
+// that every path shares: counters, probes, ledger, report records.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/core/histogram.h"
+#include "bench/core/path.h"
+#include "bench/udp_generator.h"
+
+namespace pb::bench {
+
+// What a generator really sent (UdpGeneratorResult is the shared shape of every generator).
+using TxResult = UdpGeneratorResult;
+
+class Generator {
+ public:
+  virtual ~Generator() = default;
+  // Sends for the configured duration (or until `stop`); returns what it really sent.
+  virtual TxResult run(std::atomic<bool>& stop) = 0;
+};
+
+// A drop the receiver itself can attribute (XDP verdict drops, AF_XDP ring overflow...).
+struct AttributedDrop {
+  std::string side;    // "dut" | "tg"
+  std::string reason;  // e.g. "XDP_DROP", "AF_XDP_RX_RING_FULL"
+  std::string where;   // the hook or counter that saw it
+  uint64_t count = 0;
+};
+
+struct RxResult {
+  uint64_t delivered = 0;            // packets that reached the path's delivery point
+  core::Histogram latency;           // ns, tx_ns to delivery
+  std::vector<uint64_t> per_queue;   // delivered per RX queue (or per socket)
+  uint64_t lost = 0, reordered = 0, duplicates = 0, malformed = 0;
+  std::vector<AttributedDrop> drops;
+  nlohmann::json extra = nlohmann::json::object();  // path-specific trial fields
+};
+
+class Receiver {
+ public:
+  virtual ~Receiver() = default;
+  // Ready to receive when it returns.
+  virtual void begin_trial(const core::TrialRequest& req) = 0;
+  // Drains and returns what arrived during this trial.
+  virtual RxResult end_trial(const TxResult& tx) = 0;
+  // Topology facts the receiver settled (xdp_mode, bind mode, ...), merged into "topology".
+  virtual nlohmann::json describe() const { return nlohmann::json::object(); }
+};
+
+}  // namespace pb::bench
