@@ -13,16 +13,21 @@ namespace pb::bench {
 
 // Paths a scenario may name; the one list to extend as paths land (DESIGN.md "Concepts":
 // kernel-tcp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp, dpdk).
-inline constexpr std::array<std::string_view, 1> kKnownPaths{"kernel-udp"};
+inline constexpr std::array<std::string_view, 6> kKnownPaths{"kernel-udp", "xdp-drop", "xdp-pass",
+                                                              "xdp-tx",     "xdp-redirect", "afxdp"};
 // Traffic generators a scenario may name; extend as generators land (xdp-live, afpacket).
-inline constexpr std::array<std::string_view, 1> kKnownGenerators{"udp-socket"};
+inline constexpr std::array<std::string_view, 4> kKnownGenerators{"auto", "udp-socket", "xdp-live", "afpacket"};
+// XDP attach modes (DESIGN.md "--xdp-mode").
+inline constexpr std::array<std::string_view, 2> kXdpModes{"native", "generic"};
 
 // One scenario: path × topology × traffic × measurement (DESIGN.md "Concepts").
 struct ScenarioSpec {
   std::string name;                  // stable readable name, e.g. "kernel-udp/rate=max"
   std::string path = "kernel-udp";   // one of kKnownPaths
   std::string topology = "veth";     // veth ("lab" is planned, refused for now)
-  std::string generator = "udp-socket";  // one of kKnownGenerators
+  std::string generator = "auto";   // one of kKnownGenerators; auto: udp-socket for kernel
+                                     // paths, xdp-live for XDP and AF_XDP paths
+  std::string xdp_mode = "native";   // one of kXdpModes, for paths that attach XDP
   double duration_s = 5.0;           // per trial, (0, 3600]
   uint64_t rate_pps = 0;             // offered load; 0 = max
   unsigned frame_size = 66;          // Ethernet frame bytes without FCS, [66, 9000]

@@ -196,6 +196,8 @@ constexpr KeyInfo kKeys[] = {
        if (s.topology == "lab") throw UsageError(w + ": topology \"lab\" is not implemented yet");
      }},
     {"trials", [](ScenarioSpec& s, const json& v, const std::string& w) { s.trials = json_uint(v, w, 1, 100); }},
+    {"xdp_mode",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.xdp_mode = json_one_of(v, w, kXdpModes); }},
 };
 
 std::vector<std::string_view> key_names() {
@@ -225,7 +227,7 @@ std::string name_value(const json& value) {
 bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
   return a.path == b.path && a.topology == b.topology && a.generator == b.generator &&
          a.duration_s == b.duration_s && a.rate_pps == b.rate_pps && a.frame_size == b.frame_size &&
-         a.flows == b.flows && a.queues == b.queues && a.trials == b.trials;
+         a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode;
 }
 
 // Where each layer's values were written, for error messages.
