@@ -69,9 +69,15 @@ nlohmann::json throughput_of(const nlohmann::json& trials) {
           {"pdr_pps", nullptr}};
 }
 
+// "auto": the socket generator for kernel paths, live XDP frames for the XDP paths.
+std::string resolved_generator(const ScenarioSpec& spec) {
+  if (spec.generator != "auto") return spec.generator;
+  return spec.path.rfind("kernel-", 0) == 0 ? "udp-socket" : "xdp-live";
+}
+
 std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
   bool probes = opts.probes != "none";
-  GeneratorFactory gen = [&topo, name = spec.generator](const core::TrialRequest& req) {
+  GeneratorFactory gen = [&topo, name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, topo, req);
   };
   if (spec.path == "kernel-udp")
@@ -82,7 +88,7 @@ std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopolo
 nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const RunOptions& opts,
                             std::atomic<bool>& stop, unsigned index, unsigned total) {
   nlohmann::json sc = {{"name", spec.name}, {"path", spec.path}, {"status", "ok"}, {"reason", nullptr}};
-  sc["traffic"] = {{"generator", spec.generator},
+  sc["traffic"] = {{"generator", resolved_generator(spec)},
                    {"frame_size", spec.frame_size},
                    {"flows", spec.flows},
                    {"offered_pps", spec.rate_pps}};

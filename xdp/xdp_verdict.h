@@ -27,8 +27,11 @@ struct pb_xv_counts {
 	__u64 packets;
 	__u64 bytes;                     /* data_end - data at entry */
 	__u64 verdict[PB_XV_NVERDICTS];  /* what the program returned, by enum pb_xv_verdict */
-	__u64 tagged;                    /* an IPv4/UDP frame carrying a pb_payload with PB_PAYLOAD_MAGIC */
-	__u64 malformed;                 /* too short, or not Ethernet/IPv4/UDP with a whole payload tag */
+	__u64 tagged;                    /* an IPv4/UDP frame whose payload starts with a pb_payload
+	                                    carrying PB_PAYLOAD_MAGIC */
+	__u64 malformed;                 /* not Ethernet/IPv4/UDP, or too short for those headers,
+	                                    or an IPv4 fragment other than the first (no UDP header);
+	                                    a whole UDP datagram without the tag is neither */
 };
 
 #ifdef __cplusplus
