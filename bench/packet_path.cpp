@@ -42,6 +42,25 @@ nlohmann::json kernel_view(const nlohmann::json& dut, const nlohmann::json& tg) 
   return k;
 }
 
+void add_into(std::vector<uint64_t>& sum, const std::vector<uint64_t>& v) {
+  if (sum.size() < v.size()) sum.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) sum[i] += v[i];
+}
+
+// How evenly packets spread over the RX queues: max/mean (1 = even) and Jain's fairness
+// index (sum x)^2 / (n * sum x^2) (1 = even, 1/n = all on one queue).
+nlohmann::json imbalance(const std::vector<uint64_t>& v) {
+  double sum = 0, sum_sq = 0, max = 0;
+  for (uint64_t x : v) {
+    sum += double(x);
+    sum_sq += double(x) * double(x);
+    max = std::max(max, double(x));
+  }
+  if (v.empty() || sum == 0) return nlohmann::json::object();
+  double n = double(v.size());
+  return {{"max_over_mean", max / (sum / n)}, {"jain", sum * sum / (n * sum_sq)}};
+}
+
 nlohmann::json drop_row(const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
   return {{"side", side}, {"reason", reason}, {"where", where}, {"count", n}};
 }
@@ -51,8 +70,8 @@ nlohmann::json drop_row(const std::string& side, const std::string& reason, cons
 PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
                        bool probes)
     : topo_(topo), make_generator_(std::move(generator)), receiver_(std::move(receiver)) {
-  probes_ = {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()},
-             {"overhead", {{"measured", false}}}};
+  probes_ = receiver_->probe_status();
+  probes_["overhead"] = {{"measured", false}};
   if (!probes) return;
 #if PB_HAVE_BPF
   try {
@@ -102,6 +121,7 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
     std::map<DropKey, uint64_t> before;
     for (const auto& d : p0.drops) before[{d.side, d.reason, d.where}] += d.count;
     for (const auto& d : p1.drops) {
+      if (receiver_->is_delivery({d.side, d.reason, d.where, d.count})) continue;
       DropKey key{d.side, d.reason, d.where};
       if (uint64_t n = d.count - before[key]) trial_drops[key] += n;
     }
@@ -131,8 +151,8 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   sent_ += sent;
   delivered_ += delivered;
   attributed_ += attributed;
-  if (per_queue_.size() < rx.per_queue.size()) per_queue_.resize(rx.per_queue.size());
-  for (size_t q = 0; q < rx.per_queue.size(); ++q) per_queue_[q] += rx.per_queue[q];
+  add_into(per_queue_, rx.per_queue);
+  add_into(per_cpu_, rx.per_cpu);
 
   double seconds = tx.elapsed_s > 0 ? tx.elapsed_s : req.duration_s;
   nlohmann::json trial = {
@@ -148,7 +168,8 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
       {"reordered", rx.reordered},
       {"duplicates", rx.duplicates},
       {"malformed", rx.malformed},
-      {"per_queue_delivered", rx.per_queue},
+      {"per_queue", rx.per_queue},
+      {"per_cpu", rx.per_cpu},
       {"latency", core::to_json(rx.latency)},
       {"ledger", {{"source", ledger_source}, {"sent", sent}, {"delivered", delivered}, {"attributed", attributed},
                   {"unaccounted", unaccounted}}},
@@ -165,13 +186,14 @@ nlohmann::json PacketPath::sections() const {
     rows.push_back(drop_row(side, reason, where, n));
   }
   int64_t unaccounted = int64_t(sent_) - int64_t(delivered_) - int64_t(attributed_);
-  nlohmann::json per_queue = nlohmann::json::array();
-  for (size_t q = 0; q < per_queue_.size(); ++q) per_queue.push_back({{"queue", q}, {"delivered", per_queue_[q]}});
+  nlohmann::json per_queue = nlohmann::json::array(), per_cpu = nlohmann::json::array();
+  for (size_t q = 0; q < per_queue_.size(); ++q) per_queue.push_back({{"queue", q}, {"packets", per_queue_[q]}});
+  for (size_t c = 0; c < per_cpu_.size(); ++c) per_cpu.push_back({{"cpu", c}, {"packets", per_cpu_[c]}});
   return {{"latency", core::to_json(latency_)},
           {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},
                                  {"unaccounted", unaccounted}}},
                      {"by_reason", rows}}},
-          {"spread", {{"per_rx_queue", per_queue}}},
+          {"spread", {{"per_rx_queue", per_queue}, {"per_cpu", per_cpu}, {"imbalance", imbalance(per_queue_)}}},
           {"probes", probes_}};
 }
 

@@ -29,6 +29,7 @@ class PacketPath : public core::Path {
 
   nlohmann::json run_trial(const core::TrialRequest& req) override;
   nlohmann::json sections() const override;
+  nlohmann::json describe() const override { return receiver_->describe(); }
 
  private:
   using DropKey = std::tuple<std::string, std::string, std::string>;  // side, reason, where
@@ -41,6 +42,7 @@ class PacketPath : public core::Path {
   uint64_t sent_ = 0, delivered_ = 0, attributed_ = 0;
   std::map<DropKey, uint64_t> drops_;
   std::vector<uint64_t> per_queue_;
+  std::vector<uint64_t> per_cpu_;
 };
 
 }  // namespace pb::bench

@@ -489,8 +489,9 @@ std::vector<ScenarioSpec> load_suite_file(const std::string& path, const json& o
 
 json default_suite() {
   return json{
-      {"defaults", {{"path", "kernel-udp"}, {"duration", 5}, {"frame_size", 66}, {"flows", 8}, {"queues", 2}}},
-      {"scenarios", json::array({json{{"rate", "max"}}, json{{"rate", 50000}}})},
+      {"defaults", {{"duration", 5}, {"frame_size", 66}, {"flows", 8}, {"queues", 2}}},
+      {"scenarios", json::array({json{{"path", {"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp"}},
+                                      {"rate", {"max", 50000}}}})},
   };
 }
 

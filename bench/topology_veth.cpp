@@ -1,5 +1,6 @@
 #include "bench/topology_veth.h"
 
+#include "bench/core/ethtool.h"
 #include "bench/core/rtnl.h"
 #include "bench/core/sysfs_guard.h"
 
@@ -54,9 +55,20 @@ VethTopology::VethTopology(RunState& state, const VethTopologyConfig& cfg) : sta
   veth_ = std::make_unique<core::VethPair>(vc);
   add_peer_neighbour(tg_->fd(), kTgIf, kDutIp, mac_in(dut_->fd(), kDutIf));
   add_peer_neighbour(dut_->fd(), kDutIf, kTgIp, mac_in(tg_->fd(), kTgIf));
+  // GRO on the DUT end: veth then runs its NAPI path (real RX queues) and takes XDP frames
+  // from the TG's live-frames generator even when the DUT has no XDP program.
+  core::set_gro(dut_->fd(), kDutIf, true);
+  if (cfg_.redirect_pair) {
+    core::VethConfig rc;
+    rc.a = {kRedirectIf, dut_->fd(), ""};
+    rc.b = {kRedirectPeerIf, dut_->fd(), ""};
+    rc.queues = cfg_.queues;
+    redirect_ = std::make_unique<core::VethPair>(rc);
+  }
 }
 
 VethTopology::~VethTopology() {
+  redirect_.reset();
   veth_.reset();
   for (auto* ns : {&dut_, &tg_}) {
     if (!*ns) continue;
@@ -70,7 +82,9 @@ nlohmann::json VethTopology::describe() const {
   return {{"kind", "veth"},       {"queues", cfg_.queues},      {"tg_netns", tg_->name()},
           {"dut_netns", dut_->name()}, {"tg_if", kTgIf},         {"dut_if", kDutIf},
           {"tg_ip", kTgIp},       {"dut_ip", kDutIp},           {"xdp_mode", nullptr},
-          {"pmd", nullptr},       {"rps_cpus", nullptr},        {"xps_cpus", nullptr}};
+          {"pmd", nullptr},       {"rps_cpus", nullptr},        {"xps_cpus", nullptr},
+          {"redirect_if", redirect_ ? nlohmann::json(kRedirectIf) : nlohmann::json(nullptr)},
+          {"dut_gro", true}};
 }
 
 }  // namespace pb::bench

@@ -18,6 +18,8 @@ namespace pb::bench {
 struct VethTopologyConfig {
   unsigned queues = 2;
   std::string suffix;  // distinguishes several topologies of one run ("" or "s3")
+  bool redirect_pair = false;  // a second veth pb-rd0 <-> pb-rd1 inside the DUT netns: the
+                               // target of xdp-redirect
 };
 
 class VethTopology {
@@ -41,7 +43,13 @@ class VethTopology {
   static constexpr const char* kDutIp = "198.18.0.2";
   static constexpr uint16_t kDutPort = 9;  // discard
   static constexpr uint16_t kTgPortBase = 10000;  // flow i sends from kTgPortBase + i
+  static constexpr const char* kRedirectIf = "pb-rd0";      // DUT netns, redirect target
+  static constexpr const char* kRedirectPeerIf = "pb-rd1";  // DUT netns, where redirected frames land
   unsigned queues() const { return cfg_.queues; }
+  int tg_ifindex() const { return veth_->ifindex_a(); }
+  int dut_ifindex() const { return veth_->ifindex_b(); }
+  int redirect_ifindex() const { return redirect_ ? redirect_->ifindex_a() : 0; }
+  int redirect_peer_ifindex() const { return redirect_ ? redirect_->ifindex_b() : 0; }
 
   // {"kind": "veth", "queues", "tg_netns", "dut_netns", "tg_if", "dut_if", ...}
   nlohmann::json describe() const;
@@ -53,6 +61,7 @@ class VethTopology {
   std::unique_ptr<core::ScopedNetns> tg_;
   std::unique_ptr<core::ScopedNetns> dut_;
   std::unique_ptr<core::VethPair> veth_;
+  std::unique_ptr<core::VethPair> redirect_;
 };
 
 }  // namespace pb::bench

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,13 @@
 #include "bench/udp_generator.h"
 
 namespace pb::bench {
+
+// A path this build or host cannot run (no XDP support, no AF_XDP...): the scenario is
+// reported "skipped" with this reason, the run goes on.
+class PathUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // What a generator really sent (UdpGeneratorResult is the shared shape of every generator).
 using TxResult = UdpGeneratorResult;
@@ -37,7 +45,8 @@ struct AttributedDrop {
 struct RxResult {
   uint64_t delivered = 0;            // packets that reached the path's delivery point
   core::Histogram latency;           // ns, tx_ns to delivery
-  std::vector<uint64_t> per_queue;   // delivered per RX queue (or per socket)
+  std::vector<uint64_t> per_queue;   // packets per RX queue (or per socket, for socket sinks)
+  std::vector<uint64_t> per_cpu;     // packets per CPU where the receiver saw them (may be empty)
   uint64_t lost = 0, reordered = 0, duplicates = 0, malformed = 0;
   std::vector<AttributedDrop> drops;
   nlohmann::json extra = nlohmann::json::object();  // path-specific trial fields
@@ -52,6 +61,16 @@ class Receiver {
   virtual RxResult end_trial(const TxResult& tx) = 0;
   // Topology facts the receiver settled (xdp_mode, bind mode, ...), merged into "topology".
   virtual nlohmann::json describe() const { return nlohmann::json::object(); }
+  // Whether a kfree_skb drop at (side, reason, where) is the path's own delivery point, not
+  // a loss (generic-mode XDP_DROP frees its skb in do_xdp_generic).
+  virtual bool is_delivery(const AttributedDrop& drop) const {
+    (void)drop;
+    return false;
+  }
+  // Probes the receiver attached itself: {"active": [names], "unavailable": [{name, reason}]}.
+  virtual nlohmann::json probe_status() const {
+    return {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()}};
+  }
 };
 
 }  // namespace pb::bench

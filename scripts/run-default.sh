@@ -7,5 +7,5 @@ scripts/deps.sh
 scripts/build.sh
 mkdir -p results
 out=results/pathbench-$(date -u +%Y%m%dT%H%M%SZ).json
-build/bench/pathbench run -o "$out" "$@"
+build/bench/cli/pathbench run -o "$out" "$@"
 echo "report written to $(pwd)/$out"

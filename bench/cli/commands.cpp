@@ -12,7 +12,7 @@
 #include "bench/core/netns.h"
 #include "bench/counters.h"
 #include "bench/env.h"
-#include "bench/runner.h"
+#include "bench/cli/runner.h"
 #include "bench/state.h"
 #include "bench/suite.h"
 #include "reports/report_io.h"
@@ -63,6 +63,8 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.flows.empty()) ov["flows"] = bench::parse_uint(o.flows, "--flows", 1, 65535);
   if (!o.queues.empty()) ov["queues"] = bench::parse_uint(o.queues, "--queues", 1, 64);
   if (!o.trials.empty()) ov["trials"] = bench::parse_uint(o.trials, "--trials", 1, 100);
+  if (!o.xdp_mode.empty()) ov["xdp_mode"] = bench::split_list_flag(o.xdp_mode, "--xdp-mode");
+  if (!o.generator.empty()) ov["generator"] = bench::split_list_flag(o.generator, "--generator");
   return ov;
 }
 
@@ -74,7 +76,7 @@ int cmd_env(const Options& o) {
 }
 
 int cmd_run(const Options& o, std::atomic<bool>& stop) {
-  bench::RunOptions ro;
+  RunOptions ro;
   ro.suite = o.suite_file.empty() ? bench::default_suite() : bench::read_suite_file(o.suite_file);
   std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
   ro.scenarios = bench::expand_suite(ro.suite, where, run_overrides(o));
@@ -96,7 +98,7 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   // Whatever a killed earlier run left behind goes first.
   nlohmann::json cleaned = bench::cleanup_stale_runs();
   for (const auto& r : cleaned["removed"]) PB_WARN("removed leftover of an earlier run: {}", r.get<std::string>());
-  nlohmann::json report = bench::run_suite(ro, stop);
+  nlohmann::json report = run_suite(ro, stop);
   if (o.json) print_json(report);
   else {
     std::cout << reports::render_summary(report);
@@ -151,7 +153,7 @@ void add_commands(CLI::App& app, Options& o) {
 
   auto* run = app.add_subcommand("run", "run a suite (default: the built-in suite) and write a JSON report");
   run->add_option("suite", o.suite_file, "suite JSON file (comments allowed); none: the built-in default suite");
-  run->add_option("--path", o.path, "path(s) to run, comma separated: kernel-udp");
+  run->add_option("--path", o.path, "path(s) to run, comma separated: kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp");
   run->add_option("--duration", o.duration, "trial duration: seconds, or 500ms / 2s / 1m");
   run->add_option("--rate", o.rate, "offered load: max, or packets per second (100000, 100k, 1.5M)");
   run->add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
@@ -159,6 +161,8 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--queues", o.queues, "veth queues (1..64)");
   run->add_option("--trials", o.trials, "trials per scenario");
   run->add_option("--probes", o.probes, "default | none");
+  run->add_option("--xdp-mode", o.xdp_mode, "native | generic, for the paths that attach XDP");
+  run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
   run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
   run->add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
   run->add_flag("--json", o.json, "print the report as JSON on stdout");

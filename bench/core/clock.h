@@ -4,6 +4,8 @@
 
 #include <time.h>
 
+#include <cerrno>
+
 #include <cstdint>
 
 namespace pb::core {

@@ -27,6 +27,8 @@ class Path {
   // The scenario-level sections the path owns, over all trials so far: "latency",
   // "drops", "probes", and whatever else it measures.
   virtual nlohmann::json sections() const = 0;
+  // Topology facts the path settled (xdp_mode, bind mode, ...), merged into "topology".
+  virtual nlohmann::json describe() const { return nlohmann::json::object(); }
 };
 
 }  // namespace pb::core

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-PATHBENCH = os.environ.get("PATHBENCH", "build/bench/pathbench")
+PATHBENCH = os.environ.get("PATHBENCH", "build/bench/cli/pathbench")
 SCHEMA = os.environ.get("PB_SCHEMA", "reports/schema/report.schema.json")
 SKIP = 77
 

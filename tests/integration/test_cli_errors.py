@@ -48,7 +48,8 @@ check("--rate" in doc["error"] and doc["exit_code"] == 2, f"--json error documen
 # --dry-run lists the default suite without touching the host.
 p = run(["run", "--dry-run", "--json"], check_rc=0)
 names = [s["name"] for s in json.loads(p.stdout)["scenarios"]]
-check(len(names) == 2 and all(n.startswith("kernel-udp") for n in names), f"default suite: {names}")
+paths = sorted({n.split("/")[0] for n in names})
+check(len(names) == 10 and paths == ["afxdp", "kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx"], f"default suite: {names}")
 
 check((pb_netns(), state_files()) == before, "bad input changed the host")
 print("PASS")

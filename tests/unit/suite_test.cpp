@@ -175,18 +175,28 @@ TEST(ParseScenario, ErrorsNameTheField) {
   EXPECT_NE(error(json::array()).find("suite.json: scenarios[2]: expected an object"), std::string::npos);
 }
 
+// The old built-in suite: two kernel-udp rates. The precedence tests below use it as a
+// fixed fixture, so changes to the real default suite do not move them.
+json two_rate_suite() {
+  return json{{"defaults", {{"path", "kernel-udp"}, {"duration", 5}, {"frame_size", 66}, {"flows", 8}, {"queues", 2}}},
+              {"scenarios", json::array({json{{"rate", "max"}}, json{{"rate", 50000}}})}};
+}
+
 TEST(ExpandSuite, DefaultSuite) {
   std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite");
-  ASSERT_EQ(specs.size(), 2u);
-  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
+  ASSERT_EQ(specs.size(), 10u);
+  EXPECT_EQ(specs[0].name, "kernel-udp/rate=max");
+  EXPECT_EQ(specs[1].name, "kernel-udp/rate=50000");
+  std::vector<std::string> paths;
   for (const ScenarioSpec& spec : specs) {
-    EXPECT_EQ(spec.path, "kernel-udp");
+    if (paths.empty() || paths.back() != spec.path) paths.push_back(spec.path);
     EXPECT_DOUBLE_EQ(spec.duration_s, 5.0);
     EXPECT_EQ(spec.frame_size, 66u);
     EXPECT_EQ(spec.flows, 8u);
     EXPECT_EQ(spec.queues, 2u);
     EXPECT_EQ(spec.given["flows"], 8);
   }
+  EXPECT_EQ(paths, (std::vector<std::string>{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp"}));
   EXPECT_EQ(specs[0].rate_pps, 0u);
   EXPECT_EQ(specs[1].rate_pps, 50000u);
   EXPECT_EQ(specs[1].given["rate"], 50000);
@@ -256,26 +266,26 @@ TEST(ExpandSuite, DuplicatesDropOrGetSuffix) {
 TEST(ExpandSuite, OverridesPrecedenceAndLists) {
   // CLI > scenario > defaults; scalar overrides keep the names' shape.
   std::vector<ScenarioSpec> specs =
-      expand_suite(default_suite(), "default suite", json{{"duration", "2s"}, {"flows", "16"}});
+      expand_suite(two_rate_suite(), "default suite", json{{"duration", "2s"}, {"flows", "16"}});
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
   EXPECT_DOUBLE_EQ(specs[0].duration_s, 2.0);
   EXPECT_EQ(specs[1].flows, 16u);
   EXPECT_EQ(specs[1].given["duration"], "2s");
 
   // Overriding a named key renames; scenarios made identical collapse into one.
-  specs = expand_suite(default_suite(), "default suite", json{{"rate", "1000"}});
+  specs = expand_suite(two_rate_suite(), "default suite", json{{"rate", "1000"}});
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=1000"}));
   EXPECT_EQ(specs[0].rate_pps, 1000u);
 
   // A list override expands (as `--frame-size 66,1500` would give).
-  specs = expand_suite(default_suite(), "default suite", json{{"frame_size", split_list_flag("66,1500", "--frame-size")}});
+  specs = expand_suite(two_rate_suite(), "default suite", json{{"frame_size", split_list_flag("66,1500", "--frame-size")}});
   EXPECT_EQ(names_of(specs),
             (std::vector<std::string>{"kernel-udp/frame_size=66/rate=max", "kernel-udp/frame_size=1500/rate=max",
                                       "kernel-udp/frame_size=66/rate=50000", "kernel-udp/frame_size=1500/rate=50000"}));
   EXPECT_EQ(specs[1].frame_size, 1500u);
 
   // A list path override expands; the path leads the name.
-  specs = expand_suite(default_suite(), "default suite", json{{"path", json{"kernel-udp"}}});
+  specs = expand_suite(two_rate_suite(), "default suite", json{{"path", json{"kernel-udp"}}});
   EXPECT_EQ(specs.size(), 2u);
 }
 

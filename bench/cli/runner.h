@@ -11,10 +11,10 @@
 
 #include "bench/scenario.h"
 
-namespace pb::bench {
+namespace pb::cli {
 
 struct RunOptions {
-  std::vector<ScenarioSpec> scenarios;
+  std::vector<bench::ScenarioSpec> scenarios;
   nlohmann::json suite;       // the suite as given (for context.suite)
   std::string output_path;    // the report file
   std::string probes = "default";  // default | none
@@ -24,4 +24,4 @@ struct RunOptions {
 // as "skipped"/"error" with its reason; only bad input throws (core::UsageError).
 nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop);
 
-}  // namespace pb::bench
+}  // namespace pb::cli

@@ -1,4 +1,6 @@
-#include "bench/runner.h"
+#include "bench/cli/runner.h"
+
+#include "pb_config.h"  // before the PB_HAVE_* tests below
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -14,16 +16,25 @@
 #include "bench/core/log.h"
 #include "bench/counters.h"
 #include "bench/env.h"
-#include "bench/generators.h"
+#include "bench/cli/generators.h"
 #include "bench/packet_path.h"
 #include "bench/udp_receiver.h"
+#if PB_HAVE_XDP
+#include "xdp/xdp_receivers.h"
+#endif
 #include "bench/state.h"
 #include "bench/topology_veth.h"
 #include "git_version.h"
-#include "pb_config.h"
 #include "reports/report_io.h"
 
-namespace pb::bench {
+namespace pb::cli {
+
+using bench::CounterSnapshot;
+using bench::RunState;
+using bench::ScenarioSpec;
+using bench::VethTopology;
+using bench::delta_json;
+using bench::take_snapshot_in;
 
 namespace {
 
@@ -75,14 +86,25 @@ std::string resolved_generator(const ScenarioSpec& spec) {
   return spec.path.rfind("kernel-", 0) == 0 ? "udp-socket" : "xdp-live";
 }
 
+std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const VethTopology& topo, bool probes) {
+  if (spec.path == "kernel-udp") return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues);
+#if PB_HAVE_XDP
+  xdp::XdpMode mode = xdp::parse_xdp_mode(spec.xdp_mode);
+  if (spec.path == "afxdp") return std::make_unique<xdp::AfxdpReceiver>(topo, mode, xdp::AfxdpMode::kRxDrop);
+  if (spec.path.rfind("xdp-", 0) == 0)
+    return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode, probes);
+#else
+  (void)probes;
+#endif
+  throw bench::PathUnavailable(fmt::format("path '{}' is not in this build (XDP support off)", spec.path));
+}
+
 std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
   bool probes = opts.probes != "none";
-  GeneratorFactory gen = [&topo, name = resolved_generator(spec)](const core::TrialRequest& req) {
+  bench::GeneratorFactory gen = [&topo, name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, topo, req);
   };
-  if (spec.path == "kernel-udp")
-    return std::make_unique<PacketPath>(topo, gen, std::make_unique<UdpSocketReceiver>(topo, spec.queues), probes);
-  throw core::UsageError(fmt::format("scenario {}: path '{}' is not implemented", spec.name, spec.path));
+  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo, probes), probes);
 }
 
 nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const RunOptions& opts,
@@ -94,7 +116,7 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
                    {"offered_pps", spec.rate_pps}};
   sc["given"] = spec.given;
   try {
-    VethTopology topo(state, {spec.queues, fmt::format("s{}", index)});
+    VethTopology topo(state, {spec.queues, fmt::format("s{}", index), spec.path == "xdp-redirect"});
     sc["topology"] = topo.describe();
     auto path = make_path(spec, topo, opts);
     CounterSnapshot tg0 = take_snapshot_in(topo.tg_netns()), dut0 = take_snapshot_in(topo.dut_netns());
@@ -113,6 +135,7 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
     sc["trials"] = trials;
     sc["throughput"] = throughput_of(trials);
     sc.update(path->sections());
+    sc["topology"].update(path->describe());  // after the trials: bind modes are known then
     sc["counters"] = {{"dut", delta_json(dut0, dut1)}, {"tg", delta_json(tg0, tg1)}};
     if (trials.empty()) {
       sc["status"] = "error";
@@ -120,6 +143,9 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
     }
   } catch (const core::UsageError&) {
     throw;
+  } catch (const bench::PathUnavailable& e) {
+    sc["status"] = "skipped";
+    sc["reason"] = e.what();
   } catch (const std::exception& e) {
     PB_ERROR("{}: {}", spec.name, e.what());
     sc["status"] = "error";
@@ -133,10 +159,10 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
 nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop) {
   uint64_t t0 = core::mono_ns();
   std::string started_at = rfc3339_now();
-  nlohmann::json env = probe_environment();
+  nlohmann::json env = bench::probe_environment();
   nlohmann::json report = {{"schema_version", 1}, {"context", context(opts, env, started_at)},
                            {"scenarios", nlohmann::json::array()}};
-  RunState state(new_run_id());
+  RunState state(bench::new_run_id());
   unsigned total = unsigned(opts.scenarios.size());
   for (unsigned i = 0; i < total; ++i) {
     const ScenarioSpec& spec = opts.scenarios[i];
@@ -153,4 +179,4 @@ nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop) {
   return report;
 }
 
-}  // namespace pb::bench
+}  // namespace pb::cli

@@ -1,0 +1,183 @@
+#include "kernel_probes/xdp_events_probe.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "bench/core/errors.h"
+#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/xdp_events.h"
+#include "kernel_probes/xdp_events.skel.h"
+
+namespace pb::probes {
+
+using core::throw_errno;
+
+static_assert(PB_XE_ACT_SLOTS == kXdpActionNames.size(), "one name per xdp_exception slot");
+
+uint64_t XdpDevEvents::exceptions() const {
+  uint64_t n = 0;
+  for (uint64_t v : exception) n += v;
+  return n;
+}
+
+XdpDevEvents& XdpDevEvents::operator-=(const XdpDevEvents& o) {
+  for (size_t i = 0; i < exception.size(); ++i) exception[i] -= o.exception[i];
+  redirect_err -= o.redirect_err;
+  bulk_tx_sent -= o.bulk_tx_sent;
+  bulk_tx_drops -= o.bulk_tx_drops;
+  bulk_tx_err -= o.bulk_tx_err;
+  devmap_xmit_sent -= o.devmap_xmit_sent;
+  devmap_xmit_drops -= o.devmap_xmit_drops;
+  devmap_xmit_err -= o.devmap_xmit_err;
+  return *this;
+}
+
+XdpCpumapEvents& XdpCpumapEvents::operator-=(const XdpCpumapEvents& o) {
+  enqueue_calls -= o.enqueue_calls;
+  enqueue_processed -= o.enqueue_processed;
+  enqueue_drops -= o.enqueue_drops;
+  kthread_calls -= o.kthread_calls;
+  kthread_processed -= o.kthread_processed;
+  kthread_drops -= o.kthread_drops;
+  kthread_sched -= o.kthread_sched;
+  kthread_xdp_pass -= o.kthread_xdp_pass;
+  kthread_xdp_drop -= o.kthread_xdp_drop;
+  kthread_xdp_redirect -= o.kthread_xdp_redirect;
+  return *this;
+}
+
+XdpDevEvents XdpEventsReading::dev(uint32_t ifindex, uint32_t netns_ino) const {
+  for (const auto& d : devs)
+    if (d.ifindex == ifindex && (!netns_ino || d.netns_ino == netns_ino)) return d;
+  XdpDevEvents none;
+  none.ifindex = ifindex;
+  none.netns_ino = netns_ino;
+  return none;
+}
+
+XdpEventsReading delta(const XdpEventsReading& before, const XdpEventsReading& after) {
+  XdpEventsReading d = after;
+  for (auto& dev : d.devs)
+    for (const auto& b : before.devs)
+      if (b.ifindex == dev.ifindex && b.netns_ino == dev.netns_ino) dev -= b;
+  d.cpumap -= before.cpumap;
+  return d;
+}
+
+void XdpEventsProbe::SkelDeleter::operator()(xdp_events_bpf* s) const { xdp_events_bpf__destroy(s); }
+
+namespace {
+
+// tp_btf/<event> needs the kernel's btf_trace_<event> typedef.
+bool kernel_has_tracepoint(const btf* vmlinux, const std::string& event) {
+  return vmlinux && btf__find_by_name_kind(vmlinux, ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
+}
+
+std::string event_of(const bpf_program* prog) {
+  std::string sec = bpf_program__section_name(prog);
+  auto slash = sec.find('/');
+  return slash == std::string::npos ? sec : sec.substr(slash + 1);
+}
+
+}  // namespace
+
+XdpEventsProbe::XdpEventsProbe(const XdpEventsFilter& filter) {
+  if (filter.ifs.size() > PB_XE_MAX_FILTER_IFS)
+    throw core::UsageError("xdp_events: at most " + std::to_string(PB_XE_MAX_FILTER_IFS) + " interfaces, got " +
+                           std::to_string(filter.ifs.size()));
+  route_libbpf_logs();
+  ncpus_ = libbpf_num_possible_cpus();
+  if (ncpus_ <= 0) throw_errno(-ncpus_, "count possible CPUs");
+  skel_.reset(xdp_events_bpf__open());
+  if (!skel_) throw_errno("open BPF object xdp_events");
+  skel_->rodata->filter_n = uint32_t(filter.ifs.size());
+  for (size_t i = 0; i < filter.ifs.size(); ++i) {
+    // rodata is const volatile in the skeleton; the loader writes it before load.
+    auto& slot = const_cast<pb_xe_dev_key&>(skel_->rodata->filter_ifs[i]);
+    slot.ifindex = filter.ifs[i].ifindex;
+    slot.netns_ino = filter.ifs[i].netns_ino;
+  }
+  skel_->rodata->cpumap_map_id = filter.cpumap_map_id;
+
+  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    std::string event = event_of(prog);
+    if (!kernel_has_tracepoint(vmlinux.get(), event)) {
+      bpf_program__set_autoload(prog, false);
+      unavailable_.push_back({"tp_btf/" + event, "no such tracepoint in this kernel's BTF"});
+    }
+  }
+  if (int err = xdp_events_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object xdp_events");
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (!bpf_program__autoload(prog)) continue;
+    std::string name = "tp_btf/" + event_of(prog);
+    bpf_link* link = bpf_program__attach(prog);
+    if (!link) {
+      unavailable_.push_back({name, std::string("attach: ") + std::strerror(errno)});
+      continue;
+    }
+    links_.emplace_back(link);
+    active_.push_back(name);
+  }
+}
+
+XdpEventsProbe::~XdpEventsProbe() = default;
+
+XdpEventsReading XdpEventsProbe::read() const {
+  XdpEventsReading r;
+  std::vector<pb_xe_dev_counts> per_cpu(static_cast<size_t>(ncpus_));
+  int devs_fd = bpf_map__fd(skel_->maps.devs);
+  pb_xe_dev_key key{}, next{};
+  const void* prev = nullptr;
+  int err;
+  while ((err = bpf_map_get_next_key(devs_fd, prev, &next)) == 0) {
+    if (bpf_map_lookup_elem(devs_fd, &next, per_cpu.data()) == 0) {
+      XdpDevEvents d;
+      d.ifindex = next.ifindex;
+      d.netns_ino = next.netns_ino;
+      for (const auto& c : per_cpu) {
+        for (size_t i = 0; i < d.exception.size(); ++i) d.exception[i] += c.exception[i];
+        d.redirect_err += c.redirect_err;
+        d.bulk_tx_sent += c.bulk_tx_sent;
+        d.bulk_tx_drops += c.bulk_tx_drops;
+        d.bulk_tx_err += c.bulk_tx_err;
+        d.devmap_xmit_sent += c.devmap_xmit_sent;
+        d.devmap_xmit_drops += c.devmap_xmit_drops;
+        d.devmap_xmit_err += c.devmap_xmit_err;
+      }
+      r.devs.push_back(d);
+    }
+    key = next;
+    prev = &key;
+  }
+  if (err != -ENOENT) throw_errno(-err, "read xdp_events device counters");
+  std::sort(r.devs.begin(), r.devs.end(), [](const XdpDevEvents& a, const XdpDevEvents& b) {
+    return a.netns_ino != b.netns_ino ? a.netns_ino < b.netns_ino : a.ifindex < b.ifindex;
+  });
+
+  std::vector<pb_xe_cpumap_counts> cm(static_cast<size_t>(ncpus_));
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cpumap), &zero, cm.data()) != 0)
+    throw_errno("read xdp_events cpumap counters");
+  for (const auto& c : cm) {
+    r.cpumap.enqueue_calls += c.enqueue_calls;
+    r.cpumap.enqueue_processed += c.enqueue_processed;
+    r.cpumap.enqueue_drops += c.enqueue_drops;
+    r.cpumap.kthread_calls += c.kthread_calls;
+    r.cpumap.kthread_processed += c.kthread_processed;
+    r.cpumap.kthread_drops += c.kthread_drops;
+    r.cpumap.kthread_sched += c.kthread_sched;
+    r.cpumap.kthread_xdp_pass += c.kthread_xdp_pass;
+    r.cpumap.kthread_xdp_drop += c.kthread_xdp_drop;
+    r.cpumap.kthread_xdp_redirect += c.kthread_xdp_redirect;
+  }
+  return r;
+}
+
+}  // namespace pb::probes

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""The XDP and AF_XDP paths end to end in fresh namespaces, driven by xdp-live: the ledger
+balances at a paced rate each path sustains, per-queue counts add up, both RX queues get
+traffic, and no XDP program outlives the run, even after SIGKILL."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pbtest import PATHBENCH, assert_clean_host, check, pb_netns, require_root, run, validate  # noqa: E402
+
+RATE = 20000
+
+require_root()
+assert_clean_host()
+
+
+def xdp_attached(netns):
+    out = subprocess.run(["ip", "-n", netns, "-d", "link", "show"], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if "prog/xdp" in line or " xdp" in line.split("mtu")[0]]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    suite = os.path.join(tmp, "suite.json")
+    out = os.path.join(tmp, "report.json")
+    with open(suite, "w") as f:
+        json.dump({"defaults": {"duration": 2, "flows": 8, "queues": 2, "rate": RATE, "generator": "xdp-live"},
+                   "scenarios": [{"path": ["xdp-drop", "xdp-pass", "xdp-tx", "xdp-redirect", "afxdp"]},
+                                 {"path": "xdp-drop", "xdp_mode": "generic"}]}, f)
+    run(["run", suite, "-o", out], check_rc=0)
+    with open(out) as f:
+        report = json.load(f)
+    validate(report)
+    check(len(report["scenarios"]) == 6, f"expected 6 scenarios, got {len(report['scenarios'])}")
+    for sc in report["scenarios"]:
+        name, path = sc["name"], sc["path"]
+        check(sc["status"] == "ok", f"{name}: {sc['status']}: {sc.get('reason')}")
+        check(sc["traffic"]["generator"] == "xdp-live", f"{name}: generator {sc['traffic']['generator']}")
+        th, led = sc["throughput"], sc["drops"]["ledger"]
+        sent, delivered = th["sent"], th["delivered"]
+        check(sent > 0.5 * RATE * 2, f"{name}: sent only {sent}")
+        check(delivered <= sent, f"{name}: delivered {delivered} > sent {sent}")
+        check(led["sent"] == led["delivered"] + led["attributed"] + led["unaccounted"], f"{name}: ledger {led}")
+        check(abs(led["unaccounted"]) <= max(1, sent // 1000), f"{name}: unaccounted {led['unaccounted']} of {sent}")
+        queues = [q["packets"] for q in sc["spread"]["per_rx_queue"]]
+        for t in sc["trials"]:
+            if path == "afxdp":
+                check(sum(t["per_queue"]) == t["delivered"], f"{name}: per-queue {t['per_queue']} != {t['delivered']}")
+            else:
+                dut = t["xdp"]["dut"]
+                check(sum(t["per_queue"]) == dut["packets"], f"{name}: per-queue {t['per_queue']} != {dut['packets']}")
+                check(sum(t["per_cpu"]) == dut["packets"], f"{name}: per-cpu {t['per_cpu']} != {dut['packets']}")
+                check(dut["packets"] == t["sent"], f"{name}: XDP saw {dut['packets']}, TG sent {t['sent']}")
+        mode = sc["topology"]["xdp_mode"]
+        if mode == "native":
+            check(len(queues) == 2 and min(queues) > 0, f"{name}: both RX queues should get traffic: {queues}")
+        if path != "xdp-pass":
+            lat = sc["latency"]
+            check(lat["count"] == delivered and lat["p50"] > 0, f"{name}: latency {lat['count']} vs {delivered}")
+        if path == "afxdp":
+            check(sc["topology"].get("afxdp_bind") in ("copy", "zerocopy"), f"{name}: bind mode {sc['topology']}")
+        print(f"{name}: sent {sent} delivered {delivered} attributed {led['attributed']} queues {queues}")
+    check(report["scenarios"][5]["topology"]["xdp_mode"] == "generic", "last scenario should be generic mode")
+    assert_clean_host()
+
+    # SIGKILL mid-trial: the BPF links die with the process, so the namespaces the run
+    # leaves behind carry no XDP program; cleanup removes them.
+    p = subprocess.Popen([PATHBENCH, "run", "--path", "xdp-drop", "--duration", "20", "--rate", "10000",
+                          "-o", os.path.join(tmp, "kill.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.time() + 20
+    while time.time() < end and len(pb_netns()) < 2:
+        time.sleep(0.05)
+    time.sleep(2)  # well inside the first trial: the program is attached
+    dut = [n for n in pb_netns() if n.endswith("-dut")]
+    check(dut, "run never created its DUT namespace")
+    check(xdp_attached(dut[0]), f"an XDP program should be attached in {dut[0]} during the run")
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(xdp_attached(dut[0]) == [], f"XDP program survived SIGKILL: {xdp_attached(dut[0])}")
+    run(["cleanup"], check_rc=0)
+    assert_clean_host()
+print("PASS")

@@ -1,0 +1,235 @@
+#include "xdp/xdp_receivers.h"
+
+#include <thread>
+
+#include "bench/core/clock.h"
+#include "bench/core/log.h"
+
+namespace pb::xdp {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Frames still in flight when the generator returns (veth rings, cpumap queues) land
+// within milliseconds: wait until `count` stops moving for 50 ms (at most 2 s).
+template <typename CountFn>
+void settle(CountFn count) {
+  uint64_t last = count(), deadline = core::mono_ns() + 2'000'000'000ull;
+  for (;;) {
+    std::this_thread::sleep_for(50ms);
+    uint64_t now = count();
+    if (now == last || core::mono_ns() > deadline) return;
+    last = now;
+  }
+}
+
+void add_drop(bench::RxResult& rx, const char* side, const char* reason, const char* where, uint64_t n) {
+  if (n) rx.drops.push_back({side, reason, where, n});
+}
+
+nlohmann::json verdict_json(const XdpVerdictCounts& c) {
+  return {{"packets", c.packets}, {"aborted", c.aborted}, {"drop", c.drop},         {"pass", c.pass},
+          {"tx", c.tx},           {"redirect", c.redirect}, {"tagged", c.tagged}, {"malformed", c.malformed}};
+}
+
+nlohmann::json per_cpu_queue_json(const XdpVerdictReading& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : r.per_cpu_queue)
+    out.push_back({{"cpu", c.cpu}, {"rx_queue", c.rx_queue}, {"packets", c.counts.packets}});
+  return out;
+}
+
+std::vector<uint64_t> per_cpu(const XdpVerdictReading& r) {
+  std::vector<uint64_t> c;
+  for (const auto& cell : r.per_cpu_queue) {
+    if (c.size() <= cell.cpu) c.resize(cell.cpu + 1);
+    c[cell.cpu] += cell.counts.packets;
+  }
+  return c;
+}
+
+std::vector<uint64_t> per_queue(const XdpVerdictReading& r, unsigned queues) {
+  std::vector<uint64_t> q(queues, 0);
+  for (const auto& c : r.per_cpu_queue)
+    if (c.rx_queue < queues) q[c.rx_queue] += c.counts.packets;
+  return q;
+}
+
+
+}  // namespace
+
+XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, bool events)
+    : topo_(topo), verdict_(verdict), mode_(mode), dut_(XdpVerdictConfig{verdict, topo.redirect_ifindex()}) {
+  // Where the path delivers: xdp-tx sends back to the TG, whose veth also needs an XDP
+  // program for XDP_TX frames to be taken off the ring (GRO alone stalls after 512);
+  // xdp-redirect lands on the redirect pair's peer; xdp-pass ends in the UDP sockets.
+  if (verdict == XdpVerdict::kTx) {
+    landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
+    landing_->attach(topo.tg_ifindex(), XdpMode::kNative, topo.tg_netns());
+  } else if (verdict == XdpVerdict::kRedirect) {
+    if (!topo.redirect_ifindex()) throw std::logic_error("xdp-redirect needs the topology's redirect pair");
+    landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
+    landing_->attach(topo.redirect_peer_ifindex(), XdpMode::kNative, topo.dut_netns());
+  } else if (verdict == XdpVerdict::kPass) {
+    // xdp-live paces in bursts of up to ~25 ms of frames (one BPF_PROG_RUN call): give the
+    // sockets room for a burst so paced loss measures the stack, not the burst size.
+    sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues(), kPassRcvbuf);
+  }
+  dut_.attach(topo.dut_ifindex(), mode, topo.dut_netns());
+  if (!events) return;
+  probes::XdpEventsFilter filter;
+  filter.ifs.push_back({uint32_t(topo.dut_ifindex()), topo.dut_netns_inode()});
+  filter.ifs.push_back({uint32_t(topo.tg_ifindex()), topo.tg_netns_inode()});
+  if (topo.redirect_ifindex()) filter.ifs.push_back({uint32_t(topo.redirect_ifindex()), topo.dut_netns_inode()});
+  try {
+    events_ = std::make_unique<probes::XdpEventsProbe>(filter);
+  } catch (const std::exception& e) {
+    PB_WARN("xdp_events probe unavailable: {}", e.what());
+    events_unavailable_.push_back({"xdp_events", e.what()});
+  }
+}
+
+XdpVerdictReceiver::~XdpVerdictReceiver() = default;
+
+void XdpVerdictReceiver::begin_trial(const core::TrialRequest& req) {
+  if (sockets_) sockets_->begin_trial(req);
+  dut0_ = dut_.read();
+  if (landing_) landing0_ = landing_->read();
+  if (events_) events0_ = events_->read();
+}
+
+bench::RxResult XdpVerdictReceiver::end_trial(const bench::TxResult& tx) {
+  bench::RxResult rx;
+  if (sockets_) rx = sockets_->end_trial(tx);
+  settle([&] { return (landing_ ? landing_->read() : dut_.read()).total.packets; });
+  XdpVerdictReading dut = delta(dut0_, dut_.read());
+  unsigned queues = topo_.queues();
+  rx.per_queue = per_queue(dut, queues);
+  rx.per_cpu = per_cpu(dut);
+  rx.extra["xdp"] = {{"dut", verdict_json(dut.total)}, {"per_cpu_queue", per_cpu_queue_json(dut)}};
+  // The verdict program's own aborts are drops wherever the path delivers.
+  add_drop(rx, "dut", "XDP_ABORTED", "xdp verdict program", dut.total.aborted);
+  switch (verdict_) {
+    case XdpVerdict::kDrop:
+      rx.delivered = dut.total.drop;
+      rx.latency = dut.latency;
+      rx.malformed = dut.total.malformed;
+      break;
+    case XdpVerdict::kPass:
+      // The stack's losses (socket buffers...) are attributed by the kfree_skb probe.
+      rx.extra["xdp"]["dut_latency"] = core::to_json(dut.latency);
+      break;
+    case XdpVerdict::kTx:
+    case XdpVerdict::kRedirect: {
+      XdpVerdictReading land = delta(landing0_, landing_->read());
+      rx.delivered = land.total.packets;
+      rx.latency = land.latency;
+      rx.malformed = land.total.malformed;
+      rx.extra["xdp"]["landing"] = verdict_json(land.total);
+      rx.extra["xdp"]["dut_latency"] = core::to_json(dut.latency);
+      break;
+    }
+  }
+  if (events_) {
+    probes::XdpEventsReading ev = delta(events0_, events_->read());
+    nlohmann::json evj = nlohmann::json::array();
+    for (const auto& d : ev.devs) {
+      std::string side = d.netns_ino == topo_.tg_netns_inode() ? "tg" : "dut";
+      // xdp_exception for the verdict program's aborts is already counted above.
+      uint64_t exceptions = d.exceptions() - d.exception[0];
+      rx.drops.push_back({side, "XDP_EXCEPTION", "xdp:xdp_exception", exceptions});
+      rx.drops.push_back({side, "XDP_REDIRECT_ERR", "xdp:xdp_redirect_err", d.redirect_err});
+      rx.drops.push_back({side, "XDP_TX_DROP", "xdp:xdp_bulk_tx", d.bulk_tx_drops});
+      rx.drops.push_back({side, "XDP_DEVMAP_XMIT_DROP", "xdp:xdp_devmap_xmit", d.devmap_xmit_drops});
+      evj.push_back({{"ifindex", d.ifindex}, {"side", side}, {"exceptions", d.exceptions()},
+                     {"redirect_err", d.redirect_err}, {"bulk_tx_sent", d.bulk_tx_sent},
+                     {"bulk_tx_drops", d.bulk_tx_drops}, {"devmap_xmit_sent", d.devmap_xmit_sent},
+                     {"devmap_xmit_drops", d.devmap_xmit_drops}});
+    }
+    rx.extra["xdp"]["events"] = evj;
+  }
+  return rx;
+}
+
+nlohmann::json XdpVerdictReceiver::describe() const {
+  nlohmann::json d = {{"xdp_mode", to_string(mode_)}, {"xdp_verdict", to_string(verdict_)}};
+  if (sockets_) d["rcvbuf"] = kPassRcvbuf;
+  return d;
+}
+
+nlohmann::json XdpVerdictReceiver::probe_status() const {
+  nlohmann::json st = {{"active", {std::string("xdp_verdict:") + to_string(verdict_)}},
+                       {"unavailable", nlohmann::json::array()}};
+  if (events_) {
+    for (const auto& a : events_->active()) st["active"].push_back("xdp_events:" + a);
+    for (const auto& u : events_->unavailable())
+      st["unavailable"].push_back({{"name", "xdp_events:" + u.name}, {"reason", u.reason}});
+  }
+  for (const auto& u : events_unavailable_) st["unavailable"].push_back({{"name", u.name}, {"reason", u.reason}});
+  return st;
+}
+
+AfxdpReceiver::AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode)
+    : topo_(topo), mode_(mode), afxdp_mode_(afxdp_mode) {}
+
+void AfxdpReceiver::begin_trial(const core::TrialRequest& req) {
+  AfxdpSinkConfig cfg;
+  cfg.netns_fd = topo_.dut_netns();
+  cfg.ifname = bench::VethTopology::kDutIf;
+  cfg.queues = topo_.queues();
+  cfg.mode = afxdp_mode_;
+  cfg.xdp_mode = mode_;
+  cfg.expected_flows = req.flows;
+  sink_ = std::make_unique<AfxdpSink>(cfg);
+  sink_->start();
+}
+
+bench::RxResult AfxdpReceiver::end_trial(const bench::TxResult& tx) {
+  AfxdpSinkResult r = sink_->stop(/*drain=*/true);
+  sink_.reset();
+  r.set_expected(tx.flow_sent());
+  bench::RxResult rx;
+  rx.delivered = r.delivered;
+  rx.latency = std::move(r.latency);
+  rx.per_queue = r.per_queue;
+  rx.malformed = r.malformed;
+  rx.lost = r.lost();
+  for (const auto& f : r.flows) {
+    rx.reordered += f.counts.reordered;
+    rx.duplicates += f.counts.duplicates;
+  }
+  nlohmann::json sockets = nlohmann::json::array();
+  uint64_t rx_dropped = 0, ring_full = 0;
+  for (const auto& s : r.sockets) {
+    rx_dropped += s.stats.rx_dropped;
+    ring_full += s.stats.rx_ring_full;
+    sockets.push_back({{"queue", s.queue},
+                       {"bind_mode", to_string(s.bind_mode)},
+                       {"zerocopy_refused", s.zerocopy_refused},
+                       {"busy_poll", s.busy_poll},
+                       {"delivered", s.delivered},
+                       {"rx_dropped", s.stats.rx_dropped},
+                       {"rx_ring_full", s.stats.rx_ring_full},
+                       {"rx_fill_ring_empty_descs", s.stats.rx_fill_ring_empty_descs},
+                       {"rx_invalid_descs", s.stats.rx_invalid_descs},
+                       {"tx_ring_empty_descs", s.stats.tx_ring_empty_descs},
+                       {"redirected", s.redirected},
+                       {"fallback", s.fallback}});
+  }
+  add_drop(rx, "dut", "AF_XDP_RX_DROPPED", "XDP_STATISTICS rx_dropped", rx_dropped);
+  add_drop(rx, "dut", "AF_XDP_RX_RING_FULL", "XDP_STATISTICS rx_ring_full", ring_full);
+  add_drop(rx, "dut", "AF_XDP_NO_SOCKET", "xsk_redirect fallback (XDP_DROP)", r.fallback);
+  add_drop(rx, "dut", "MALFORMED", "afxdp sink", r.malformed);
+  rx.extra["afxdp"] = {{"sockets", sockets}, {"redirected", r.redirected}, {"fallback", r.fallback}};
+  if (!r.sockets.empty()) last_describe_ = {{"afxdp_bind", to_string(r.sockets.front().bind_mode)}};
+  return rx;
+}
+
+nlohmann::json AfxdpReceiver::describe() const {
+  nlohmann::json d = {{"xdp_mode", to_string(mode_)}, {"afxdp_mode", to_string(afxdp_mode_)}};
+  d.update(last_describe_);
+  return d;
+}
+
+}  // namespace pb::xdp
