@@ -12,6 +12,7 @@
 
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
+#include "bench/core/rtnl.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/pacer.h"
@@ -28,7 +29,7 @@ AfPacketGenerator::AfPacketGenerator(AfPacketGeneratorConfig cfg) : cfg_(std::mo
   if (!(cfg_.duration_s > 0)) throw core::UsageError("afpacket generator: duration must be > 0");
   if (cfg_.ifname.empty()) throw core::UsageError("afpacket generator: ifname must be set");
   frame_ = build_udp_frame(cfg_.frame, 0);
-  ifindex_ = interface_index(cfg_.netns_fd, cfg_.ifname);
+  ifindex_ = core::link_ifindex(cfg_.ifname, cfg_.netns_fd);
 
   // A socket belongs to the netns it was created in, whichever thread later sends on it.
   std::optional<core::NetnsGuard> in_ns;

@@ -1,9 +1,7 @@
 #include "bench/frame_builder.h"
 
 #include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -27,23 +25,6 @@ in_addr parse_ipv4(const std::string& s, const char* field) {
 void put_be16(uint8_t* p, uint16_t v) {
   p[0] = uint8_t(v >> 8);
   p[1] = uint8_t(v);
-}
-
-// An ioctl on an AF_INET datagram socket made inside `netns_fd`: interface ioctls resolve
-// names in the socket's netns.
-void interface_ioctl(int netns_fd, unsigned long request, ifreq& ifr, const std::string& what) {
-  std::optional<core::NetnsGuard> in_ns;
-  if (netns_fd >= 0) in_ns.emplace(netns_fd);
-  core::UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd) core::throw_errno("socket for " + what);
-  if (ioctl(fd.get(), request, &ifr) != 0) core::throw_errno(what);
-}
-
-ifreq ifreq_for(const std::string& ifname) {
-  if (ifname.empty() || ifname.size() >= IFNAMSIZ) throw core::UsageError(fmt::format("bad interface name '{}'", ifname));
-  ifreq ifr{};
-  std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
-  return ifr;
 }
 
 }  // namespace
@@ -114,20 +95,6 @@ MacAddr parse_mac(const std::string& text, const char* field) {
 
 std::string format_mac(const MacAddr& m) {
   return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-MacAddr interface_mac(int netns_fd, const std::string& ifname) {
-  ifreq ifr = ifreq_for(ifname);
-  interface_ioctl(netns_fd, SIOCGIFHWADDR, ifr, "SIOCGIFHWADDR " + ifname);
-  MacAddr m{};
-  std::memcpy(m.data(), ifr.ifr_hwaddr.sa_data, 6);
-  return m;
-}
-
-int interface_index(int netns_fd, const std::string& ifname) {
-  ifreq ifr = ifreq_for(ifname);
-  interface_ioctl(netns_fd, SIOCGIFINDEX, ifr, "SIOCGIFINDEX " + ifname);
-  return ifr.ifr_ifindex;
 }
 
 }  // namespace pb::bench

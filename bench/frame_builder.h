@@ -64,11 +64,6 @@ uint16_t inet_checksum(const void* data, size_t len);
 MacAddr parse_mac(const std::string& text, const char* field = "mac");
 std::string format_mac(const MacAddr& mac);
 
-// The hardware address of `ifname` in netns `netns_fd` (-1: the caller's); throws
-// std::system_error when the interface is not there.
-MacAddr interface_mac(int netns_fd, const std::string& ifname);
 
-// The ifindex of `ifname` in netns `netns_fd` (-1: the caller's); throws std::system_error.
-int interface_index(int netns_fd, const std::string& ifname);
 
 }  // namespace pb::bench

@@ -17,6 +17,9 @@ inline constexpr std::array<std::string_view, 6> kKnownPaths{"kernel-udp", "xdp-
                                                               "xdp-tx",     "xdp-redirect", "afxdp"};
 // Traffic generators a scenario may name; extend as generators land (xdp-live, afpacket).
 inline constexpr std::array<std::string_view, 4> kKnownGenerators{"auto", "udp-socket", "xdp-live", "afpacket"};
+// AF_XDP socket modes for the afxdp path, and busy-poll settings.
+inline constexpr std::array<std::string_view, 2> kAfxdpModes{"rxdrop", "l2fwd"};
+inline constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
 // XDP attach modes (DESIGN.md "--xdp-mode").
 inline constexpr std::array<std::string_view, 2> kXdpModes{"native", "generic"};
 
@@ -28,6 +31,8 @@ struct ScenarioSpec {
   std::string generator = "auto";   // one of kKnownGenerators; auto: udp-socket for kernel
                                      // paths, xdp-live for XDP and AF_XDP paths
   std::string xdp_mode = "native";   // one of kXdpModes, for paths that attach XDP
+  std::string afxdp_mode = "rxdrop"; // one of kAfxdpModes (afxdp path)
+  std::string busy_poll = "off";     // one of kOnOff (afxdp path: SO_PREFER_BUSY_POLL + spin)
   double duration_s = 5.0;           // per trial, (0, 3600]
   uint64_t rate_pps = 0;             // offered load; 0 = max
   unsigned frame_size = 66;          // Ethernet frame bytes without FCS, [66, 9000]

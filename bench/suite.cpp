@@ -179,6 +179,10 @@ constexpr std::string_view kPathKey = "path";
 
 // Every scenario key, sorted; add a row here (and a ScenarioSpec field) for a new flag.
 constexpr KeyInfo kKeys[] = {
+    {"afxdp_mode",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.afxdp_mode = json_one_of(v, w, kAfxdpModes); }},
+    {"busy_poll",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.busy_poll = json_one_of(v, w, kOnOff); }},
     {"duration", [](ScenarioSpec& s, const json& v, const std::string& w) { s.duration_s = json_duration(v, w); }},
     {"flows", [](ScenarioSpec& s, const json& v, const std::string& w) { s.flows = json_uint(v, w, 1, 65535); }},
     {"frame_size",
@@ -227,7 +231,8 @@ std::string name_value(const json& value) {
 bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
   return a.path == b.path && a.topology == b.topology && a.generator == b.generator &&
          a.duration_s == b.duration_s && a.rate_pps == b.rate_pps && a.frame_size == b.frame_size &&
-         a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode;
+         a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode &&
+         a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll;
 }
 
 // Where each layer's values were written, for error messages.

@@ -24,10 +24,6 @@ void add_peer_neighbour(int netns_fd, const std::string& ifname, const std::stri
   core::neigh_add_permanent(nl, core::ifindex_of(ifname), peer_ip, peer_mac, ifname);
 }
 
-std::array<uint8_t, 6> mac_in(int netns_fd, const std::string& ifname) {
-  core::NetnsGuard in(netns_fd);
-  return core::link_mac(ifname);
-}
 
 }  // namespace
 
@@ -53,8 +49,8 @@ VethTopology::VethTopology(RunState& state, const VethTopologyConfig& cfg) : sta
   vc.b = {kDutIf, dut_->fd(), std::string(kDutIp) + "/30"};
   vc.queues = cfg_.queues;
   veth_ = std::make_unique<core::VethPair>(vc);
-  add_peer_neighbour(tg_->fd(), kTgIf, kDutIp, mac_in(dut_->fd(), kDutIf));
-  add_peer_neighbour(dut_->fd(), kDutIf, kTgIp, mac_in(tg_->fd(), kTgIf));
+  add_peer_neighbour(tg_->fd(), kTgIf, kDutIp, core::link_mac(kDutIf, dut_->fd()));
+  add_peer_neighbour(dut_->fd(), kDutIf, kTgIp, core::link_mac(kTgIf, tg_->fd()));
   // GRO on the DUT end: veth then runs its NAPI path (real RX queues) and takes XDP frames
   // from the TG's live-frames generator even when the DUT has no XDP program.
   core::set_gro(dut_->fd(), kDutIf, true);

@@ -8,7 +8,6 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
+#include "bench/core/rtnl.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
@@ -182,7 +182,7 @@ LiveGeneratorConfig checked(LiveGeneratorConfig cfg) {
 LiveGenerator::LiveGenerator(LiveGeneratorConfig cfg)
     : cfg_(checked(std::move(cfg))),
       frame_(bench::build_udp_frame(cfg_.frame, 0)),
-      ifindex_(bench::interface_index(cfg_.netns_fd, cfg_.ifname)),
+      ifindex_(core::link_ifindex(cfg_.ifname, cfg_.netns_fd)),
       prog_(cfg_.flows, cfg_.frame.src_port_base) {
   prog_.reset(cfg_.cpus);  // validates the CPU list now rather than at run()
 }

@@ -170,8 +170,13 @@ nlohmann::json XdpVerdictReceiver::probe_status() const {
   return st;
 }
 
-AfxdpReceiver::AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode)
-    : topo_(topo), mode_(mode), afxdp_mode_(afxdp_mode) {}
+AfxdpReceiver::AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll)
+    : topo_(topo), mode_(mode), afxdp_mode_(afxdp_mode), busy_poll_(busy_poll) {
+  if (afxdp_mode == AfxdpMode::kL2Fwd) {
+    landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
+    landing_->attach(topo.tg_ifindex(), XdpMode::kNative, topo.tg_netns());
+  }
+}
 
 void AfxdpReceiver::begin_trial(const core::TrialRequest& req) {
   AfxdpSinkConfig cfg;
@@ -179,10 +184,12 @@ void AfxdpReceiver::begin_trial(const core::TrialRequest& req) {
   cfg.ifname = bench::VethTopology::kDutIf;
   cfg.queues = topo_.queues();
   cfg.mode = afxdp_mode_;
+  cfg.busy_poll = busy_poll_;
   cfg.xdp_mode = mode_;
   cfg.expected_flows = req.flows;
   sink_ = std::make_unique<AfxdpSink>(cfg);
   sink_->start();
+  if (landing_) landing0_ = landing_->read();
 }
 
 bench::RxResult AfxdpReceiver::end_trial(const bench::TxResult& tx) {
@@ -221,8 +228,23 @@ bench::RxResult AfxdpReceiver::end_trial(const bench::TxResult& tx) {
   add_drop(rx, "dut", "AF_XDP_RX_RING_FULL", "XDP_STATISTICS rx_ring_full", ring_full);
   add_drop(rx, "dut", "AF_XDP_NO_SOCKET", "xsk_redirect fallback (XDP_DROP)", r.fallback);
   add_drop(rx, "dut", "MALFORMED", "afxdp sink", r.malformed);
-  rx.extra["afxdp"] = {{"sockets", sockets}, {"redirected", r.redirected}, {"fallback", r.fallback}};
-  if (!r.sockets.empty()) last_describe_ = {{"afxdp_bind", to_string(r.sockets.front().bind_mode)}};
+  rx.extra["afxdp"] = {{"sockets", sockets}, {"redirected", r.redirected}, {"fallback", r.fallback},
+                       {"l2fwd_tx", r.tx}, {"l2fwd_completed", r.completed}};
+  if (landing_) {
+    // l2fwd: what the sockets sent back and the TG received is delivered; frames the
+    // sockets took but could not send are lost at the TX ring.
+    settle([&] { return landing_->read().total.packets; });
+    XdpVerdictReading land = delta(landing0_, landing_->read());
+    rx.delivered = land.total.packets;
+    rx.latency = land.latency;
+    uint64_t tx_dropped = 0;
+    for (const auto& s : r.sockets) tx_dropped += s.tx_dropped;
+    add_drop(rx, "dut", "AF_XDP_TX_RING_FULL", "afxdp l2fwd tx", tx_dropped);
+    rx.extra["afxdp"]["received"] = r.delivered;
+  }
+  if (!r.sockets.empty())
+    last_describe_ = {{"afxdp_bind", to_string(r.sockets.front().bind_mode)},
+                      {"busy_poll", r.sockets.front().busy_poll}};
   return rx;
 }
 

@@ -2,7 +2,8 @@
 // - XdpVerdictReceiver: xdp-drop, xdp-pass, xdp-tx, xdp-redirect. The verdict program sits
 //   on the DUT veth; where the path delivers, a counting program (or the UDP sockets, for
 //   xdp-pass) measures what arrived and its latency.
-// - AfxdpReceiver: afxdp, redirect into one AF_XDP socket per queue.
+// - AfxdpReceiver: afxdp, redirect into one AF_XDP socket per queue; in l2fwd mode the
+//   sockets send the frames back and delivery is counted where they land, on the TG.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,13 @@
 
 namespace pb::xdp {
 
+// An XDP_DROP of one of our own programs on an skb (generic mode, or veth's skb path) also
+// shows in kfree_skb; the program's counters already account for it, as delivery or as a
+// drop of its own, so the kfree_skb row must not count a second time.
+inline bool is_own_xdp_drop(const bench::AttributedDrop& drop) {
+  return drop.where.rfind("veth_xdp_rcv_skb", 0) == 0 || drop.where.rfind("do_xdp_generic", 0) == 0;
+}
+
 class XdpVerdictReceiver : public bench::Receiver {
  public:
   // Loads and attaches the programs; throws std::system_error naming the interface and
@@ -29,10 +37,7 @@ class XdpVerdictReceiver : public bench::Receiver {
   bench::RxResult end_trial(const bench::TxResult& tx) override;
   nlohmann::json describe() const override;
   nlohmann::json probe_status() const override;
-  bool is_delivery(const bench::AttributedDrop& drop) const override {
-    return verdict_ == XdpVerdict::kDrop && mode_ == XdpMode::kGeneric && drop.side == "dut" &&
-           drop.where.rfind("do_xdp_generic", 0) == 0;
-  }
+  bool is_delivery(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
   static constexpr int kPassRcvbuf = 8 << 20;  // xdp-pass socket buffers (SO_RCVBUFFORCE)
 
  private:
@@ -50,16 +55,20 @@ class XdpVerdictReceiver : public bench::Receiver {
 
 class AfxdpReceiver : public bench::Receiver {
  public:
-  AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode);
+  AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll);
   void begin_trial(const core::TrialRequest& req) override;
   bench::RxResult end_trial(const bench::TxResult& tx) override;
   nlohmann::json describe() const override;
+  bool is_delivery(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
 
  private:
   const bench::VethTopology& topo_;
   XdpMode mode_;
   AfxdpMode afxdp_mode_;
+  bool busy_poll_;
   std::unique_ptr<AfxdpSink> sink_;
+  std::unique_ptr<XdpVerdictProgram> landing_;  // l2fwd: counts the frames back at the TG
+  XdpVerdictReading landing0_;
   nlohmann::json last_describe_ = nlohmann::json::object();
 };
 

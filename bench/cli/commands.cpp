@@ -65,6 +65,8 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.trials.empty()) ov["trials"] = bench::parse_uint(o.trials, "--trials", 1, 100);
   if (!o.xdp_mode.empty()) ov["xdp_mode"] = bench::split_list_flag(o.xdp_mode, "--xdp-mode");
   if (!o.generator.empty()) ov["generator"] = bench::split_list_flag(o.generator, "--generator");
+  if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = bench::split_list_flag(o.afxdp_mode, "--afxdp-mode");
+  if (!o.busy_poll.empty()) ov["busy_poll"] = bench::split_list_flag(o.busy_poll, "--busy-poll");
   return ov;
 }
 
@@ -163,6 +165,8 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--probes", o.probes, "default | none");
   run->add_option("--xdp-mode", o.xdp_mode, "native | generic, for the paths that attach XDP");
   run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
+  run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");
+  run->add_option("--busy-poll", o.busy_poll, "off | on (afxdp path: SO_PREFER_BUSY_POLL, spinning)");
   run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
   run->add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
   run->add_flag("--json", o.json, "print the report as JSON on stdout");

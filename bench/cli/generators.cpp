@@ -2,6 +2,7 @@
 
 #include "bench/afpacket_generator.h"
 #include "bench/core/errors.h"
+#include "bench/core/rtnl.h"
 #include "bench/core/log.h"
 #include "bench/udp_generator.h"
 #include "pb_config.h"
@@ -45,8 +46,8 @@ class LiveAdapter : public bench::Generator {
 
 bench::FrameSpec frame_spec(const VethTopology& topo, const core::TrialRequest& req) {
   bench::FrameSpec f;
-  f.src_mac = bench::interface_mac(topo.tg_netns(), VethTopology::kTgIf);
-  f.dst_mac = bench::interface_mac(topo.dut_netns(), VethTopology::kDutIf);
+  f.src_mac = core::link_mac(VethTopology::kTgIf, topo.tg_netns());
+  f.dst_mac = core::link_mac(VethTopology::kDutIf, topo.dut_netns());
   f.src_ip = VethTopology::kTgIp;
   f.dst_ip = VethTopology::kDutIp;
   f.src_port_base = VethTopology::kTgPortBase;

@@ -90,7 +90,9 @@ std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const V
   if (spec.path == "kernel-udp") return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues);
 #if PB_HAVE_XDP
   xdp::XdpMode mode = xdp::parse_xdp_mode(spec.xdp_mode);
-  if (spec.path == "afxdp") return std::make_unique<xdp::AfxdpReceiver>(topo, mode, xdp::AfxdpMode::kRxDrop);
+  if (spec.path == "afxdp")
+    return std::make_unique<xdp::AfxdpReceiver>(
+        topo, mode, spec.afxdp_mode == "l2fwd" ? xdp::AfxdpMode::kL2Fwd : xdp::AfxdpMode::kRxDrop, spec.busy_poll == "on");
   if (spec.path.rfind("xdp-", 0) == 0)
     return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode, probes);
 #else

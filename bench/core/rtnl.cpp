@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <optional>
 
 #include "bench/core/errors.h"
+#include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
 
 namespace pb::core {
@@ -133,7 +135,9 @@ void neigh_add_permanent(Rtnl& nl, int ifindex, const std::string& ipv4, const s
   nl.execute(nlh, "add neighbour " + ipv4 + " on " + ifname);
 }
 
-std::array<uint8_t, 6> link_mac(const std::string& ifname) {
+std::array<uint8_t, 6> link_mac(const std::string& ifname, int netns_fd) {
+  std::optional<NetnsGuard> in_ns;
+  if (netns_fd >= 0) in_ns.emplace(netns_fd);
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!s) throw_errno("socket");
   ifreq ifr{};
@@ -142,6 +146,14 @@ std::array<uint8_t, 6> link_mac(const std::string& ifname) {
   std::array<uint8_t, 6> mac;
   std::memcpy(mac.data(), ifr.ifr_hwaddr.sa_data, mac.size());
   return mac;
+}
+
+int link_ifindex(const std::string& ifname, int netns_fd) {
+  std::optional<NetnsGuard> in_ns;
+  if (netns_fd >= 0) in_ns.emplace(netns_fd);
+  int ifindex = ifindex_of(ifname);
+  if (ifindex == 0) throw_errno(ENODEV, "find interface " + ifname);
+  return ifindex;
 }
 
 }  // namespace pb::core

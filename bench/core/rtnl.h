@@ -46,6 +46,9 @@ void addr_add_ipv4(Rtnl& nl, int ifindex, const std::string& cidr, const std::st
 // A permanent IPv4 neighbour entry, so the first packets of a trial never wait on ARP.
 void neigh_add_permanent(Rtnl& nl, int ifindex, const std::string& ipv4, const std::array<uint8_t, 6>& mac,
                          const std::string& ifname);
-std::array<uint8_t, 6> link_mac(const std::string& ifname);
+// The MAC address / ifindex of `ifname` inside `netns_fd` (-1: the caller's netns); throw
+// std::system_error naming the interface when it is missing.
+std::array<uint8_t, 6> link_mac(const std::string& ifname, int netns_fd = -1);
+int link_ifindex(const std::string& ifname, int netns_fd = -1);
 
 }  // namespace pb::core

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "bench/core/rtnl.h"
 #include "bench/core/clock.h"
 #include "bench/core/netns.h"
 #include "bench/core/payload.h"
@@ -195,8 +196,8 @@ TEST(XdpLiveGen, LiveRunReachesDutEnd) {
   cfg.netns_fd = tg_ns->fd();
   cfg.ifname = "pbt-tg0";
   cfg.frame = test_spec();
-  cfg.frame.src_mac = bench::interface_mac(tg_ns->fd(), "pbt-tg0");
-  cfg.frame.dst_mac = bench::interface_mac(dut_ns->fd(), "pbt-dut0");
+  cfg.frame.src_mac = core::link_mac("pbt-tg0", tg_ns->fd());
+  cfg.frame.dst_mac = core::link_mac("pbt-dut0", dut_ns->fd());
   cfg.flows = 4;
   cfg.duration_s = 1.0;
   LiveGenerator gen(cfg);

@@ -30,16 +30,19 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(suite, "w") as f:
         json.dump({"defaults": {"duration": 2, "flows": 8, "queues": 2, "rate": RATE, "generator": "xdp-live"},
                    "scenarios": [{"path": ["xdp-drop", "xdp-pass", "xdp-tx", "xdp-redirect", "afxdp"]},
-                                 {"path": "xdp-drop", "xdp_mode": "generic"}]}, f)
+                                 {"path": "xdp-drop", "xdp_mode": "generic"},
+                                 {"path": "afxdp", "afxdp_mode": "l2fwd"},
+                                 {"path": "kernel-udp", "generator": "afpacket"}]}, f)
     run(["run", suite, "-o", out], check_rc=0)
     with open(out) as f:
         report = json.load(f)
     validate(report)
-    check(len(report["scenarios"]) == 6, f"expected 6 scenarios, got {len(report['scenarios'])}")
+    check(len(report["scenarios"]) == 8, f"expected 8 scenarios, got {len(report['scenarios'])}")
     for sc in report["scenarios"]:
         name, path = sc["name"], sc["path"]
         check(sc["status"] == "ok", f"{name}: {sc['status']}: {sc.get('reason')}")
-        check(sc["traffic"]["generator"] == "xdp-live", f"{name}: generator {sc['traffic']['generator']}")
+        want = "afpacket" if path == "kernel-udp" else "xdp-live"
+        check(sc["traffic"]["generator"] == want, f"{name}: generator {sc['traffic']['generator']}")
         th, led = sc["throughput"], sc["drops"]["ledger"]
         sent, delivered = th["sent"], th["delivered"]
         check(sent > 0.5 * RATE * 2, f"{name}: sent only {sent}")
@@ -48,14 +51,20 @@ with tempfile.TemporaryDirectory() as tmp:
         check(abs(led["unaccounted"]) <= max(1, sent // 1000), f"{name}: unaccounted {led['unaccounted']} of {sent}")
         queues = [q["packets"] for q in sc["spread"]["per_rx_queue"]]
         for t in sc["trials"]:
-            if path == "afxdp":
+            if path == "kernel-udp":
+                k = t["kernel"]
+                check(t["delivered"] == k["dut_udp_in_datagrams"], f"{name}: delivered != InDatagrams {k}")
+                check(sum(t["per_queue"]) == t["delivered"], f"{name}: per-socket {t['per_queue']} != {t['delivered']}")
+            elif path == "afxdp" and sc["topology"]["afxdp_mode"] == "l2fwd":
+                check(t["afxdp"]["l2fwd_tx"] == t["afxdp"]["received"], f"{name}: l2fwd tx {t['afxdp']}")
+            elif path == "afxdp":
                 check(sum(t["per_queue"]) == t["delivered"], f"{name}: per-queue {t['per_queue']} != {t['delivered']}")
             else:
                 dut = t["xdp"]["dut"]
                 check(sum(t["per_queue"]) == dut["packets"], f"{name}: per-queue {t['per_queue']} != {dut['packets']}")
                 check(sum(t["per_cpu"]) == dut["packets"], f"{name}: per-cpu {t['per_cpu']} != {dut['packets']}")
                 check(dut["packets"] == t["sent"], f"{name}: XDP saw {dut['packets']}, TG sent {t['sent']}")
-        mode = sc["topology"]["xdp_mode"]
+        mode = sc["topology"].get("xdp_mode") or "native"
         if mode == "native":
             check(len(queues) == 2 and min(queues) > 0, f"{name}: both RX queues should get traffic: {queues}")
         if path != "xdp-pass":
@@ -64,7 +73,7 @@ with tempfile.TemporaryDirectory() as tmp:
         if path == "afxdp":
             check(sc["topology"].get("afxdp_bind") in ("copy", "zerocopy"), f"{name}: bind mode {sc['topology']}")
         print(f"{name}: sent {sent} delivered {delivered} attributed {led['attributed']} queues {queues}")
-    check(report["scenarios"][5]["topology"]["xdp_mode"] == "generic", "last scenario should be generic mode")
+    check(report["scenarios"][5]["topology"]["xdp_mode"] == "generic", "scenario 6 should be generic mode")
     assert_clean_host()
 
     # SIGKILL mid-trial: the BPF links die with the process, so the namespaces the run
