@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel_probes/bpf_link.h"
+#include "kernel_probes/probe_attach.h"
 
 struct sock_drops_bpf;
 
@@ -33,11 +33,6 @@ struct SockDropsReading {
   std::vector<DropCount> drops;  // sorted by count, largest first
 };
 
-struct ProbeUnavailable {
-  std::string name;
-  std::string reason;
-};
-
 class SockDropsProbe {
  public:
   // Opens, loads and attaches the programs the kernel offers, filtered to the two
@@ -49,17 +44,15 @@ class SockDropsProbe {
   ~SockDropsProbe();
 
   SockDropsReading read() const;
-  const std::vector<std::string>& active() const { return active_; }
-  const std::vector<ProbeUnavailable>& unavailable() const { return unavailable_; }
+  const std::vector<std::string>& active() const { return programs_.active; }
+  const std::vector<ProbeUnavailable>& unavailable() const { return programs_.unavailable; }
 
  private:
   struct SkelDeleter {
     void operator()(sock_drops_bpf* s) const;
   };
   std::unique_ptr<sock_drops_bpf, SkelDeleter> skel_;
-  std::vector<BpfLink> links_;  // declared after skel_: detached before the object goes
-  std::vector<std::string> active_;
-  std::vector<ProbeUnavailable> unavailable_;
+  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
 };
 
 }  // namespace pb::probes

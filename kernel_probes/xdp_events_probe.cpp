@@ -74,15 +74,6 @@ void XdpEventsProbe::SkelDeleter::operator()(xdp_events_bpf* s) const { xdp_even
 namespace {
 
 // tp_btf/<event> needs the kernel's btf_trace_<event> typedef.
-bool kernel_has_tracepoint(const btf* vmlinux, const std::string& event) {
-  return vmlinux && btf__find_by_name_kind(vmlinux, ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-}
-
-std::string event_of(const bpf_program* prog) {
-  std::string sec = bpf_program__section_name(prog);
-  auto slash = sec.find('/');
-  return slash == std::string::npos ? sec : sec.substr(slash + 1);
-}
 
 }  // namespace
 
@@ -104,27 +95,9 @@ XdpEventsProbe::XdpEventsProbe(const XdpEventsFilter& filter) {
   }
   skel_->rodata->cpumap_map_id = filter.cpumap_map_id;
 
-  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, skel_->obj) {
-    std::string event = event_of(prog);
-    if (!kernel_has_tracepoint(vmlinux.get(), event)) {
-      bpf_program__set_autoload(prog, false);
-      unavailable_.push_back({"tp_btf/" + event, "no such tracepoint in this kernel's BTF"});
-    }
-  }
+  skip_missing_tracepoints(skel_->obj, programs_);
   if (int err = xdp_events_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object xdp_events");
-  bpf_object__for_each_program(prog, skel_->obj) {
-    if (!bpf_program__autoload(prog)) continue;
-    std::string name = "tp_btf/" + event_of(prog);
-    bpf_link* link = bpf_program__attach(prog);
-    if (!link) {
-      unavailable_.push_back({name, std::string("attach: ") + std::strerror(errno)});
-      continue;
-    }
-    links_.emplace_back(link);
-    active_.push_back(name);
-  }
+  attach_programs(skel_->obj, programs_);
 }
 
 XdpEventsProbe::~XdpEventsProbe() = default;

@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel_probes/bpf_link.h"
-#include "kernel_probes/sock_drops_probe.h"  // ProbeUnavailable
+#include "kernel_probes/probe_attach.h"
 
 struct xdp_events_bpf;
 
@@ -87,17 +86,15 @@ class XdpEventsProbe {
 
   // Throws std::system_error when a map cannot be read.
   XdpEventsReading read() const;
-  const std::vector<std::string>& active() const { return active_; }
-  const std::vector<ProbeUnavailable>& unavailable() const { return unavailable_; }
+  const std::vector<std::string>& active() const { return programs_.active; }
+  const std::vector<ProbeUnavailable>& unavailable() const { return programs_.unavailable; }
 
  private:
   struct SkelDeleter {
     void operator()(xdp_events_bpf* s) const;
   };
   std::unique_ptr<xdp_events_bpf, SkelDeleter> skel_;
-  std::vector<BpfLink> links_;  // declared after skel_: detached before the object goes
-  std::vector<std::string> active_;
-  std::vector<ProbeUnavailable> unavailable_;
+  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
   int ncpus_ = 1;
 };
 

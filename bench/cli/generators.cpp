@@ -56,6 +56,20 @@ bench::FrameSpec frame_spec(const VethTopology& topo, const core::TrialRequest& 
   return f;
 }
 
+// The fields every frame-building generator config shares.
+template <typename Cfg>
+Cfg frame_generator_config(const VethTopology& topo, const core::TrialRequest& req) {
+  Cfg gc;
+  gc.netns_fd = topo.tg_netns();
+  gc.ifname = VethTopology::kTgIf;
+  gc.frame = frame_spec(topo, req);
+  gc.flows = req.flows;
+  gc.rate_pps = req.offered_pps;
+  gc.duration_s = req.duration_s;
+  return gc;
+}
+
+
 }  // namespace
 
 std::unique_ptr<bench::Generator> make_generator(const std::string& name, const VethTopology& topo,
@@ -74,25 +88,12 @@ std::unique_ptr<bench::Generator> make_generator(const std::string& name, const 
     return std::make_unique<Adapter<bench::UdpGenerator>>(gc);
   }
   if (name == "afpacket") {
-    bench::AfPacketGeneratorConfig gc;
-    gc.netns_fd = topo.tg_netns();
-    gc.ifname = VethTopology::kTgIf;
-    gc.frame = frame_spec(topo, req);
-    gc.flows = req.flows;
-    gc.rate_pps = req.offered_pps;
-    gc.duration_s = req.duration_s;
-    return std::make_unique<Adapter<bench::AfPacketGenerator>>(gc);
+    return std::make_unique<Adapter<bench::AfPacketGenerator>>(
+        frame_generator_config<bench::AfPacketGeneratorConfig>(topo, req));
   }
   if (name == "xdp-live") {
 #if PB_HAVE_XDP
-    xdp::LiveGeneratorConfig gc;
-    gc.netns_fd = topo.tg_netns();
-    gc.ifname = VethTopology::kTgIf;
-    gc.frame = frame_spec(topo, req);
-    gc.flows = req.flows;
-    gc.rate_pps = req.offered_pps;
-    gc.duration_s = req.duration_s;
-    return std::make_unique<LiveAdapter>(gc);
+    return std::make_unique<LiveAdapter>(frame_generator_config<xdp::LiveGeneratorConfig>(topo, req));
 #else
     throw core::UsageError("generator 'xdp-live': this build has no XDP support");
 #endif
