@@ -13,13 +13,16 @@ namespace pb::bench {
 
 // Paths a scenario may name; the one list to extend as paths land (DESIGN.md "Concepts":
 // kernel-tcp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp, dpdk).
-inline constexpr std::array<std::string_view, 6> kKnownPaths{"kernel-udp", "xdp-drop", "xdp-pass",
-                                                              "xdp-tx",     "xdp-redirect", "afxdp"};
+inline constexpr std::array<std::string_view, 7> kKnownPaths{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx",
+                                                              "xdp-redirect", "afxdp",  "dpdk"};
 // Traffic generators a scenario may name; extend as generators land (xdp-live, afpacket).
 inline constexpr std::array<std::string_view, 4> kKnownGenerators{"auto", "udp-socket", "xdp-live", "afpacket"};
 // AF_XDP socket modes for the afxdp path, and busy-poll settings.
 inline constexpr std::array<std::string_view, 2> kAfxdpModes{"rxdrop", "l2fwd"};
 inline constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
+// DPDK poll-mode drivers and forwarding engines for the dpdk path.
+inline constexpr std::array<std::string_view, 3> kDpdkPmds{"af_xdp", "af_packet", "pci"};
+inline constexpr std::array<std::string_view, 3> kDpdkEngines{"rxonly", "io", "macswap"};
 // XDP attach modes (DESIGN.md "--xdp-mode").
 inline constexpr std::array<std::string_view, 2> kXdpModes{"native", "generic"};
 
@@ -33,6 +36,8 @@ struct ScenarioSpec {
   std::string xdp_mode = "native";   // one of kXdpModes, for paths that attach XDP
   std::string afxdp_mode = "rxdrop"; // one of kAfxdpModes (afxdp path)
   std::string busy_poll = "off";     // one of kOnOff (afxdp path: SO_PREFER_BUSY_POLL + spin)
+  std::string pmd = "af_xdp";        // one of kDpdkPmds (dpdk path)
+  std::string dpdk_engine = "rxonly";  // one of kDpdkEngines (dpdk path)
   double duration_s = 5.0;           // per trial, (0, 3600]
   uint64_t rate_pps = 0;             // offered load; 0 = max
   unsigned frame_size = 66;          // Ethernet frame bytes without FCS, [66, 9000]

@@ -81,6 +81,25 @@ void RunState::forget(const nlohmann::json& undo) {
 
 void RunState::save_locked() { write_atomic(path_, doc_.dump(2)); }
 
+StateSysfsGuard::StateSysfsGuard(RunState& state, const std::string& path, const std::string& value)
+    : state_(state) {
+  std::string old = core::read_file(path);
+  while (!old.empty() && (old.back() == '\n' || old.back() == ' ')) old.pop_back();
+  undo_ = {{"kind", "sysfs"}, {"path", path}, {"value", old}};
+  state_.record(undo_);
+  try {
+    guard_.emplace(path, value);
+  } catch (...) {
+    state_.forget(undo_);
+    throw;
+  }
+}
+
+StateSysfsGuard::~StateSysfsGuard() {
+  guard_.reset();
+  state_.forget(undo_);
+}
+
 nlohmann::json cleanup_stale_runs() {
   nlohmann::json out = {{"removed", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
   std::set<std::string> live_runs;

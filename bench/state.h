@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include <mutex>
+#include <optional>
 #include <string>
+
+#include "bench/core/sysfs_guard.h"
 
 namespace pb::bench {
 
@@ -32,6 +35,21 @@ class RunState {
   std::string path_;
   nlohmann::json doc_;
   std::mutex mu_;
+};
+
+// A sysfs/procfs knob set for the life of this object, its old value in the run's state file
+// meanwhile (so `pathbench cleanup` restores it after a crash).
+class StateSysfsGuard {
+ public:
+  StateSysfsGuard(RunState& state, const std::string& path, const std::string& value);
+  StateSysfsGuard(const StateSysfsGuard&) = delete;
+  StateSysfsGuard& operator=(const StateSysfsGuard&) = delete;
+  ~StateSysfsGuard();  // restores, then forgets the undo entry
+
+ private:
+  RunState& state_;
+  nlohmann::json undo_;
+  std::optional<core::SysfsGuard> guard_;
 };
 
 // Undoes what dead runs left: state files whose pid is gone, and pb-* netns no live run

@@ -183,6 +183,8 @@ constexpr KeyInfo kKeys[] = {
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.afxdp_mode = json_one_of(v, w, kAfxdpModes); }},
     {"busy_poll",
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.busy_poll = json_one_of(v, w, kOnOff); }},
+    {"dpdk_engine",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.dpdk_engine = json_one_of(v, w, kDpdkEngines); }},
     {"duration", [](ScenarioSpec& s, const json& v, const std::string& w) { s.duration_s = json_duration(v, w); }},
     {"flows", [](ScenarioSpec& s, const json& v, const std::string& w) { s.flows = json_uint(v, w, 1, 65535); }},
     {"frame_size",
@@ -191,6 +193,7 @@ constexpr KeyInfo kKeys[] = {
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.generator = json_one_of(v, w, kKnownGenerators); }},
     {kNameKey, [](ScenarioSpec& s, const json& v, const std::string& w) { s.name = json_name(v, w); }},
     {kPathKey, [](ScenarioSpec& s, const json& v, const std::string& w) { s.path = json_one_of(v, w, kKnownPaths); }},
+    {"pmd", [](ScenarioSpec& s, const json& v, const std::string& w) { s.pmd = json_one_of(v, w, kDpdkPmds); }},
     {"queues", [](ScenarioSpec& s, const json& v, const std::string& w) { s.queues = json_uint(v, w, 1, 64); }},
     {"rate", [](ScenarioSpec& s, const json& v, const std::string& w) { s.rate_pps = json_rate(v, w); }},
     {"topology",
@@ -232,7 +235,8 @@ bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
   return a.path == b.path && a.topology == b.topology && a.generator == b.generator &&
          a.duration_s == b.duration_s && a.rate_pps == b.rate_pps && a.frame_size == b.frame_size &&
          a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode &&
-         a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll;
+         a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll && a.pmd == b.pmd &&
+         a.dpdk_engine == b.dpdk_engine;
 }
 
 // Where each layer's values were written, for error messages.
@@ -496,7 +500,8 @@ json default_suite() {
   return json{
       {"defaults", {{"duration", 5}, {"frame_size", 66}, {"flows", 8}, {"queues", 2}}},
       {"scenarios", json::array({json{{"path", {"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp"}},
-                                      {"rate", {"max", 50000}}}})},
+                                      {"rate", {"max", 50000}}},
+                                 json{{"path", "dpdk"}, {"pmd", {"af_xdp", "af_packet"}}, {"rate", {"max", 50000}}}})},
   };
 }
 

@@ -72,9 +72,7 @@ XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdi
     landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
     landing_->attach(topo.redirect_peer_ifindex(), XdpMode::kNative, topo.dut_netns());
   } else if (verdict == XdpVerdict::kPass) {
-    // xdp-live paces in bursts of up to ~25 ms of frames (one BPF_PROG_RUN call): give the
-    // sockets room for a burst so paced loss measures the stack, not the burst size.
-    sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues(), kPassRcvbuf);
+    sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues());
   }
   dut_.attach(topo.dut_ifindex(), mode, topo.dut_netns());
   if (!events) return;
@@ -154,7 +152,6 @@ bench::RxResult XdpVerdictReceiver::end_trial(const bench::TxResult& tx) {
 
 nlohmann::json XdpVerdictReceiver::describe() const {
   nlohmann::json d = {{"xdp_mode", to_string(mode_)}, {"xdp_verdict", to_string(verdict_)}};
-  if (sockets_) d["rcvbuf"] = kPassRcvbuf;
   return d;
 }
 

@@ -38,7 +38,6 @@ class XdpVerdictReceiver : public bench::Receiver {
   nlohmann::json describe() const override;
   nlohmann::json probe_status() const override;
   bool is_delivery(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
-  static constexpr int kPassRcvbuf = 8 << 20;  // xdp-pass socket buffers (SO_RCVBUFFORCE)
 
  private:
   const bench::VethTopology& topo_;

@@ -67,6 +67,8 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.generator.empty()) ov["generator"] = bench::split_list_flag(o.generator, "--generator");
   if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = bench::split_list_flag(o.afxdp_mode, "--afxdp-mode");
   if (!o.busy_poll.empty()) ov["busy_poll"] = bench::split_list_flag(o.busy_poll, "--busy-poll");
+  if (!o.pmd.empty()) ov["pmd"] = bench::split_list_flag(o.pmd, "--pmd");
+  if (!o.dpdk_engine.empty()) ov["dpdk_engine"] = bench::split_list_flag(o.dpdk_engine, "--dpdk-engine");
   return ov;
 }
 
@@ -155,7 +157,7 @@ void add_commands(CLI::App& app, Options& o) {
 
   auto* run = app.add_subcommand("run", "run a suite (default: the built-in suite) and write a JSON report");
   run->add_option("suite", o.suite_file, "suite JSON file (comments allowed); none: the built-in default suite");
-  run->add_option("--path", o.path, "path(s) to run, comma separated: kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp");
+  run->add_option("--path", o.path, "path(s) to run, comma separated: kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp, dpdk");
   run->add_option("--duration", o.duration, "trial duration: seconds, or 500ms / 2s / 1m");
   run->add_option("--rate", o.rate, "offered load: max, or packets per second (100000, 100k, 1.5M)");
   run->add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
@@ -167,6 +169,8 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
   run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");
   run->add_option("--busy-poll", o.busy_poll, "off | on (afxdp path: SO_PREFER_BUSY_POLL, spinning)");
+  run->add_option("--pmd", o.pmd, "af_xdp | af_packet | pci (dpdk path)");
+  run->add_option("--dpdk-engine", o.dpdk_engine, "rxonly | io | macswap (dpdk path)");
   run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
   run->add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
   run->add_flag("--json", o.json, "print the report as JSON on stdout");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
@@ -17,6 +18,7 @@
 #include "bench/counters.h"
 #include "bench/env.h"
 #include "bench/cli/generators.h"
+#include "bench/dpdk_receiver.h"
 #include "bench/packet_path.h"
 #include "bench/udp_receiver.h"
 #if PB_HAVE_XDP
@@ -80,14 +82,25 @@ nlohmann::json throughput_of(const nlohmann::json& trials) {
           {"pdr_pps", nullptr}};
 }
 
+constexpr const char* kRcuExpedited = "/sys/kernel/rcu_expedited";
+
 // "auto": the socket generator for kernel paths, live XDP frames for the XDP paths.
 std::string resolved_generator(const ScenarioSpec& spec) {
   if (spec.generator != "auto") return spec.generator;
   return spec.path.rfind("kernel-", 0) == 0 ? "udp-socket" : "xdp-live";
 }
 
+// net_af_xdp binds to "combined" channels, and veth reports one however many queues it
+// has: the dpdk/af_xdp path runs on a single queue (reported in the topology).
+unsigned topology_queues(const ScenarioSpec& spec) {
+  return spec.path == "dpdk" && spec.pmd == "af_xdp" ? 1 : spec.queues;
+}
+
 std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const VethTopology& topo, bool probes) {
   if (spec.path == "kernel-udp") return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues);
+  if (spec.path == "dpdk")
+    return std::make_unique<bench::DpdkReceiver>(
+        topo, bench::DpdkConfig{bench::find_dpdk_app(), spec.pmd, "", spec.dpdk_engine, topo.queues()});
 #if PB_HAVE_XDP
   xdp::XdpMode mode = xdp::parse_xdp_mode(spec.xdp_mode);
   if (spec.path == "afxdp")
@@ -118,7 +131,14 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
                    {"offered_pps", spec.rate_pps}};
   sc["given"] = spec.given;
   try {
-    VethTopology topo(state, {spec.queues, fmt::format("s{}", index), spec.path == "xdp-redirect"});
+    // Each live-frames BPF_PROG_RUN call ends in an RCU grace period (~24 ms on 6.18), which
+    // makes paced xdp-live come in bursts; expedited grace periods make it smooth.
+    std::optional<bench::StateSysfsGuard> rcu;
+    if (resolved_generator(spec) == "xdp-live" && access(kRcuExpedited, W_OK) == 0) {
+      rcu.emplace(state, kRcuExpedited, "1");
+      sc["traffic"]["rcu_expedited"] = true;
+    }
+    VethTopology topo(state, {topology_queues(spec), fmt::format("s{}", index), spec.path == "xdp-redirect"});
     sc["topology"] = topo.describe();
     auto path = make_path(spec, topo, opts);
     CounterSnapshot tg0 = take_snapshot_in(topo.tg_netns()), dut0 = take_snapshot_in(topo.dut_netns());

@@ -49,7 +49,8 @@ check("--rate" in doc["error"] and doc["exit_code"] == 2, f"--json error documen
 p = run(["run", "--dry-run", "--json"], check_rc=0)
 names = [s["name"] for s in json.loads(p.stdout)["scenarios"]]
 paths = sorted({n.split("/")[0] for n in names})
-check(len(names) == 10 and paths == ["afxdp", "kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx"], f"default suite: {names}")
+check(len(names) == 14 and paths == ["afxdp", "dpdk", "kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx"],
+      f"default suite: {names}")
 
 check((pb_netns(), state_files()) == before, "bad input changed the host")
 print("PASS")

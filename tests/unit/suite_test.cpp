@@ -154,10 +154,10 @@ TEST(ParseScenario, ErrorsNameTheField) {
   EXPECT_NE(error(json{{"duration", 1e99}}).find("scenarios[2].duration: expected a duration"), std::string::npos);
   EXPECT_EQ(error(json{{"path", "xdp-dro"}}),
             "suite.json: scenarios[2].path: expected one of kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, "
-            "afxdp, got \"xdp-dro\" (did you mean \"xdp-drop\"?)");
+            "afxdp, dpdk, got \"xdp-dro\" (did you mean \"xdp-drop\"?)");
   EXPECT_EQ(error(json{{"path", "kernel-ud"}}),
             "suite.json: scenarios[2].path: expected one of kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, "
-            "afxdp, got \"kernel-ud\" (did you mean \"kernel-udp\"?)");
+            "afxdp, dpdk, got \"kernel-ud\" (did you mean \"kernel-udp\"?)");
   EXPECT_EQ(error(json{{"path", 3}}), "suite.json: scenarios[2].path: expected a string, got 3");
   EXPECT_EQ(error(json{{"topology", "lab"}}), "suite.json: scenarios[2].topology: topology \"lab\" is not implemented yet");
   EXPECT_NE(error(json{{"topology", "ring"}}).find("scenarios[2].topology: expected one of veth, lab"), std::string::npos);
@@ -169,7 +169,7 @@ TEST(ParseScenario, ErrorsNameTheField) {
   EXPECT_NE(error(json{{"name", "a\nb"}}).find("scenarios[2].name: a name may not contain control"), std::string::npos);
   EXPECT_EQ(error(json{{"frame-size", 66}}), "suite.json: scenarios[2].frame-size: unknown key (did you mean \"frame_size\"?)");
   EXPECT_EQ(error(json{{"rats", 66}}), "suite.json: scenarios[2].rats: unknown key (did you mean \"rate\"?)");
-  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: afxdp_mode, busy_poll, duration, flows"),
+  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: afxdp_mode, busy_poll, dpdk_engine, duration, flows"),
             std::string::npos);
   EXPECT_NE(error(json{{"rate", {1, 2}}}).find("scenarios[2].rate: expected a single value"), std::string::npos);
   EXPECT_NE(error(json::array()).find("suite.json: scenarios[2]: expected an object"), std::string::npos);
@@ -184,7 +184,7 @@ json two_rate_suite() {
 
 TEST(ExpandSuite, DefaultSuite) {
   std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite");
-  ASSERT_EQ(specs.size(), 10u);
+  ASSERT_EQ(specs.size(), 14u);
   EXPECT_EQ(specs[0].name, "kernel-udp/rate=max");
   EXPECT_EQ(specs[1].name, "kernel-udp/rate=50000");
   std::vector<std::string> paths;
@@ -196,7 +196,9 @@ TEST(ExpandSuite, DefaultSuite) {
     EXPECT_EQ(spec.queues, 2u);
     EXPECT_EQ(spec.given["flows"], 8);
   }
-  EXPECT_EQ(paths, (std::vector<std::string>{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp"}));
+  EXPECT_EQ(paths, (std::vector<std::string>{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp", "dpdk"}));
+  EXPECT_EQ(specs[10].name, "dpdk/pmd=af_xdp/rate=max");
+  EXPECT_EQ(specs[13].pmd, "af_packet");
   EXPECT_EQ(specs[0].rate_pps, 0u);
   EXPECT_EQ(specs[1].rate_pps, 50000u);
   EXPECT_EQ(specs[1].given["rate"], 50000);

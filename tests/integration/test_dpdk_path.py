@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""The dpdk path on veth (pathbench-dpdk with net_af_xdp and net_af_packet inside the DUT
+netns, xdp-live load): the ledger balances at a paced rate, latency comes from the tag;
+SIGTERM of the run leaves no DPDK process, runtime directory or namespace behind."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pbtest import PATHBENCH, SKIP, assert_clean_host, check, pb_netns, require_root, run, validate  # noqa: E402
+
+RATE = 20000
+
+require_root()
+assert_clean_host()
+
+
+def dpdk_leftovers():
+    procs = subprocess.run(["pgrep", "-f", "pathbench-dpdk"], capture_output=True, text=True).stdout.split()
+    return procs, glob.glob("/var/run/dpdk/pb-*")
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "report.json")
+    run(["run", "--path", "dpdk", "--pmd", "af_xdp,af_packet", "--rate", str(RATE), "--duration", "2",
+         "--flows", "8", "--queues", "2", "-o", out], check_rc=0, timeout=300)
+    with open(out) as f:
+        report = json.load(f)
+    validate(report)
+    for sc in report["scenarios"]:
+        name = sc["name"]
+        if sc["status"] == "skipped" and "not built" in (sc.get("reason") or ""):
+            print(f"SKIP: {sc['reason']}")
+            sys.exit(SKIP)
+        check(sc["status"] == "ok", f"{name}: {sc['status']}: {sc.get('reason')}")
+        th, led = sc["throughput"], sc["drops"]["ledger"]
+        check(th["sent"] > RATE, f"{name}: sent only {th['sent']}")
+        check(th["delivered"] <= th["sent"], f"{name}: delivered > sent")
+        check(led["sent"] == led["delivered"] + led["attributed"] + led["unaccounted"], f"{name}: ledger {led}")
+        check(abs(led["unaccounted"]) <= max(1, th["sent"] // 1000), f"{name}: unaccounted {led}")
+        for t in sc["trials"]:
+            check(sum(t["per_queue"]) == t["delivered"], f"{name}: per-queue {t['per_queue']} != {t['delivered']}")
+            check(t["dpdk"]["rx_packets"] >= t["delivered"], f"{name}: rx_packets {t['dpdk']['rx_packets']}")
+        lat = sc["latency"]
+        check(lat["count"] == th["delivered"] and 0 < lat["p50"] <= lat["p99"], f"{name}: latency {lat}")
+        check(sc["topology"]["pmd"] in ("af_xdp", "af_packet"), f"{name}: topology {sc['topology']}")
+        print(f"{name}: sent {th['sent']} delivered {th['delivered']} p50 {lat['p50']} ns p99 {lat['p99']} ns")
+    check(dpdk_leftovers() == ([], []), f"left behind: {dpdk_leftovers()}")
+    assert_clean_host()
+
+    # SIGTERM mid-trial: the run stops its DPDK app and tears everything down.
+    p = subprocess.Popen([PATHBENCH, "run", "--path", "dpdk", "--rate", "10000", "--duration", "30",
+                          "-o", os.path.join(tmp, "term.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.time() + 30
+    while time.time() < end and not dpdk_leftovers()[0]:
+        time.sleep(0.1)
+    check(dpdk_leftovers()[0], "pathbench-dpdk never started")
+    time.sleep(2)
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=60)
+    check(p.returncode == 130, f"SIGTERM: exit {p.returncode}")
+    check(dpdk_leftovers() == ([], []), f"left behind after SIGTERM: {dpdk_leftovers()}")
+    check(pb_netns() == [], f"namespaces left: {pb_netns()}")
+    assert_clean_host()
+print("PASS")
