@@ -74,6 +74,18 @@ VethTopology::~VethTopology() {
   }
 }
 
+TrafficEndpoints VethTopology::endpoints() const {
+  TrafficEndpoints e;
+  e.tg_netns = tg_->fd();
+  e.tg_if = kTgIf;
+  e.tg_ip = kTgIp;
+  e.dut_ip = kDutIp;
+  e.dut_mac = core::link_mac(kDutIf, dut_->fd());
+  e.dut_port = kDutPort;
+  e.tg_port_base = kTgPortBase;
+  return e;
+}
+
 nlohmann::json VethTopology::describe() const {
   return {{"kind", "veth"},       {"queues", cfg_.queues},      {"tg_netns", tg_->name()},
           {"dut_netns", dut_->name()}, {"tg_if", kTgIf},         {"dut_if", kDutIf},

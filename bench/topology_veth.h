@@ -12,6 +12,7 @@
 #include "bench/core/netns.h"
 #include "bench/core/veth.h"
 #include "bench/state.h"
+#include "bench/traffic.h"
 
 namespace pb::bench {
 
@@ -50,6 +51,9 @@ class VethTopology {
   int dut_ifindex() const { return veth_->ifindex_b(); }
   int redirect_ifindex() const { return redirect_ ? redirect_->ifindex_a() : 0; }
   int redirect_peer_ifindex() const { return redirect_ ? redirect_->ifindex_b() : 0; }
+
+  // The TG side's view of the DUT, for the generators.
+  TrafficEndpoints endpoints() const;
 
   // {"kind": "veth", "queues", "tg_netns", "dut_netns", "tg_if", "dut_if", ...}
   nlohmann::json describe() const;

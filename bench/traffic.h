@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <stdexcept>
@@ -22,6 +23,18 @@ namespace pb::bench {
 class PathUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Where a generator sends from and to: the TG interface (inside its netns) and the DUT's
+// addresses. VethTopology::endpoints() gives them; `pathbench generate` takes them as flags.
+struct TrafficEndpoints {
+  int tg_netns = -1;  // -1: the caller's netns
+  std::string tg_if;
+  std::string tg_ip;
+  std::string dut_ip;
+  std::array<uint8_t, 6> dut_mac{};
+  uint16_t dut_port = 9;
+  uint16_t tg_port_base = 10000;  // flow i sends from tg_port_base + i
 };
 
 // What a generator really sent (UdpGeneratorResult is the shared shape of every generator).

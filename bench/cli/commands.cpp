@@ -10,7 +10,9 @@
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
+#include "bench/cli/generators.h"
 #include "bench/counters.h"
+#include "bench/frame_builder.h"
 #include "bench/env.h"
 #include "bench/cli/runner.h"
 #include "bench/state.h"
@@ -142,6 +144,42 @@ int cmd_snapshot(const Options& o) {
   return core::kExitOk;
 }
 
+// Load only, no receiver: for benchmarks that put another receiver on the DUT (testpmd).
+int cmd_generate(const Options& o, std::atomic<bool>& stop) {
+  require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench generate");
+  bench::TrafficEndpoints ep;
+  core::UniqueFd ns;
+  if (!o.netns.empty()) {
+    try {
+      ns = core::open_netns(o.netns);
+    } catch (const std::system_error& e) {
+      throw UsageError(fmt::format("--netns: {}", e.what()));
+    }
+    ep.tg_netns = ns.get();
+  }
+  ep.tg_if = o.ifname;
+  ep.tg_ip = o.src_ip;
+  ep.dut_ip = o.dst_ip;
+  ep.dut_mac = bench::parse_mac(o.dst_mac, "--dst-mac");
+  core::TrialRequest req;
+  req.offered_pps = o.rate.empty() || o.rate == "max" ? 0 : bench::parse_rate(o.rate, "--rate");
+  req.duration_s = o.duration.empty() ? 5.0 : bench::parse_duration(o.duration, "--duration");
+  req.flows = o.flows.empty() ? 8 : bench::parse_uint(o.flows, "--flows", 1, 65535);
+  req.frame_size = o.frame_size.empty() ? 66 : bench::parse_uint(o.frame_size, "--frame-size", 66, 1514);
+  req.stop = &stop;
+  auto gen = make_generator(o.generator.empty() ? "xdp-live" : o.generator, ep, req);
+  bench::TxResult tx = gen->run(stop);
+  nlohmann::json j = {{"generator", o.generator.empty() ? "xdp-live" : o.generator},
+                      {"sent", tx.sent},
+                      {"bytes", tx.bytes},
+                      {"send_errors", tx.send_errors},
+                      {"elapsed_s", tx.elapsed_s},
+                      {"tx_pps", tx.achieved_pps}};
+  if (o.json) print_json(j);
+  else std::cout << fmt::format("sent {} in {:.2f} s ({:.0f} pps)\n", tx.sent, tx.elapsed_s, tx.achieved_pps);
+  return stop.load() ? core::kExitInterrupted : core::kExitOk;
+}
+
 int cmd_report(const Options& o) {
   nlohmann::json report = reports::load_report(o.report_file);
   if (o.report_format == "json") print_json(report);
@@ -182,6 +220,19 @@ void add_commands(CLI::App& app, Options& o) {
   snapshot->add_option("--netns", o.netns, "read inside this named netns");
   snapshot->add_flag("--json", o.json, "one JSON document on stdout");
 
+  auto* generate = app.add_subcommand("generate", "send load only, from a TG interface, for another receiver");
+  generate->add_option("--netns", o.netns, "TG netns (named, under /run/netns)");
+  generate->add_option("--ifname", o.ifname, "TG interface")->required();
+  generate->add_option("--dst-mac", o.dst_mac, "DUT MAC address")->required();
+  generate->add_option("--src-ip", o.src_ip, "source IPv4 (default 198.18.0.1)");
+  generate->add_option("--dst-ip", o.dst_ip, "destination IPv4 (default 198.18.0.2)");
+  generate->add_option("--generator", o.generator, "xdp-live (default) | afpacket | udp-socket");
+  generate->add_option("--rate", o.rate, "max or packets per second");
+  generate->add_option("--duration", o.duration, "seconds (default 5)");
+  generate->add_option("--flows", o.flows, "flows (default 8)");
+  generate->add_option("--frame-size", o.frame_size, "Ethernet bytes without FCS (default 66)");
+  generate->add_flag("--json", o.json, "one JSON document on stdout");
+
   auto* report = app.add_subcommand("report", "render a report file");
   report->add_option("report", o.report_file, "REPORT.json")->required();
   report->add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
@@ -202,6 +253,7 @@ int dispatch(CLI::App& app, const Options& o, std::atomic<bool>& stop) {
     if (name == "cleanup") return cmd_cleanup(o);
     if (name == "snapshot") return cmd_snapshot(o);
     if (name == "report") return cmd_report(o);
+    if (name == "generate") return cmd_generate(o, stop);
     return report_error(o, core::kExitUsage, "unknown command " + name);
   } catch (const UsageError& e) {
     return report_error(o, core::kExitUsage, e.what());

@@ -17,8 +17,10 @@ struct Options {
   std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine;
   std::string output;
   bool dry_run = false;
-  // snapshot
+  // snapshot, generate
   std::string netns;
+  // generate
+  std::string ifname, dst_mac, src_ip = "198.18.0.1", dst_ip = "198.18.0.2";
   // report
   std::string report_file;
   std::string report_format = "text";

@@ -13,7 +13,7 @@
 namespace pb::cli {
 
 using bench::TxResult;
-using bench::VethTopology;
+using bench::TrafficEndpoints;
 
 namespace {
 
@@ -44,25 +44,25 @@ class LiveAdapter : public bench::Generator {
 };
 #endif
 
-bench::FrameSpec frame_spec(const VethTopology& topo, const core::TrialRequest& req) {
+bench::FrameSpec frame_spec(const TrafficEndpoints& ep, const core::TrialRequest& req) {
   bench::FrameSpec f;
-  f.src_mac = core::link_mac(VethTopology::kTgIf, topo.tg_netns());
-  f.dst_mac = core::link_mac(VethTopology::kDutIf, topo.dut_netns());
-  f.src_ip = VethTopology::kTgIp;
-  f.dst_ip = VethTopology::kDutIp;
-  f.src_port_base = VethTopology::kTgPortBase;
-  f.dst_port = VethTopology::kDutPort;
+  f.src_mac = core::link_mac(ep.tg_if, ep.tg_netns);
+  f.dst_mac = ep.dut_mac;
+  f.src_ip = ep.tg_ip;
+  f.dst_ip = ep.dut_ip;
+  f.src_port_base = ep.tg_port_base;
+  f.dst_port = ep.dut_port;
   f.frame_size = req.frame_size;
   return f;
 }
 
 // The fields every frame-building generator config shares.
 template <typename Cfg>
-Cfg frame_generator_config(const VethTopology& topo, const core::TrialRequest& req) {
+Cfg frame_generator_config(const TrafficEndpoints& ep, const core::TrialRequest& req) {
   Cfg gc;
-  gc.netns_fd = topo.tg_netns();
-  gc.ifname = VethTopology::kTgIf;
-  gc.frame = frame_spec(topo, req);
+  gc.netns_fd = ep.tg_netns;
+  gc.ifname = ep.tg_if;
+  gc.frame = frame_spec(ep, req);
   gc.flows = req.flows;
   gc.rate_pps = req.offered_pps;
   gc.duration_s = req.duration_s;
@@ -72,15 +72,15 @@ Cfg frame_generator_config(const VethTopology& topo, const core::TrialRequest& r
 
 }  // namespace
 
-std::unique_ptr<bench::Generator> make_generator(const std::string& name, const VethTopology& topo,
+std::unique_ptr<bench::Generator> make_generator(const std::string& name, const TrafficEndpoints& ep,
                                                  const core::TrialRequest& req) {
   if (name == "udp-socket") {
     bench::UdpGeneratorConfig gc;
-    gc.netns_fd = topo.tg_netns();
-    gc.src_ip = VethTopology::kTgIp;
-    gc.dst_ip = VethTopology::kDutIp;
-    gc.dst_port = VethTopology::kDutPort;
-    gc.src_port_base = VethTopology::kTgPortBase;
+    gc.netns_fd = ep.tg_netns;
+    gc.src_ip = ep.tg_ip;
+    gc.dst_ip = ep.dut_ip;
+    gc.dst_port = ep.dut_port;
+    gc.src_port_base = ep.tg_port_base;
     gc.flows = req.flows;
     gc.frame_size = req.frame_size;
     gc.rate_pps = req.offered_pps;
@@ -89,11 +89,11 @@ std::unique_ptr<bench::Generator> make_generator(const std::string& name, const 
   }
   if (name == "afpacket") {
     return std::make_unique<Adapter<bench::AfPacketGenerator>>(
-        frame_generator_config<bench::AfPacketGeneratorConfig>(topo, req));
+        frame_generator_config<bench::AfPacketGeneratorConfig>(ep, req));
   }
   if (name == "xdp-live") {
 #if PB_HAVE_XDP
-    return std::make_unique<LiveAdapter>(frame_generator_config<xdp::LiveGeneratorConfig>(topo, req));
+    return std::make_unique<LiveAdapter>(frame_generator_config<xdp::LiveGeneratorConfig>(ep, req));
 #else
     throw core::UsageError("generator 'xdp-live': this build has no XDP support");
 #endif

@@ -116,8 +116,8 @@ std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const V
 
 std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
   bool probes = opts.probes != "none";
-  bench::GeneratorFactory gen = [&topo, name = resolved_generator(spec)](const core::TrialRequest& req) {
-    return make_generator(name, topo, req);
+  bench::GeneratorFactory gen = [ep = topo.endpoints(), name = resolved_generator(spec)](const core::TrialRequest& req) {
+    return make_generator(name, ep, req);
   };
   return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo, probes), probes);
 }
