@@ -112,6 +112,10 @@ nlohmann::json DpdkTelemetry::query(const std::string& command) {
 }
 
 DpdkReceiver::DpdkReceiver(const VethTopology& topo, DpdkConfig cfg) : topo_(topo), cfg_(std::move(cfg)) {
+  // Main lcore on CPU 0, one worker per queue on the CPUs after it (as many as there are);
+  // on 2 CPUs, one worker on CPU 1.
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  for (long c = 1; c < ncpu && workers_.size() < cfg_.queues; ++c) workers_.push_back(int(c));
   if (cfg_.app.empty()) throw PathUnavailable("dpdk: pathbench-dpdk not built (no libdpdk at build time)");
   if (cfg_.pmd == "pci" && cfg_.pci_addr.empty()) throw core::UsageError("pmd pci: needs a PCI device (lab topology)");
 }
@@ -128,7 +132,9 @@ void DpdkReceiver::begin_trial(const core::TrialRequest& req) {
     vdev = fmt::format("net_af_xdp0,iface={},start_queue=0,queue_count={}", VethTopology::kDutIf, cfg_.queues);
   else if (cfg_.pmd == "af_packet")
     vdev = fmt::format("net_af_packet0,iface={},qpairs={}", VethTopology::kDutIf, cfg_.queues);
-  std::vector<std::string> args = {cfg_.app, "--no-huge", "-m", "512", "--file-prefix", prefix_, "--log-level", "6"};
+  std::string lcores = workers_.empty() ? "0" : fmt::format("0-{}", workers_.back());
+  std::vector<std::string> args = {cfg_.app, "-l", lcores, "--no-huge", "-m", "512", "--file-prefix", prefix_,
+                                   "--log-level", "6"};
   if (cfg_.pmd == "pci") {
     args.insert(args.end(), {"-a", cfg_.pci_addr});
   } else {
@@ -234,7 +240,7 @@ RxResult DpdkReceiver::end_trial(const TxResult& tx) {
 }
 
 nlohmann::json DpdkReceiver::describe() const {
-  nlohmann::json d = {{"pmd", cfg_.pmd}, {"dpdk_engine", cfg_.engine}};
+  nlohmann::json d = {{"pmd", cfg_.pmd}, {"dpdk_engine", cfg_.engine}, {"dpdk_workers", workers_}};
   if (last_.contains("driver")) d["dpdk_driver"] = last_["driver"];
   return d;
 }

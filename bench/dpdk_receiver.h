@@ -50,10 +50,13 @@ class DpdkReceiver : public Receiver {
   void begin_trial(const core::TrialRequest& req) override;
   RxResult end_trial(const TxResult& tx) override;
   nlohmann::json describe() const override;
-  // af_packet taps a copy: the original still goes up the stack and dies there for want
-  // of a UDP socket, which is not a loss of this path.
-  bool is_delivery(const AttributedDrop& drop) const override {
-    return cfg_.pmd == "af_packet" && drop.side == "dut" && drop.reason == "NO_SOCKET";
+  // Not losses of this path: af_packet taps a copy, and the original dies in the DUT's
+  // stack for want of a UDP socket; io/macswap send frames back, and the TG's stack drops
+  // what it receives.
+  std::vector<int> polling_cpus() const override { return workers_; }
+  bool accounts_for(const AttributedDrop& drop) const override {
+    if (cfg_.pmd == "af_packet" && drop.side == "dut" && drop.reason == "NO_SOCKET") return true;
+    return cfg_.engine != "rxonly" && drop.side == "tg";
   }
 
  private:
@@ -61,6 +64,7 @@ class DpdkReceiver : public Receiver {
   const VethTopology& topo_;
   DpdkConfig cfg_;
   std::string prefix_;      // EAL --file-prefix, unique per trial
+  std::vector<int> workers_;  // lcores = CPUs the app's workers poll on
   pid_t pid_ = -1;
   core::UniqueFd stdout_;   // the app's final JSON
   std::string stderr_path_;

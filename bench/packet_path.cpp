@@ -5,6 +5,7 @@
 #include "pb_config.h"
 #if PB_HAVE_BPF
 #include "kernel_probes/sock_drops_probe.h"
+#include "kernel_probes/xdp_events_probe.h"
 #endif
 
 namespace pb::bench {
@@ -83,6 +84,21 @@ PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std
     PB_WARN("sock_drops probe unavailable: {}", e.what());
     probes_["unavailable"].push_back({{"name", "sock_drops"}, {"reason", e.what()}});
   }
+  // XDP drops that never reach kfree_skb: exceptions, failed redirects (a full AF_XDP ring
+  // in copy mode), XDP_TX and devmap transmit drops, on every link of the topology.
+  try {
+    probes::XdpEventsFilter filter;
+    filter.ifs.push_back({uint32_t(topo.dut_ifindex()), topo.dut_netns_inode()});
+    filter.ifs.push_back({uint32_t(topo.tg_ifindex()), topo.tg_netns_inode()});
+    if (topo.redirect_ifindex()) filter.ifs.push_back({uint32_t(topo.redirect_ifindex()), topo.dut_netns_inode()});
+    xdp_events_ = std::make_unique<probes::XdpEventsProbe>(filter);
+    for (const auto& a : xdp_events_->active()) probes_["active"].push_back("xdp_events:" + a);
+    for (const auto& u : xdp_events_->unavailable())
+      probes_["unavailable"].push_back({{"name", "xdp_events:" + u.name}, {"reason", u.reason}});
+  } catch (const std::exception& e) {
+    PB_WARN("xdp_events probe unavailable: {}", e.what());
+    probes_["unavailable"].push_back({{"name", "xdp_events"}, {"reason", e.what()}});
+  }
 #else
   probes_["unavailable"].push_back({{"name", "sock_drops"}, {"reason", "built without BPF support"}});
 #endif
@@ -98,8 +114,12 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
 #if PB_HAVE_BPF
   probes::SockDropsReading p0;
   if (sock_drops_) p0 = sock_drops_->read();
+  probes::XdpEventsReading e0;
+  if (xdp_events_) e0 = xdp_events_->read();
 #endif
-  std::unique_ptr<Generator> gen = make_generator_(req);
+  core::TrialRequest gen_req = req;
+  gen_req.avoid_cpus = receiver_->polling_cpus();
+  std::unique_ptr<Generator> gen = make_generator_(gen_req);
   std::atomic<bool> local_stop{false};
   TxResult tx = gen->run(req.stop ? *req.stop : local_stop);
   RxResult rx = receiver_->end_trial(tx);
@@ -121,11 +141,38 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
     std::map<DropKey, uint64_t> before;
     for (const auto& d : p0.drops) before[{d.side, d.reason, d.where}] += d.count;
     for (const auto& d : p1.drops) {
-      if (receiver_->is_delivery({d.side, d.reason, d.where, d.count})) continue;
+      if (receiver_->accounts_for({d.side, d.reason, d.where, d.count})) continue;
       DropKey key{d.side, d.reason, d.where};
       if (uint64_t n = d.count - before[key]) trial_drops[key] += n;
     }
     ledger_source = "receiver+kfree_skb";
+  }
+  if (xdp_events_) {
+    probes::XdpEventsReading ev = delta(e0, xdp_events_->read());
+    std::map<DropKey, uint64_t> events;
+    nlohmann::json evj = nlohmann::json::array();
+    uint64_t tg_refused = 0;
+    for (const auto& d : ev.devs) {
+      std::string side = d.netns_ino == topo_.tg_netns_inode() ? "tg" : "dut";
+      // XDP_ABORTED of a program the receiver owns is already in its own drops.
+      events[{side, "XDP_EXCEPTION", "xdp:xdp_exception"}] += d.exceptions() - d.exception[0];
+      events[{side, "XDP_REDIRECT_ERR", "xdp:xdp_redirect_err"}] += d.redirect_err;
+      events[{side, "XDP_TX_DROP", "xdp:xdp_bulk_tx"}] += d.bulk_tx_drops;
+      // On the TG, a devmap transmit drop is a live frame the DUT end refused: never sent
+      // (sent counts the TG's tx_packets), so it belongs to the generator, not the ledger.
+      if (side == "dut") events[{side, "XDP_DEVMAP_XMIT_DROP", "xdp:xdp_devmap_xmit"}] += d.devmap_xmit_drops;
+      else tg_refused += d.devmap_xmit_drops;
+      evj.push_back({{"ifindex", d.ifindex}, {"side", side}, {"exceptions", d.exceptions()},
+                     {"redirect_err", d.redirect_err}, {"bulk_tx_sent", d.bulk_tx_sent},
+                     {"bulk_tx_drops", d.bulk_tx_drops}, {"devmap_xmit_sent", d.devmap_xmit_sent},
+                     {"devmap_xmit_drops", d.devmap_xmit_drops}});
+    }
+    for (const auto& [key, n] : events) {
+      const auto& [side, reason, where] = key;
+      if (n && !receiver_->accounts_for({side, reason, where, n})) trial_drops[key] += n;
+    }
+    kernel["xdp_events"] = evj;
+    kernel["tg_refused"] = tg_refused;
   }
 #endif
   if (ledger_source == "receiver") {

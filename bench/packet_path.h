@@ -15,6 +15,7 @@
 
 namespace pb::probes {
 class SockDropsProbe;
+class XdpEventsProbe;
 }
 
 namespace pb::bench {
@@ -37,6 +38,7 @@ class PacketPath : public core::Path {
   GeneratorFactory make_generator_;
   std::unique_ptr<Receiver> receiver_;
   std::unique_ptr<probes::SockDropsProbe> sock_drops_;
+  std::unique_ptr<probes::XdpEventsProbe> xdp_events_;
   nlohmann::json probes_;  // {active, unavailable, overhead}
   core::Histogram latency_;
   uint64_t sent_ = 0, delivered_ = 0, attributed_ = 0;

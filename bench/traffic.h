@@ -74,12 +74,15 @@ class Receiver {
   virtual RxResult end_trial(const TxResult& tx) = 0;
   // Topology facts the receiver settled (xdp_mode, bind mode, ...), merged into "topology".
   virtual nlohmann::json describe() const { return nlohmann::json::object(); }
-  // Whether a kfree_skb drop at (side, reason, where) is the path's own delivery point, not
-  // a loss (generic-mode XDP_DROP frees its skb in do_xdp_generic).
-  virtual bool is_delivery(const AttributedDrop& drop) const {
+  // Whether a drop the kernel probes saw (kfree_skb, xdp:* events) is already in the
+  // receiver's own numbers, as delivery (generic-mode XDP_DROP frees its skb in
+  // do_xdp_generic) or as one of its drops (a full AF_XDP ring is also a failed redirect).
+  virtual bool accounts_for(const AttributedDrop& drop) const {
     (void)drop;
     return false;
   }
+  // CPUs the receiver busy-polls on (DPDK workers); the generator keeps off them when it can.
+  virtual std::vector<int> polling_cpus() const { return {}; }
   // Probes the receiver attached itself: {"active": [names], "unavailable": [{name, reason}]}.
   virtual nlohmann::json probe_status() const {
     return {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()}};

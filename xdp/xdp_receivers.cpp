@@ -59,7 +59,7 @@ std::vector<uint64_t> per_queue(const XdpVerdictReading& r, unsigned queues) {
 
 }  // namespace
 
-XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, bool events)
+XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode)
     : topo_(topo), verdict_(verdict), mode_(mode), dut_(XdpVerdictConfig{verdict, topo.redirect_ifindex()}) {
   // Where the path delivers: xdp-tx sends back to the TG, whose veth also needs an XDP
   // program for XDP_TX frames to be taken off the ring (GRO alone stalls after 512);
@@ -75,17 +75,6 @@ XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdi
     sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues());
   }
   dut_.attach(topo.dut_ifindex(), mode, topo.dut_netns());
-  if (!events) return;
-  probes::XdpEventsFilter filter;
-  filter.ifs.push_back({uint32_t(topo.dut_ifindex()), topo.dut_netns_inode()});
-  filter.ifs.push_back({uint32_t(topo.tg_ifindex()), topo.tg_netns_inode()});
-  if (topo.redirect_ifindex()) filter.ifs.push_back({uint32_t(topo.redirect_ifindex()), topo.dut_netns_inode()});
-  try {
-    events_ = std::make_unique<probes::XdpEventsProbe>(filter);
-  } catch (const std::exception& e) {
-    PB_WARN("xdp_events probe unavailable: {}", e.what());
-    events_unavailable_.push_back({"xdp_events", e.what()});
-  }
 }
 
 XdpVerdictReceiver::~XdpVerdictReceiver() = default;
@@ -94,7 +83,6 @@ void XdpVerdictReceiver::begin_trial(const core::TrialRequest& req) {
   if (sockets_) sockets_->begin_trial(req);
   dut0_ = dut_.read();
   if (landing_) landing0_ = landing_->read();
-  if (events_) events0_ = events_->read();
 }
 
 bench::RxResult XdpVerdictReceiver::end_trial(const bench::TxResult& tx) {
@@ -129,24 +117,6 @@ bench::RxResult XdpVerdictReceiver::end_trial(const bench::TxResult& tx) {
       break;
     }
   }
-  if (events_) {
-    probes::XdpEventsReading ev = delta(events0_, events_->read());
-    nlohmann::json evj = nlohmann::json::array();
-    for (const auto& d : ev.devs) {
-      std::string side = d.netns_ino == topo_.tg_netns_inode() ? "tg" : "dut";
-      // xdp_exception for the verdict program's aborts is already counted above.
-      uint64_t exceptions = d.exceptions() - d.exception[0];
-      rx.drops.push_back({side, "XDP_EXCEPTION", "xdp:xdp_exception", exceptions});
-      rx.drops.push_back({side, "XDP_REDIRECT_ERR", "xdp:xdp_redirect_err", d.redirect_err});
-      rx.drops.push_back({side, "XDP_TX_DROP", "xdp:xdp_bulk_tx", d.bulk_tx_drops});
-      rx.drops.push_back({side, "XDP_DEVMAP_XMIT_DROP", "xdp:xdp_devmap_xmit", d.devmap_xmit_drops});
-      evj.push_back({{"ifindex", d.ifindex}, {"side", side}, {"exceptions", d.exceptions()},
-                     {"redirect_err", d.redirect_err}, {"bulk_tx_sent", d.bulk_tx_sent},
-                     {"bulk_tx_drops", d.bulk_tx_drops}, {"devmap_xmit_sent", d.devmap_xmit_sent},
-                     {"devmap_xmit_drops", d.devmap_xmit_drops}});
-    }
-    rx.extra["xdp"]["events"] = evj;
-  }
   return rx;
 }
 
@@ -156,15 +126,7 @@ nlohmann::json XdpVerdictReceiver::describe() const {
 }
 
 nlohmann::json XdpVerdictReceiver::probe_status() const {
-  nlohmann::json st = {{"active", {std::string("xdp_verdict:") + to_string(verdict_)}},
-                       {"unavailable", nlohmann::json::array()}};
-  if (events_) {
-    for (const auto& a : events_->active()) st["active"].push_back("xdp_events:" + a);
-    for (const auto& u : events_->unavailable())
-      st["unavailable"].push_back({{"name", "xdp_events:" + u.name}, {"reason", u.reason}});
-  }
-  for (const auto& u : events_unavailable_) st["unavailable"].push_back({{"name", u.name}, {"reason", u.reason}});
-  return st;
+  return {{"active", {std::string("xdp_verdict:") + to_string(verdict_)}}, {"unavailable", nlohmann::json::array()}};
 }
 
 AfxdpReceiver::AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll)

@@ -13,7 +13,6 @@
 #include "bench/topology_veth.h"
 #include "bench/traffic.h"
 #include "bench/udp_receiver.h"
-#include "kernel_probes/xdp_events_probe.h"
 #include "xdp/afxdp_sink.h"
 #include "xdp/xdp_verdict_loader.h"
 
@@ -29,15 +28,15 @@ inline bool is_own_xdp_drop(const bench::AttributedDrop& drop) {
 class XdpVerdictReceiver : public bench::Receiver {
  public:
   // Loads and attaches the programs; throws std::system_error naming the interface and
-  // mode when the kernel refuses. `events`: also attach the xdp:* tracepoint counters.
-  XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, bool events);
+  // mode when the kernel refuses.
+  XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode);
   ~XdpVerdictReceiver() override;
 
   void begin_trial(const core::TrialRequest& req) override;
   bench::RxResult end_trial(const bench::TxResult& tx) override;
   nlohmann::json describe() const override;
   nlohmann::json probe_status() const override;
-  bool is_delivery(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
+  bool accounts_for(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
 
  private:
   const bench::VethTopology& topo_;
@@ -46,10 +45,7 @@ class XdpVerdictReceiver : public bench::Receiver {
   XdpVerdictProgram dut_;                              // the verdict under test
   std::unique_ptr<XdpVerdictProgram> landing_;         // counts what xdp-tx / xdp-redirect deliver
   std::unique_ptr<bench::UdpSocketReceiver> sockets_;  // xdp-pass: the stack's delivery point
-  std::unique_ptr<probes::XdpEventsProbe> events_;
-  std::vector<probes::ProbeUnavailable> events_unavailable_;
   XdpVerdictReading dut0_, landing0_;
-  probes::XdpEventsReading events0_;
 };
 
 class AfxdpReceiver : public bench::Receiver {
@@ -58,7 +54,10 @@ class AfxdpReceiver : public bench::Receiver {
   void begin_trial(const core::TrialRequest& req) override;
   bench::RxResult end_trial(const bench::TxResult& tx) override;
   nlohmann::json describe() const override;
-  bool is_delivery(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
+  // A full RX ring or empty fill ring also fails the redirect: XDP_STATISTICS counts it.
+  bool accounts_for(const bench::AttributedDrop& drop) const override {
+    return is_own_xdp_drop(drop) || (drop.side == "dut" && drop.reason == "XDP_REDIRECT_ERR");
+  }
 
  private:
   const bench::VethTopology& topo_;

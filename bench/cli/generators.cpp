@@ -1,5 +1,9 @@
 #include "bench/cli/generators.h"
 
+#include <sched.h>
+
+#include <algorithm>
+
 #include "bench/afpacket_generator.h"
 #include "bench/core/errors.h"
 #include "bench/core/rtnl.h"
@@ -70,6 +74,18 @@ Cfg frame_generator_config(const TrafficEndpoints& ep, const core::TrialRequest&
 }
 
 
+// The CPUs this process may run on minus `avoid`; empty (= all) when nothing would be left.
+std::vector<int> cpus_except(const std::vector<int>& avoid) {
+  if (avoid.empty()) return {};
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return {};
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set) && std::find(avoid.begin(), avoid.end(), c) == avoid.end()) cpus.push_back(c);
+  return cpus;
+}
+
 }  // namespace
 
 std::unique_ptr<bench::Generator> make_generator(const std::string& name, const TrafficEndpoints& ep,
@@ -93,7 +109,9 @@ std::unique_ptr<bench::Generator> make_generator(const std::string& name, const 
   }
   if (name == "xdp-live") {
 #if PB_HAVE_XDP
-    return std::make_unique<LiveAdapter>(frame_generator_config<xdp::LiveGeneratorConfig>(ep, req));
+    auto gc = frame_generator_config<xdp::LiveGeneratorConfig>(ep, req);
+    gc.cpus = cpus_except(req.avoid_cpus);
+    return std::make_unique<LiveAdapter>(gc);
 #else
     throw core::UsageError("generator 'xdp-live': this build has no XDP support");
 #endif

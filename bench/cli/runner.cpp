@@ -96,7 +96,7 @@ unsigned topology_queues(const ScenarioSpec& spec) {
   return spec.path == "dpdk" && spec.pmd == "af_xdp" ? 1 : spec.queues;
 }
 
-std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const VethTopology& topo, bool probes) {
+std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const VethTopology& topo) {
   if (spec.path == "kernel-udp") return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues);
   if (spec.path == "dpdk")
     return std::make_unique<bench::DpdkReceiver>(
@@ -107,9 +107,7 @@ std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const V
     return std::make_unique<xdp::AfxdpReceiver>(
         topo, mode, spec.afxdp_mode == "l2fwd" ? xdp::AfxdpMode::kL2Fwd : xdp::AfxdpMode::kRxDrop, spec.busy_poll == "on");
   if (spec.path.rfind("xdp-", 0) == 0)
-    return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode, probes);
-#else
-  (void)probes;
+    return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode);
 #endif
   throw bench::PathUnavailable(fmt::format("path '{}' is not in this build (XDP support off)", spec.path));
 }
@@ -119,7 +117,7 @@ std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopolo
   bench::GeneratorFactory gen = [ep = topo.endpoints(), name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, ep, req);
   };
-  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo, probes), probes);
+  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo), probes);
 }
 
 nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const RunOptions& opts,
@@ -146,7 +144,7 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
     for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {
       PB_INFO("[{}/{}] {}: trial {}/{} at {} for {:.1f} s", index + 1, total, spec.name, t + 1, spec.trials,
               spec.rate_pps ? fmt::format("{} pps", spec.rate_pps) : "max rate", spec.duration_s);
-      core::TrialRequest req{spec.rate_pps, spec.duration_s, spec.frame_size, spec.flows, &stop};
+      core::TrialRequest req{spec.rate_pps, spec.duration_s, spec.frame_size, spec.flows, &stop, {}};
       trials.push_back(path->run_trial(req));
       const auto& tr = trials.back();
       PB_INFO("[{}/{}] {}: sent {} delivered {} ({:.0f} pps, loss {:.4f}%)", index + 1, total, spec.name,

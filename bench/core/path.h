@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pb::core {
 
@@ -16,6 +17,7 @@ struct TrialRequest {
   unsigned frame_size = 66;
   unsigned flows = 1;
   std::atomic<bool>* stop = nullptr;  // set on SIGINT/SIGTERM: end the trial early
+  std::vector<int> avoid_cpus;        // CPUs a receiver busy-polls on: generators keep off them
 };
 
 class Path {

@@ -53,6 +53,16 @@ with tempfile.TemporaryDirectory() as tmp:
     check(dpdk_leftovers() == ([], []), f"left behind: {dpdk_leftovers()}")
     assert_clean_host()
 
+    # A DPDK that cannot start is a skipped scenario with its reason, not a failed run.
+    env = dict(os.environ, PATHBENCH_DPDK="/nonexistent/pathbench-dpdk")
+    p = subprocess.run([PATHBENCH, "run", "--path", "dpdk", "--rate", "1000", "--duration", "1", "-o",
+                        os.path.join(tmp, "skip.json")], capture_output=True, text=True, env=env, timeout=120)
+    check(p.returncode == 0, f"unstartable DPDK: exit {p.returncode}: {p.stderr[-1000:]}")
+    with open(os.path.join(tmp, "skip.json")) as f:
+        sc = json.load(f)["scenarios"][0]
+    check(sc["status"] == "skipped" and "could not start" in sc["reason"], f"unstartable DPDK: {sc}")
+    assert_clean_host()
+
     # SIGTERM mid-trial: the run stops its DPDK app and tears everything down.
     p = subprocess.Popen([PATHBENCH, "run", "--path", "dpdk", "--rate", "10000", "--duration", "30",
                           "-o", os.path.join(tmp, "term.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
