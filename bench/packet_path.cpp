@@ -10,6 +10,13 @@
 
 namespace pb::bench {
 
+struct PacketPath::KernelProbes {
+#if PB_HAVE_BPF
+  std::unique_ptr<probes::SockDropsProbe> sock_drops;
+  std::unique_ptr<probes::XdpEventsProbe> xdp_events;
+#endif
+};
+
 namespace {
 
 uint64_t counter(const nlohmann::json& delta, std::initializer_list<const char*> path) {
@@ -70,15 +77,18 @@ nlohmann::json drop_row(const std::string& side, const std::string& reason, cons
 
 PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
                        bool probes)
-    : topo_(topo), make_generator_(std::move(generator)), receiver_(std::move(receiver)) {
+    : topo_(topo),
+      make_generator_(std::move(generator)),
+      receiver_(std::move(receiver)),
+      probes_on_(std::make_unique<KernelProbes>()) {
   probes_ = receiver_->probe_status();
   probes_["overhead"] = {{"measured", false}};
   if (!probes) return;
 #if PB_HAVE_BPF
   try {
-    sock_drops_ = std::make_unique<probes::SockDropsProbe>(topo.dut_netns_inode(), topo.tg_netns_inode());
-    for (const auto& a : sock_drops_->active()) probes_["active"].push_back("sock_drops:" + a);
-    for (const auto& u : sock_drops_->unavailable())
+    probes_on_->sock_drops = std::make_unique<probes::SockDropsProbe>(topo.dut_netns_inode(), topo.tg_netns_inode());
+    for (const auto& a : probes_on_->sock_drops->active()) probes_["active"].push_back("sock_drops:" + a);
+    for (const auto& u : probes_on_->sock_drops->unavailable())
       probes_["unavailable"].push_back({{"name", "sock_drops:" + u.name}, {"reason", u.reason}});
   } catch (const std::exception& e) {
     PB_WARN("sock_drops probe unavailable: {}", e.what());
@@ -91,9 +101,9 @@ PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std
     filter.ifs.push_back({uint32_t(topo.dut_ifindex()), topo.dut_netns_inode()});
     filter.ifs.push_back({uint32_t(topo.tg_ifindex()), topo.tg_netns_inode()});
     if (topo.redirect_ifindex()) filter.ifs.push_back({uint32_t(topo.redirect_ifindex()), topo.dut_netns_inode()});
-    xdp_events_ = std::make_unique<probes::XdpEventsProbe>(filter);
-    for (const auto& a : xdp_events_->active()) probes_["active"].push_back("xdp_events:" + a);
-    for (const auto& u : xdp_events_->unavailable())
+    probes_on_->xdp_events = std::make_unique<probes::XdpEventsProbe>(filter);
+    for (const auto& a : probes_on_->xdp_events->active()) probes_["active"].push_back("xdp_events:" + a);
+    for (const auto& u : probes_on_->xdp_events->unavailable())
       probes_["unavailable"].push_back({{"name", "xdp_events:" + u.name}, {"reason", u.reason}});
   } catch (const std::exception& e) {
     PB_WARN("xdp_events probe unavailable: {}", e.what());
@@ -113,9 +123,9 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   receiver_->begin_trial(req);
 #if PB_HAVE_BPF
   probes::SockDropsReading p0;
-  if (sock_drops_) p0 = sock_drops_->read();
+  if (probes_on_->sock_drops) p0 = probes_on_->sock_drops->read();
   probes::XdpEventsReading e0;
-  if (xdp_events_) e0 = xdp_events_->read();
+  if (probes_on_->xdp_events) e0 = probes_on_->xdp_events->read();
 #endif
   core::TrialRequest gen_req = req;
   gen_req.avoid_cpus = receiver_->polling_cpus();
@@ -133,8 +143,8 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   for (const auto& d : rx.drops) trial_drops[{d.side, d.reason, d.where}] += d.count;
   std::string ledger_source = "receiver";
 #if PB_HAVE_BPF
-  if (sock_drops_) {
-    probes::SockDropsReading p1 = sock_drops_->read();
+  if (probes_on_->sock_drops) {
+    probes::SockDropsReading p1 = probes_on_->sock_drops->read();
     kernel["bpf_udp_queued"] = p1.dut.queued - p0.dut.queued;
     kernel["bpf_udp_read"] = p1.dut.read - p0.dut.read;
     kernel["bpf_udp_fail_queue"] = p1.dut.fail_queue - p0.dut.fail_queue;
@@ -147,8 +157,8 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
     }
     ledger_source = "receiver+kfree_skb";
   }
-  if (xdp_events_) {
-    probes::XdpEventsReading ev = delta(e0, xdp_events_->read());
+  if (probes_on_->xdp_events) {
+    probes::XdpEventsReading ev = delta(e0, probes_on_->xdp_events->read());
     std::map<DropKey, uint64_t> events;
     nlohmann::json evj = nlohmann::json::array();
     uint64_t tg_refused = 0;

@@ -13,11 +13,6 @@
 #include "bench/topology_veth.h"
 #include "bench/traffic.h"
 
-namespace pb::probes {
-class SockDropsProbe;
-class XdpEventsProbe;
-}
-
 namespace pb::bench {
 
 using GeneratorFactory = std::function<std::unique_ptr<Generator>(const core::TrialRequest&)>;
@@ -37,8 +32,8 @@ class PacketPath : public core::Path {
   const VethTopology& topo_;
   GeneratorFactory make_generator_;
   std::unique_ptr<Receiver> receiver_;
-  std::unique_ptr<probes::SockDropsProbe> sock_drops_;
-  std::unique_ptr<probes::XdpEventsProbe> xdp_events_;
+  struct KernelProbes;  // the BPF probe families, when this build has them
+  std::unique_ptr<KernelProbes> probes_on_;
   nlohmann::json probes_;  // {active, unavailable, overhead}
   core::Histogram latency_;
   uint64_t sent_ = 0, delivered_ = 0, attributed_ = 0;

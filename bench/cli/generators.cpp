@@ -74,6 +74,7 @@ Cfg frame_generator_config(const TrafficEndpoints& ep, const core::TrialRequest&
 }
 
 
+#if PB_HAVE_XDP
 // The CPUs this process may run on minus `avoid`; empty (= all) when nothing would be left.
 std::vector<int> cpus_except(const std::vector<int>& avoid) {
   if (avoid.empty()) return {};
@@ -85,6 +86,7 @@ std::vector<int> cpus_except(const std::vector<int>& avoid) {
     if (CPU_ISSET(c, &set) && std::find(avoid.begin(), avoid.end(), c) == avoid.end()) cpus.push_back(c);
   return cpus;
 }
+#endif
 
 }  // namespace
 
