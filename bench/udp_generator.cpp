@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "bench/core/clock.h"
+#include "bench/core/threads.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
@@ -78,7 +79,6 @@ struct UdpGenerator::ThreadResult {
   uint64_t forfeited = 0;
   uint64_t first_ns = 0;  // 0: never sent
   uint64_t last_ns = 0;
-  std::exception_ptr error;
 };
 
 UdpGenerator::UdpGenerator(UdpGeneratorConfig cfg) : cfg_(std::move(cfg)) {
@@ -224,24 +224,11 @@ UdpGeneratorResult UdpGenerator::run(std::atomic<bool>& stop) {
   std::atomic<bool> halt{false};
 
   const uint64_t start_ns = core::mono_ns();
-  std::vector<std::thread> threads;
-  threads.reserve(nthreads);
-  for (unsigned t = 0; t < nthreads; ++t) {
+  core::run_threads(nthreads, halt, [&](unsigned t) {
     unsigned first = unsigned(uint64_t(t) * cfg_.flows / nthreads);
     unsigned end = unsigned(uint64_t(t + 1) * cfg_.flows / nthreads);
-    threads.emplace_back([&, t, first, end] {
-      try {
-        send_loop(first, end, start_ns, stop, halt, results[t]);
-      } catch (...) {
-        results[t].error = std::current_exception();
-        halt.store(true);
-      }
-    });
-  }
-  for (std::thread& th : threads) th.join();
-
-  for (ThreadResult& r : results)
-    if (r.error) std::rethrow_exception(r.error);
+    send_loop(first, end, start_ns, stop, halt, results[t]);
+  });
 
   UdpGeneratorResult res;
   uint64_t first = 0, last = 0;

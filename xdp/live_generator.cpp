@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "bench/core/clock.h"
+#include "bench/core/threads.h"
 #include "bench/core/errors.h"
 #include "bench/core/rtnl.h"
 #include "bench/core/log.h"
@@ -159,7 +160,6 @@ struct LiveGenerator::ThreadResult {
   uint64_t forfeited = 0;
   uint64_t first_ns = 0;  // 0: never ran
   uint64_t last_ns = 0;
-  std::exception_ptr error;
 };
 
 namespace {
@@ -277,21 +277,9 @@ LiveGeneratorResult LiveGenerator::run(std::atomic<bool>& stop) {
   std::vector<ThreadResult> results(nthreads);
   std::atomic<bool> halt{false};
   const uint64_t start_ns = core::mono_ns();
-  std::vector<std::thread> threads;
-  threads.reserve(nthreads);
-  for (unsigned t = 0; t < nthreads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        send_loop(t % unsigned(cfg_.cpus.size()), start_ns, stop, halt, results[t]);
-      } catch (...) {
-        results[t].error = std::current_exception();
-        halt.store(true);
-      }
-    });
-  }
-  for (std::thread& th : threads) th.join();
-  for (ThreadResult& r : results)
-    if (r.error) std::rethrow_exception(r.error);
+  core::run_threads(nthreads, halt, [&](unsigned t) {
+    send_loop(t % unsigned(cfg_.cpus.size()), start_ns, stop, halt, results[t]);
+  });
 
   LiveGenProgram::Counts counts = prog_.read();
   LiveGeneratorResult res;
