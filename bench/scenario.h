@@ -36,6 +36,8 @@ struct ScenarioSpec {
   std::string xdp_mode = "native";   // one of kXdpModes, for paths that attach XDP
   std::string afxdp_mode = "rxdrop"; // one of kAfxdpModes (afxdp path)
   std::string busy_poll = "off";     // one of kOnOff (afxdp path: SO_PREFER_BUSY_POLL + spin)
+  unsigned rcvbuf = 0;               // socket receive buffer of the UDP sinks (SO_RCVBUFFORCE),
+                                     // bytes; 0: the kernel default
   std::string pmd = "af_xdp";        // one of kDpdkPmds (dpdk path)
   std::string dpdk_engine = "rxonly";  // one of kDpdkEngines (dpdk path)
   double duration_s = 5.0;           // per trial, (0, 3600]

@@ -196,6 +196,8 @@ constexpr KeyInfo kKeys[] = {
     {"pmd", [](ScenarioSpec& s, const json& v, const std::string& w) { s.pmd = json_one_of(v, w, kDpdkPmds); }},
     {"queues", [](ScenarioSpec& s, const json& v, const std::string& w) { s.queues = json_uint(v, w, 1, 64); }},
     {"rate", [](ScenarioSpec& s, const json& v, const std::string& w) { s.rate_pps = json_rate(v, w); }},
+    {"rcvbuf",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.rcvbuf = json_uint(v, w, 0, 1u << 30); }},
     {"topology",
      [](ScenarioSpec& s, const json& v, const std::string& w) {
        constexpr std::array<std::string_view, 2> kTopologies{"veth", "lab"};
@@ -236,7 +238,7 @@ bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
          a.duration_s == b.duration_s && a.rate_pps == b.rate_pps && a.frame_size == b.frame_size &&
          a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode &&
          a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll && a.pmd == b.pmd &&
-         a.dpdk_engine == b.dpdk_engine;
+         a.dpdk_engine == b.dpdk_engine && a.rcvbuf == b.rcvbuf;
 }
 
 // Where each layer's values were written, for error messages.

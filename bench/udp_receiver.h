@@ -15,6 +15,9 @@ class UdpSocketReceiver : public Receiver {
   UdpSocketReceiver(const VethTopology& topo, unsigned sockets, int rcvbuf = 0);
   void begin_trial(const core::TrialRequest& req) override;
   RxResult end_trial(const TxResult& tx) override;
+  nlohmann::json describe() const override {
+    return rcvbuf_ ? nlohmann::json{{"rcvbuf", rcvbuf_}} : nlohmann::json::object();
+  }
 
  private:
   const VethTopology& topo_;

@@ -59,7 +59,7 @@ std::vector<uint64_t> per_queue(const XdpVerdictReading& r, unsigned queues) {
 
 }  // namespace
 
-XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode)
+XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, int rcvbuf)
     : topo_(topo), verdict_(verdict), mode_(mode), dut_(XdpVerdictConfig{verdict, topo.redirect_ifindex()}) {
   // Where the path delivers: xdp-tx sends back to the TG, whose veth also needs an XDP
   // program for XDP_TX frames to be taken off the ring (GRO alone stalls after 512);
@@ -72,7 +72,7 @@ XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdi
     landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
     landing_->attach(topo.redirect_peer_ifindex(), XdpMode::kNative, topo.dut_netns());
   } else if (verdict == XdpVerdict::kPass) {
-    sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues());
+    sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues(), rcvbuf);
   }
   dut_.attach(topo.dut_ifindex(), mode, topo.dut_netns());
 }

@@ -29,7 +29,8 @@ class XdpVerdictReceiver : public bench::Receiver {
  public:
   // Loads and attaches the programs; throws std::system_error naming the interface and
   // mode when the kernel refuses.
-  XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode);
+  // `rcvbuf`: the xdp-pass sockets' buffer (0: kernel default).
+  XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, int rcvbuf = 0);
   ~XdpVerdictReceiver() override;
 
   void begin_trial(const core::TrialRequest& req) override;

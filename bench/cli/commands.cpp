@@ -69,6 +69,7 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.generator.empty()) ov["generator"] = bench::split_list_flag(o.generator, "--generator");
   if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = bench::split_list_flag(o.afxdp_mode, "--afxdp-mode");
   if (!o.busy_poll.empty()) ov["busy_poll"] = bench::split_list_flag(o.busy_poll, "--busy-poll");
+  if (!o.rcvbuf.empty()) ov["rcvbuf"] = bench::parse_uint(o.rcvbuf, "--rcvbuf", 0, 1u << 30);
   if (!o.pmd.empty()) ov["pmd"] = bench::split_list_flag(o.pmd, "--pmd");
   if (!o.dpdk_engine.empty()) ov["dpdk_engine"] = bench::split_list_flag(o.dpdk_engine, "--dpdk-engine");
   return ov;
@@ -207,6 +208,7 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
   run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");
   run->add_option("--busy-poll", o.busy_poll, "off | on (afxdp path: SO_PREFER_BUSY_POLL, spinning)");
+  run->add_option("--rcvbuf", o.rcvbuf, "UDP sink socket buffer in bytes (SO_RCVBUFFORCE; 0: default)");
   run->add_option("--pmd", o.pmd, "af_xdp | af_packet | pci (dpdk path)");
   run->add_option("--dpdk-engine", o.dpdk_engine, "rxonly | io | macswap (dpdk path)");
   run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");

@@ -14,7 +14,7 @@ struct Options {
   bool json = false;
   // run
   std::string suite_file;
-  std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine;
+  std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine, rcvbuf;
   std::string output;
   bool dry_run = false;
   // snapshot, generate

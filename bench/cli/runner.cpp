@@ -97,7 +97,8 @@ unsigned topology_queues(const ScenarioSpec& spec) {
 }
 
 std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const VethTopology& topo) {
-  if (spec.path == "kernel-udp") return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues);
+  if (spec.path == "kernel-udp")
+    return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues, int(spec.rcvbuf));
   if (spec.path == "dpdk")
     return std::make_unique<bench::DpdkReceiver>(
         topo, bench::DpdkConfig{bench::find_dpdk_app(), spec.pmd, "", spec.dpdk_engine, topo.queues()});
@@ -107,7 +108,7 @@ std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const V
     return std::make_unique<xdp::AfxdpReceiver>(
         topo, mode, spec.afxdp_mode == "l2fwd" ? xdp::AfxdpMode::kL2Fwd : xdp::AfxdpMode::kRxDrop, spec.busy_poll == "on");
   if (spec.path.rfind("xdp-", 0) == 0)
-    return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode);
+    return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode, int(spec.rcvbuf));
 #endif
   throw bench::PathUnavailable(fmt::format("path '{}' is not in this build (XDP support off)", spec.path));
 }

@@ -62,5 +62,20 @@ with tempfile.TemporaryDirectory() as tmp:
     m = report["scenarios"][0]["throughput"]
     print(f"max: sent {m['sent']} delivered {m['delivered']} rx {m['rx_pps']:.0f} pps; "
           f"paced: p50 {paced['latency']['p50']} ns p99 {paced['latency']['p99']} ns")
+
+    # A tiny socket buffer: the loss is attributed to SOCKET_RCVBUFF, within 1 % of the
+    # kernel's own Udp RcvbufErrors delta.
+    with open(suite, "w") as f:
+        f.write('{"scenarios": [{"path": "kernel-udp", "rcvbuf": 4096, "rate": "max", "duration": 1, "flows": 8}]}')
+    run(["run", suite, "-o", out], check_rc=0)
+    with open(out) as f:
+        sc = json.load(f)["scenarios"][0]
+    check(sc["topology"].get("rcvbuf") == 4096, f"rcvbuf not applied: {sc['topology']}")
+    rcvbuf_errors = sc["counters"]["dut"]["snmp"]["Udp"]["RcvbufErrors"]
+    attributed = sum(d["count"] for d in sc["drops"]["by_reason"] if d["reason"] == "SOCKET_RCVBUFF")
+    check(rcvbuf_errors > 0, "a 4 KiB socket buffer at max rate should overflow")
+    check(abs(attributed - rcvbuf_errors) <= 0.01 * rcvbuf_errors,
+          f"SOCKET_RCVBUFF {attributed} vs Udp RcvbufErrors {rcvbuf_errors}")
+    print(f"rcvbuf 4096: RcvbufErrors {rcvbuf_errors}, SOCKET_RCVBUFF {attributed}")
 assert_clean_host()
 print("PASS")
