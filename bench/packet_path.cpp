@@ -3,19 +3,9 @@
 #include "bench/core/log.h"
 #include "bench/counters.h"
 #include "pb_config.h"
-#if PB_HAVE_BPF
-#include "kernel_probes/sock_drops_probe.h"
-#include "kernel_probes/xdp_events_probe.h"
-#endif
 
 namespace pb::bench {
 
-struct PacketPath::KernelProbes {
-#if PB_HAVE_BPF
-  std::unique_ptr<probes::SockDropsProbe> sock_drops;
-  std::unique_ptr<probes::XdpEventsProbe> xdp_events;
-#endif
-};
 
 namespace {
 
@@ -76,42 +66,57 @@ nlohmann::json drop_row(const std::string& side, const std::string& reason, cons
 }  // namespace
 
 PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
-                       bool probes)
+                       std::vector<std::string> probe_families)
     : topo_(topo),
       make_generator_(std::move(generator)),
       receiver_(std::move(receiver)),
-      probes_on_(std::make_unique<KernelProbes>()) {
-  probes_ = receiver_->probe_status();
-  probes_["overhead"] = {{"measured", false}};
-  if (!probes) return;
-#if PB_HAVE_BPF
-  try {
-    probes_on_->sock_drops = std::make_unique<probes::SockDropsProbe>(topo.dut_netns_inode(), topo.tg_netns_inode());
-    for (const auto& a : probes_on_->sock_drops->active()) probes_["active"].push_back("sock_drops:" + a);
-    for (const auto& u : probes_on_->sock_drops->unavailable())
-      probes_["unavailable"].push_back({{"name", "sock_drops:" + u.name}, {"reason", u.reason}});
-  } catch (const std::exception& e) {
-    PB_WARN("sock_drops probe unavailable: {}", e.what());
-    probes_["unavailable"].push_back({{"name", "sock_drops"}, {"reason", e.what()}});
+      probe_families_(std::move(probe_families)) {
+  set_probes(true);
+  probe_status_ = probes_->status();
+  nlohmann::json own = receiver_->probe_status();
+  for (const auto& a : own["active"]) probe_status_["active"].push_back(a);
+  for (const auto& u : own["unavailable"]) probe_status_["unavailable"].push_back(u);
+}
+
+void PacketPath::set_probes(bool on, bool run_time_stats) {
+  if (probes_ && (!on || run_time_stats)) {
+    if (nlohmann::json st = probes_->bpf_stats(); !st.is_null()) probe_stats_done_.push_back(st);
+    probes_.reset();
   }
-  // XDP drops that never reach kfree_skb: exceptions, failed redirects (a full AF_XDP ring
-  // in copy mode), XDP_TX and devmap transmit drops, on every link of the topology.
-  try {
-    probes::XdpEventsFilter filter;
-    filter.ifs.push_back({uint32_t(topo.dut_ifindex()), topo.dut_netns_inode()});
-    filter.ifs.push_back({uint32_t(topo.tg_ifindex()), topo.tg_netns_inode()});
-    if (topo.redirect_ifindex()) filter.ifs.push_back({uint32_t(topo.redirect_ifindex()), topo.dut_netns_inode()});
-    probes_on_->xdp_events = std::make_unique<probes::XdpEventsProbe>(filter);
-    for (const auto& a : probes_on_->xdp_events->active()) probes_["active"].push_back("xdp_events:" + a);
-    for (const auto& u : probes_on_->xdp_events->unavailable())
-      probes_["unavailable"].push_back({{"name", "xdp_events:" + u.name}, {"reason", u.reason}});
-  } catch (const std::exception& e) {
-    PB_WARN("xdp_events probe unavailable: {}", e.what());
-    probes_["unavailable"].push_back({{"name", "xdp_events"}, {"reason", e.what()}});
+  if (on && !probes_) probes_ = std::make_unique<ProbeSet>(topo_, probe_families_, run_time_stats);
+}
+
+nlohmann::json PacketPath::run_unrecorded_trial(const core::TrialRequest& req) {
+  auto saved =
+      std::make_tuple(latency_, sent_, delivered_, attributed_, drops_, unsent_, per_queue_, per_cpu_, sections_);
+  nlohmann::json trial = run_trial(req);
+  std::tie(latency_, sent_, delivered_, attributed_, drops_, unsent_, per_queue_, per_cpu_, sections_) =
+      std::move(saved);
+  return trial;
+}
+
+nlohmann::json PacketPath::probe_cost() const {
+  // Sum per program over every probe set this scenario attached.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> per;  // name -> run_cnt, run_time_ns
+  nlohmann::json all = probe_stats_done_;
+  if (probes_)
+    if (nlohmann::json st = probes_->bpf_stats(); !st.is_null()) all.push_back(st);
+  if (all.is_null() || all.empty()) return nullptr;
+  uint64_t total = 0, runs = 0;
+  for (const auto& st : all)
+    for (const auto& p : st["programs"]) {
+      auto& [cnt, ns] = per[p["name"].get<std::string>()];
+      cnt += p["run_cnt"].get<uint64_t>();
+      ns += p["run_time_ns"].get<uint64_t>();
+    }
+  nlohmann::json progs = nlohmann::json::array();
+  for (const auto& [name, v] : per) {
+    progs.push_back({{"name", name}, {"run_cnt", v.first}, {"run_time_ns", v.second},
+                     {"ns_per_run", v.first ? double(v.second) / double(v.first) : 0.0}});
+    runs += v.first;
+    total += v.second;
   }
-#else
-  probes_["unavailable"].push_back({{"name", "sock_drops"}, {"reason", "built without BPF support"}});
-#endif
+  return {{"programs", progs}, {"run_cnt", runs}, {"run_time_ns", total}};
 }
 
 PacketPath::~PacketPath() = default;
@@ -121,12 +126,7 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   CounterSnapshot dut0 = take_snapshot_in(topo_.dut_netns(), dut_links);
   CounterSnapshot tg0 = take_snapshot_in(topo_.tg_netns(), tg_links);
   receiver_->begin_trial(req);
-#if PB_HAVE_BPF
-  probes::SockDropsReading p0;
-  if (probes_on_->sock_drops) p0 = probes_on_->sock_drops->read();
-  probes::XdpEventsReading e0;
-  if (probes_on_->xdp_events) e0 = probes_on_->xdp_events->read();
-#endif
+  if (probes_) probes_->begin_trial();
   core::TrialRequest gen_req = req;
   gen_req.avoid_cpus = receiver_->polling_cpus();
   std::unique_ptr<Generator> gen = make_generator_(gen_req);
@@ -142,49 +142,13 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   std::map<DropKey, uint64_t> trial_drops;
   for (const auto& d : rx.drops) trial_drops[{d.side, d.reason, d.where}] += d.count;
   std::string ledger_source = "receiver";
-#if PB_HAVE_BPF
-  if (probes_on_->sock_drops) {
-    probes::SockDropsReading p1 = probes_on_->sock_drops->read();
-    kernel["bpf_udp_queued"] = p1.dut.queued - p0.dut.queued;
-    kernel["bpf_udp_read"] = p1.dut.read - p0.dut.read;
-    kernel["bpf_udp_fail_queue"] = p1.dut.fail_queue - p0.dut.fail_queue;
-    std::map<DropKey, uint64_t> before;
-    for (const auto& d : p0.drops) before[{d.side, d.reason, d.where}] += d.count;
-    for (const auto& d : p1.drops) {
-      if (receiver_->accounts_for({d.side, d.reason, d.where, d.count})) continue;
-      DropKey key{d.side, d.reason, d.where};
-      if (uint64_t n = d.count - before[key]) trial_drops[key] += n;
-    }
-    ledger_source = "receiver+kfree_skb";
+  if (probes_) {
+    TrialProbeResult pr = probes_->end_trial(*receiver_);
+    for (const auto& [key, n] : pr.drops) trial_drops[key] += n;
+    kernel.update(pr.kernel);
+    sections_ = pr.sections;
+    if (pr.saw_kfree_skb) ledger_source = "receiver+kfree_skb";
   }
-  if (probes_on_->xdp_events) {
-    probes::XdpEventsReading ev = delta(e0, probes_on_->xdp_events->read());
-    std::map<DropKey, uint64_t> events;
-    nlohmann::json evj = nlohmann::json::array();
-    uint64_t tg_refused = 0;
-    for (const auto& d : ev.devs) {
-      std::string side = d.netns_ino == topo_.tg_netns_inode() ? "tg" : "dut";
-      // XDP_ABORTED of a program the receiver owns is already in its own drops.
-      events[{side, "XDP_EXCEPTION", "xdp:xdp_exception"}] += d.exceptions() - d.exception[0];
-      events[{side, "XDP_REDIRECT_ERR", "xdp:xdp_redirect_err"}] += d.redirect_err;
-      events[{side, "XDP_TX_DROP", "xdp:xdp_bulk_tx"}] += d.bulk_tx_drops;
-      // On the TG, a devmap transmit drop is a live frame the DUT end refused: never sent
-      // (sent counts the TG's tx_packets), so it belongs to the generator, not the ledger.
-      if (side == "dut") events[{side, "XDP_DEVMAP_XMIT_DROP", "xdp:xdp_devmap_xmit"}] += d.devmap_xmit_drops;
-      else tg_refused += d.devmap_xmit_drops;
-      evj.push_back({{"ifindex", d.ifindex}, {"side", side}, {"exceptions", d.exceptions()},
-                     {"redirect_err", d.redirect_err}, {"bulk_tx_sent", d.bulk_tx_sent},
-                     {"bulk_tx_drops", d.bulk_tx_drops}, {"devmap_xmit_sent", d.devmap_xmit_sent},
-                     {"devmap_xmit_drops", d.devmap_xmit_drops}});
-    }
-    for (const auto& [key, n] : events) {
-      const auto& [side, reason, where] = key;
-      if (n && !receiver_->accounts_for({side, reason, where, n})) trial_drops[key] += n;
-    }
-    kernel["xdp_events"] = evj;
-    kernel["tg_refused"] = tg_refused;
-  }
-#endif
   if (ledger_source == "receiver") {
     // No probes: fall back to what the UDP layer and the veth counted.
     trial_drops[{"dut", "UDP_IN_ERRORS", "snmp Udp InErrors"}] += kernel["dut_udp_in_errors"].get<uint64_t>();
@@ -193,10 +157,17 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
     ledger_source = "receiver+counters";
   }
   uint64_t attributed = 0;
-  nlohmann::json rows = nlohmann::json::array();
+  nlohmann::json rows = nlohmann::json::array(), unsent = nlohmann::json::array();
   for (const auto& [key, n] : trial_drops) {
     if (!n) continue;
     const auto& [side, reason, where] = key;
+    // A drop in the TG's own qdisc is refused to the sender (ENOBUFS: the generators ask
+    // for it with IP_RECVERR) and so never counted as sent: shown, but not in the ledger.
+    if (side == "tg" && reason.rfind("QDISC", 0) == 0) {
+      unsent.push_back(drop_row(side, reason, where, n));
+      unsent_[key] += n;
+      continue;
+    }
     rows.push_back(drop_row(side, reason, where, n));
     attributed += n;
     drops_[key] += n;
@@ -231,8 +202,10 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
       {"ledger", {{"source", ledger_source}, {"sent", sent}, {"delivered", delivered}, {"attributed", attributed},
                   {"unaccounted", unaccounted}}},
       {"drops", rows},
+      {"unsent", unsent},
       {"kernel", kernel}};
   trial.update(rx.extra);
+  trial.update(sections_);
   return trial;
 }
 
@@ -246,12 +219,28 @@ nlohmann::json PacketPath::sections() const {
   nlohmann::json per_queue = nlohmann::json::array(), per_cpu = nlohmann::json::array();
   for (size_t q = 0; q < per_queue_.size(); ++q) per_queue.push_back({{"queue", q}, {"packets", per_queue_[q]}});
   for (size_t c = 0; c < per_cpu_.size(); ++c) per_cpu.push_back({{"cpu", c}, {"packets", per_cpu_[c]}});
-  return {{"latency", core::to_json(latency_)},
-          {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},
-                                 {"unaccounted", unaccounted}}},
-                     {"by_reason", rows}}},
-          {"spread", {{"per_rx_queue", per_queue}, {"per_cpu", per_cpu}, {"imbalance", imbalance(per_queue_)}}},
-          {"probes", probes_}};
+  nlohmann::json unsent = nlohmann::json::array();
+  for (const auto& [key, n] : unsent_) {
+    const auto& [side, reason, where] = key;
+    unsent.push_back(drop_row(side, reason, where, n));
+  }
+  nlohmann::json out = {
+      {"latency", core::to_json(latency_)},
+      {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},
+                             {"unaccounted", unaccounted}}},
+                 {"by_reason", rows},
+                 {"unsent", unsent}}},
+      {"spread", {{"per_rx_queue", per_queue}, {"per_cpu", per_cpu}, {"imbalance", imbalance(per_queue_)}}},
+      {"probes", {{"active", probe_status_["active"]},
+                  {"unavailable", probe_status_["unavailable"]},
+                  {"overhead", {{"measured", false}, {"bpf", probe_cost()}}}}}};
+  // The probe families' sections (of the last trial): the spread family's kernel-side view
+  // (skb birth, RPS) refines the receiver's.
+  for (const auto& [key, value] : sections_.items()) {
+    if (key == "spread" && value.is_object()) out["spread"].update(value);
+    else out[key] = value;
+  }
+  return out;
 }
 
 }  // namespace pb::bench

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "bench/core/path.h"
+#include "bench/probe_set.h"
 #include "bench/topology_veth.h"
 #include "bench/traffic.h"
 
@@ -19,25 +20,35 @@ using GeneratorFactory = std::function<std::unique_ptr<Generator>(const core::Tr
 
 class PacketPath : public core::Path {
  public:
-  // Attaches the kernel probes when `probes` (an unavailable probe is noted, not fatal).
-  PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver, bool probes);
+  // Attaches the named probe families (an unavailable one is noted, not fatal).
+  PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
+             std::vector<std::string> probe_families);
   ~PacketPath() override;
 
   nlohmann::json run_trial(const core::TrialRequest& req) override;
   nlohmann::json sections() const override;
   nlohmann::json describe() const override { return receiver_->describe(); }
+  // Detaches (false) or re-attaches (true) the probes, for trials that measure what they
+  // cost; such trials should not be part of the scenario's trials.
+  void set_probes(bool on, bool run_time_stats = false);
+  // A trial that leaves the scenario's totals (ledger, latency, spread) as they were.
+  nlohmann::json run_unrecorded_trial(const core::TrialRequest& req);
+  // BPF run time of the probes, over the trials run with run-time stats on (null if none).
+  nlohmann::json probe_cost() const;
 
  private:
-  using DropKey = std::tuple<std::string, std::string, std::string>;  // side, reason, where
   const VethTopology& topo_;
   GeneratorFactory make_generator_;
   std::unique_ptr<Receiver> receiver_;
-  struct KernelProbes;  // the BPF probe families, when this build has them
-  std::unique_ptr<KernelProbes> probes_on_;
-  nlohmann::json probes_;  // {active, unavailable, overhead}
+  std::vector<std::string> probe_families_;
+  std::unique_ptr<ProbeSet> probes_;
+  nlohmann::json probe_status_;      // {active, unavailable} as first attached
+  nlohmann::json probe_stats_done_;  // BPF stats of probe sets already detached
+  nlohmann::json sections_ = nlohmann::json::object();  // stages/spread/queues of the last trial
   core::Histogram latency_;
   uint64_t sent_ = 0, delivered_ = 0, attributed_ = 0;
   std::map<DropKey, uint64_t> drops_;
+  std::map<DropKey, uint64_t> unsent_;  // TG qdisc drops: refused to the sender, not sent
   std::vector<uint64_t> per_queue_;
   std::vector<uint64_t> per_cpu_;
 };

@@ -13,13 +13,17 @@ namespace pb::bench {
 
 // Paths a scenario may name; the one list to extend as paths land (DESIGN.md "Concepts":
 // kernel-tcp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp, dpdk).
-inline constexpr std::array<std::string_view, 7> kKnownPaths{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx",
-                                                              "xdp-redirect", "afxdp",  "dpdk"};
+inline constexpr std::array<std::string_view, 8> kKnownPaths{"kernel-udp", "kernel-tcp", "xdp-drop", "xdp-pass",
+                                                              "xdp-tx",     "xdp-redirect", "afxdp", "dpdk"};
 // Traffic generators a scenario may name; extend as generators land (xdp-live, afpacket).
 inline constexpr std::array<std::string_view, 4> kKnownGenerators{"auto", "udp-socket", "xdp-live", "afpacket"};
 // AF_XDP socket modes for the afxdp path, and busy-poll settings.
 inline constexpr std::array<std::string_view, 2> kAfxdpModes{"rxdrop", "l2fwd"};
 inline constexpr std::array<std::string_view, 2> kOnOff{"off", "on"};
+// kernel-tcp modes: a bulk stream (TCP_STREAM) or request/response (TCP_RR).
+inline constexpr std::array<std::string_view, 2> kTcpModeNames{"stream", "rr"};
+// Egress qdisc kinds on the TG (--qdisc); tbf and htb take a rate: "tbf:100mbit".
+inline constexpr std::array<std::string_view, 5> kQdiscKinds{"default", "noqueue", "pfifo_fast", "tbf", "htb"};
 // DPDK poll-mode drivers and forwarding engines for the dpdk path.
 inline constexpr std::array<std::string_view, 3> kDpdkPmds{"af_xdp", "af_packet", "pci"};
 inline constexpr std::array<std::string_view, 3> kDpdkEngines{"rxonly", "io", "macswap"};
@@ -36,6 +40,12 @@ struct ScenarioSpec {
   std::string xdp_mode = "native";   // one of kXdpModes, for paths that attach XDP
   std::string afxdp_mode = "rxdrop"; // one of kAfxdpModes (afxdp path)
   std::string busy_poll = "off";     // one of kOnOff (afxdp path: SO_PREFER_BUSY_POLL + spin)
+  std::string tcp_mode = "stream";   // one of kTcpModeNames (kernel-tcp)
+  unsigned message_size = 0;         // kernel-tcp bytes per write / request; 0: 65536 stream, 64 rr
+  std::string rps_cpus;              // hex CPU mask for every DUT RX queue ("" leaves it)
+  std::string xps_cpus;              // hex CPU mask for every TG TX queue ("" leaves it)
+  unsigned rfs_entries = 0;          // RFS: rps_sock_flow_entries (host-wide) and per-queue flow cnt
+  std::string qdisc = "default";     // TG egress qdisc: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE
   unsigned rcvbuf = 0;               // socket receive buffer of the UDP sinks (SO_RCVBUFFORCE),
                                      // bytes; 0: the kernel default
   std::string pmd = "af_xdp";        // one of kDpdkPmds (dpdk path)

@@ -1,6 +1,7 @@
 #include "bench/suite.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -167,6 +168,30 @@ std::string json_name(const json& value, const std::string& what) {
   return name;
 }
 
+// A hex CPU mask as sysfs takes it ("3", "f,ffffffff"); "0" turns the feature off.
+std::string json_cpu_mask(const json& value, const std::string& what) {
+  std::string m = json_string(value, what);
+  bool ok = !m.empty() && m.size() <= 64;
+  for (char c : m) ok = ok && (std::isxdigit(static_cast<unsigned char>(c)) || c == ',');
+  if (!ok) throw UsageError(what + ": expected a hex CPU mask like \"3\" or \"f,ffffffff\", got " + describe(value));
+  return m;
+}
+
+// default | noqueue | pfifo_fast | tbf:RATE | htb:RATE, RATE as tc writes it (100mbit, 1gbit).
+std::string json_qdisc(const json& value, const std::string& what) {
+  std::string q = json_string(value, what);
+  std::string kind = q.substr(0, q.find(':'));
+  bool known = std::find(kQdiscKinds.begin(), kQdiscKinds.end(), kind) != kQdiscKinds.end();
+  bool rated = kind == "tbf" || kind == "htb";
+  std::string rate = q.find(':') == std::string::npos ? "" : q.substr(q.find(':') + 1);
+  bool rate_ok = !rate.empty() && std::isdigit(static_cast<unsigned char>(rate[0])) && rate.size() < 20;
+  for (char c : rate) rate_ok = rate_ok && std::isalnum(static_cast<unsigned char>(c));
+  if (!known || rated != !rate.empty() || (rated && !rate_ok))
+    throw UsageError(what + ": expected default, noqueue, pfifo_fast, tbf:RATE or htb:RATE (RATE like 100mbit), got " +
+                     describe(value));
+  return q;
+}
+
 using Setter = void (*)(ScenarioSpec&, const json&, const std::string&);
 
 struct KeyInfo {
@@ -193,9 +218,15 @@ constexpr KeyInfo kKeys[] = {
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.generator = json_one_of(v, w, kKnownGenerators); }},
     {kNameKey, [](ScenarioSpec& s, const json& v, const std::string& w) { s.name = json_name(v, w); }},
     {kPathKey, [](ScenarioSpec& s, const json& v, const std::string& w) { s.path = json_one_of(v, w, kKnownPaths); }},
+    {"message_size",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.message_size = json_uint(v, w, 0, 1u << 20); }},
     {"pmd", [](ScenarioSpec& s, const json& v, const std::string& w) { s.pmd = json_one_of(v, w, kDpdkPmds); }},
     {"queues", [](ScenarioSpec& s, const json& v, const std::string& w) { s.queues = json_uint(v, w, 1, 64); }},
+    {"qdisc", [](ScenarioSpec& s, const json& v, const std::string& w) { s.qdisc = json_qdisc(v, w); }},
     {"rate", [](ScenarioSpec& s, const json& v, const std::string& w) { s.rate_pps = json_rate(v, w); }},
+    {"rfs_entries",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.rfs_entries = json_uint(v, w, 0, 1u << 20); }},
+    {"rps_cpus", [](ScenarioSpec& s, const json& v, const std::string& w) { s.rps_cpus = json_cpu_mask(v, w); }},
     {"rcvbuf",
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.rcvbuf = json_uint(v, w, 0, 1u << 30); }},
     {"topology",
@@ -204,7 +235,10 @@ constexpr KeyInfo kKeys[] = {
        s.topology = json_one_of(v, w, kTopologies);
        if (s.topology == "lab") throw UsageError(w + ": topology \"lab\" is not implemented yet");
      }},
+    {"tcp_mode",
+     [](ScenarioSpec& s, const json& v, const std::string& w) { s.tcp_mode = json_one_of(v, w, kTcpModeNames); }},
     {"trials", [](ScenarioSpec& s, const json& v, const std::string& w) { s.trials = json_uint(v, w, 1, 100); }},
+    {"xps_cpus", [](ScenarioSpec& s, const json& v, const std::string& w) { s.xps_cpus = json_cpu_mask(v, w); }},
     {"xdp_mode",
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.xdp_mode = json_one_of(v, w, kXdpModes); }},
 };
@@ -238,7 +272,9 @@ bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
          a.duration_s == b.duration_s && a.rate_pps == b.rate_pps && a.frame_size == b.frame_size &&
          a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode &&
          a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll && a.pmd == b.pmd &&
-         a.dpdk_engine == b.dpdk_engine && a.rcvbuf == b.rcvbuf;
+         a.dpdk_engine == b.dpdk_engine && a.rcvbuf == b.rcvbuf && a.tcp_mode == b.tcp_mode &&
+         a.message_size == b.message_size && a.rps_cpus == b.rps_cpus && a.xps_cpus == b.xps_cpus &&
+         a.rfs_entries == b.rfs_entries && a.qdisc == b.qdisc;
 }
 
 // Where each layer's values were written, for error messages.

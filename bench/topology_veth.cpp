@@ -54,6 +54,7 @@ VethTopology::VethTopology(RunState& state, const VethTopologyConfig& cfg) : sta
   // GRO on the DUT end: veth then runs its NAPI path (real RX queues) and takes XDP frames
   // from the TG's live-frames generator even when the DUT has no XDP program.
   core::set_gro(dut_->fd(), kDutIf, true);
+  core::set_tso(tg_->fd(), kTgIf, false);
   if (cfg_.redirect_pair) {
     core::VethConfig rc;
     rc.a = {kRedirectIf, dut_->fd(), ""};
@@ -92,7 +93,7 @@ nlohmann::json VethTopology::describe() const {
           {"tg_ip", kTgIp},       {"dut_ip", kDutIp},           {"xdp_mode", nullptr},
           {"pmd", nullptr},       {"rps_cpus", nullptr},        {"xps_cpus", nullptr},
           {"redirect_if", redirect_ ? nlohmann::json(kRedirectIf) : nlohmann::json(nullptr)},
-          {"dut_gro", true}};
+          {"dut_gro", true},       {"tg_tso", false}};
 }
 
 }  // namespace pb::bench

@@ -49,6 +49,7 @@ void attach_programs(bpf_object* obj, AttachedPrograms& out) {
     }
     out.links.emplace_back(link);
     out.active.push_back(name);
+    out.prog_fds.push_back(bpf_program__fd(prog));
   }
 }
 

@@ -22,6 +22,7 @@ struct ProbeUnavailable {
 struct AttachedPrograms {
   std::vector<BpfLink> links;
   std::vector<std::string> active;
+  std::vector<int> prog_fds;  // of the active programs, same order (for run_time_ns/run_cnt)
   std::vector<ProbeUnavailable> unavailable;
 };
 

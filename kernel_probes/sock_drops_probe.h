@@ -46,6 +46,7 @@ class SockDropsProbe {
   SockDropsReading read() const;
   const std::vector<std::string>& active() const { return programs_.active; }
   const std::vector<ProbeUnavailable>& unavailable() const { return programs_.unavailable; }
+  const AttachedPrograms& programs() const { return programs_; }
 
  private:
   struct SkelDeleter {

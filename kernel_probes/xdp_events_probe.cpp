@@ -95,6 +95,10 @@ XdpEventsProbe::XdpEventsProbe(const XdpEventsFilter& filter) {
   }
   skel_->rodata->cpumap_map_id = filter.cpumap_map_id;
 
+  if (!filter.redirect_hooks) {
+    for (bpf_program* p : {skel_->progs.xe_devmap_xmit, skel_->progs.xe_cpumap_enqueue, skel_->progs.xe_cpumap_kthread})
+      bpf_program__set_autoload(p, false);
+  }
   skip_missing_tracepoints(skel_->obj, programs_);
   if (int err = xdp_events_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object xdp_events");
   attach_programs(skel_->obj, programs_);

@@ -24,6 +24,9 @@ struct XdpEventsIf {
 struct XdpEventsFilter {
   std::vector<XdpEventsIf> ifs;  // at most 4; empty: every device on the host
   uint32_t cpumap_map_id = 0;    // CPUMAP events of this map only (0: every CPUMAP)
+  // xdp_devmap_xmit and the cpumap hooks fire once per bulk of redirected frames, also for
+  // a live-frames generator's own XDP_TX: attach them only where the path redirects.
+  bool redirect_hooks = true;
 };
 
 // Counts for one device (summed over CPUs).
@@ -88,6 +91,7 @@ class XdpEventsProbe {
   XdpEventsReading read() const;
   const std::vector<std::string>& active() const { return programs_.active; }
   const std::vector<ProbeUnavailable>& unavailable() const { return programs_.unavailable; }
+  const AttachedPrograms& programs() const { return programs_; }
 
  private:
   struct SkelDeleter {

@@ -13,6 +13,7 @@
 #include "bench/cli/generators.h"
 #include "bench/counters.h"
 #include "bench/frame_builder.h"
+#include "bench/probe_set.h"
 #include "bench/env.h"
 #include "bench/cli/runner.h"
 #include "bench/state.h"
@@ -87,9 +88,9 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   ro.suite = o.suite_file.empty() ? bench::default_suite() : bench::read_suite_file(o.suite_file);
   std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
   ro.scenarios = bench::expand_suite(ro.suite, where, run_overrides(o));
-  if (!o.probes.empty() && o.probes != "default" && o.probes != "none")
-    throw UsageError("--probes: expected 'default' or 'none', got '" + o.probes + "'");
+  bench::parse_probe_list(o.probes, "--probes");  // checked before anything runs
   ro.probes = o.probes.empty() ? "default" : o.probes;
+  ro.measure_overhead = o.measure_overhead;
   if (o.dry_run) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : ro.scenarios) list.push_back({{"name", s.name}, {"given", s.given}});
@@ -203,7 +204,9 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
   run->add_option("--queues", o.queues, "veth queues (1..64)");
   run->add_option("--trials", o.trials, "trials per scenario");
-  run->add_option("--probes", o.probes, "default | none");
+  run->add_option("--probes", o.probes, "default | none | comma list of probe families");
+  run->add_flag("--measure-overhead", o.measure_overhead,
+                "also run each scenario's trial with and without probes in 3 alternating pairs");
   run->add_option("--xdp-mode", o.xdp_mode, "native | generic, for the paths that attach XDP");
   run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
   run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");

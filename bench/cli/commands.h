@@ -17,6 +17,7 @@ struct Options {
   std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine, rcvbuf;
   std::string output;
   bool dry_run = false;
+  bool measure_overhead = false;
   // snapshot, generate
   std::string netns;
   // generate

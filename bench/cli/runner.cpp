@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -25,6 +26,8 @@
 #include "xdp/xdp_receivers.h"
 #endif
 #include "bench/state.h"
+#include "bench/steering.h"
+#include "bench/tcp_path.h"
 #include "bench/topology_veth.h"
 #include "git_version.h"
 #include "reports/report_io.h"
@@ -114,11 +117,50 @@ std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const V
 }
 
 std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
-  bool probes = opts.probes != "none";
+  if (spec.path == "kernel-tcp")
+    return std::make_unique<bench::TcpPath>(
+        topo, bench::TcpPathConfig{bench::parse_tcp_mode(spec.tcp_mode), spec.message_size});
   bench::GeneratorFactory gen = [ep = topo.endpoints(), name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, ep, req);
   };
-  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo), probes);
+  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo),
+                                             bench::parse_probe_list(opts.probes, "--probes"));
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The observer effect: the scenario's trial with and without probes, in alternating pairs
+// (with first, then without first, ...), compared by the median receive rate.
+nlohmann::json measure_overhead(bench::PacketPath& path, const ScenarioSpec& spec, std::atomic<bool>& stop) {
+  constexpr int kPairs = 3;
+  std::vector<double> with, without;
+  nlohmann::json pairs = nlohmann::json::array();
+  for (int i = 0; i < kPairs && !stop.load(); ++i) {
+    nlohmann::json pair = nlohmann::json::object();
+    for (bool probes : {i % 2 == 0, i % 2 != 0}) {
+      path.set_probes(probes);
+      core::TrialRequest req{spec.rate_pps, spec.duration_s, spec.frame_size, spec.flows, &stop, {}};
+      double pps = path.run_unrecorded_trial(req)["rx_pps"].get<double>();
+      (probes ? with : without).push_back(pps);
+      pair[probes ? "with_probes_pps" : "without_probes_pps"] = pps;
+      PB_INFO("{}: overhead pair {}/{} {} probes: {:.0f} pps", spec.name, i + 1, kPairs, probes ? "with" : "without", pps);
+    }
+    pairs.push_back(pair);
+  }
+  // One more trial with the kernel's run-time stats on, for run_time_ns per program (the
+  // stats slow every BPF program, so the pairs above run without them).
+  path.set_probes(true, /*run_time_stats=*/true);
+  core::TrialRequest req{spec.rate_pps, spec.duration_s, spec.frame_size, spec.flows, &stop, {}};
+  if (!stop.load()) path.run_unrecorded_trial(req);
+  path.set_probes(false);
+  path.set_probes(true);
+  double w = median(with), wo = median(without);
+  return {{"pairs", pairs}, {"median_with_pps", w}, {"median_without_pps", wo},
+          {"ratio", wo > 0 ? w / wo : 0.0}, {"cost", wo > 0 ? 1.0 - w / wo : 0.0}};
 }
 
 nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const RunOptions& opts,
@@ -138,7 +180,9 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
       sc["traffic"]["rcu_expedited"] = true;
     }
     VethTopology topo(state, {topology_queues(spec), fmt::format("s{}", index), spec.path == "xdp-redirect"});
+    bench::Steering steering(state, topo, spec);
     sc["topology"] = topo.describe();
+    sc["topology"].update(steering.describe());
     auto path = make_path(spec, topo, opts);
     CounterSnapshot tg0 = take_snapshot_in(topo.tg_netns()), dut0 = take_snapshot_in(topo.dut_netns());
     nlohmann::json trials = nlohmann::json::array();
@@ -156,6 +200,12 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
     sc["trials"] = trials;
     sc["throughput"] = throughput_of(trials);
     sc.update(path->sections());
+    auto* packet_path = dynamic_cast<bench::PacketPath*>(path.get());
+    if (opts.measure_overhead && packet_path && !stop.load()) {
+      sc["probes"]["overhead"]["throughput"] = measure_overhead(*packet_path, spec, stop);
+      sc["probes"]["overhead"]["measured"] = true;
+      sc["probes"]["overhead"]["bpf"] = packet_path->probe_cost();
+    }
     sc["topology"].update(path->describe());  // after the trials: bind modes are known then
     sc["counters"] = {{"dut", delta_json(dut0, dut1)}, {"tg", delta_json(tg0, tg1)}};
     if (trials.empty()) {

@@ -17,7 +17,8 @@ struct RunOptions {
   std::vector<bench::ScenarioSpec> scenarios;
   nlohmann::json suite;       // the suite as given (for context.suite)
   std::string output_path;    // the report file
-  std::string probes = "default";  // default | none
+  std::string probes = "default";  // default | none | comma list (bench/probe_set.h)
+  bool measure_overhead = false;   // alternating with/without-probes trial pairs per scenario
 };
 
 // Runs every scenario; returns the final report. A scenario that cannot run here ends

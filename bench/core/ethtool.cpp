@@ -38,6 +38,13 @@ void set_gro(int netns_fd, const std::string& ifname, bool on) {
   ethtool_ioctl(netns_fd, ifname, v, on ? "ethtool: GRO on" : "ethtool: GRO off");
 }
 
+void set_tso(int netns_fd, const std::string& ifname, bool on) {
+  ethtool_value v{};
+  v.cmd = ETHTOOL_STSO;
+  v.data = on ? 1 : 0;
+  ethtool_ioctl(netns_fd, ifname, v, on ? "ethtool: TSO on" : "ethtool: TSO off");
+}
+
 bool get_gro(int netns_fd, const std::string& ifname) {
   ethtool_value v{};
   v.cmd = ETHTOOL_GGRO;

@@ -153,16 +153,19 @@ TEST(ParseScenario, ErrorsNameTheField) {
   EXPECT_NE(error(json{{"duration", "fast"}}).find("scenarios[2].duration: expected a duration"), std::string::npos);
   EXPECT_NE(error(json{{"duration", 1e99}}).find("scenarios[2].duration: expected a duration"), std::string::npos);
   EXPECT_EQ(error(json{{"path", "xdp-dro"}}),
-            "suite.json: scenarios[2].path: expected one of kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, "
-            "afxdp, dpdk, got \"xdp-dro\" (did you mean \"xdp-drop\"?)");
+            "suite.json: scenarios[2].path: expected one of kernel-udp, kernel-tcp, xdp-drop, xdp-pass, xdp-tx, "
+            "xdp-redirect, afxdp, dpdk, got \"xdp-dro\" (did you mean \"xdp-drop\"?)");
   EXPECT_EQ(error(json{{"path", "kernel-ud"}}),
-            "suite.json: scenarios[2].path: expected one of kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, "
-            "afxdp, dpdk, got \"kernel-ud\" (did you mean \"kernel-udp\"?)");
+            "suite.json: scenarios[2].path: expected one of kernel-udp, kernel-tcp, xdp-drop, xdp-pass, xdp-tx, "
+            "xdp-redirect, afxdp, dpdk, got \"kernel-ud\" (did you mean \"kernel-udp\"?)");
   EXPECT_EQ(error(json{{"path", 3}}), "suite.json: scenarios[2].path: expected a string, got 3");
   EXPECT_EQ(error(json{{"topology", "lab"}}), "suite.json: scenarios[2].topology: topology \"lab\" is not implemented yet");
   EXPECT_NE(error(json{{"topology", "ring"}}).find("scenarios[2].topology: expected one of veth, lab"), std::string::npos);
   EXPECT_NE(error(json{{"generator", "xdp-fast"}}).find("scenarios[2].generator: expected one of auto, udp-socket"),
             std::string::npos);
+  EXPECT_NE(error(json{{"qdisc", "tbf"}}).find("scenarios[2].qdisc: expected default, noqueue"), std::string::npos);
+  EXPECT_NE(error(json{{"qdisc", "pfifo_fast:1mbit"}}).find("scenarios[2].qdisc"), std::string::npos);
+  EXPECT_NE(error(json{{"rps_cpus", "3g"}}).find("scenarios[2].rps_cpus: expected a hex CPU mask"), std::string::npos);
   EXPECT_NE(error(json{{"xdp_mode", "offload"}}).find("scenarios[2].xdp_mode: expected one of native, generic"),
             std::string::npos);
   EXPECT_NE(error(json{{"name", ""}}).find("scenarios[2].name: expected a name"), std::string::npos);
@@ -294,7 +297,7 @@ TEST(ExpandSuite, OverridesPrecedenceAndLists) {
 TEST(ExpandSuite, OverrideErrorsNameTheFlag) {
   auto error = [](const json& overrides) { return usage_error([&] { expand_suite(default_suite(), "d", overrides); }); };
   EXPECT_EQ(error(json{{"frame_size", "big"}}), "--frame-size: expected an integer in [66, 9000], got \"big\"");
-  EXPECT_NE(error(json{{"path", {"kernel-udp", "xdp-dorp"}}}).find("--path: expected one of kernel-udp, xdp-drop"), std::string::npos);
+  EXPECT_NE(error(json{{"path", {"kernel-udp", "xdp-dorp"}}}).find("--path: expected one of kernel-udp, kernel-tcp, xdp-drop"), std::string::npos);
   EXPECT_NE(error(json{{"rate", "fast"}}).find("--rate: expected \"max\""), std::string::npos);
   EXPECT_NE(error(json{{"rats", 1}}).find("--rats: unknown key (did you mean \"rate\"?)"), std::string::npos);
   EXPECT_NE(error(json{{"name", "x"}}).find("--name: cannot override"), std::string::npos);

@@ -1,0 +1,241 @@
+#include "kernel_probes/queues_probe.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "bench/core/errors.h"
+#include "bench/core/files.h"
+#include "bench/core/log.h"
+#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/queues.h"
+#include "kernel_probes/queues.skel.h"
+#include "kernel_probes/spread_probe.h"
+
+namespace pb::probes {
+
+using core::throw_errno;
+
+namespace {
+
+constexpr const char* kSoftnetPath = "/proc/net/softnet_stat";
+constexpr size_t kSoftnet = PB_Q_METRICS;  // index of the softnet series in series_
+
+size_t cpu_count() { return size_t(std::max(libbpf_num_possible_cpus(), 1)); }
+
+}  // namespace
+
+std::optional<std::vector<uint64_t>> parse_softnet_backlog(std::string_view text) {
+  std::vector<uint64_t> out;
+  while (!text.empty()) {
+    size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+    std::vector<std::string_view> cols;
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && line[i] == ' ') ++i;
+      size_t j = line.find(' ', i);
+      if (j == std::string_view::npos) j = line.size();
+      if (j > i) cols.push_back(line.substr(i, j - i));
+      i = j;
+    }
+    if (cols.empty()) continue;
+    if (cols.size() < 13) return std::nullopt;
+    std::string col(cols[11]);
+    size_t used = 0;
+    uint64_t v = 0;
+    try {
+      v = std::stoull(col, &used, 16);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != col.size()) throw std::runtime_error("softnet_stat: bad backlog column '" + col + "'");
+    out.push_back(v);
+  }
+  return out;
+}
+
+void QueuesProbe::SkelDeleter::operator()(queues_bpf* s) const { queues_bpf__destroy(s); }
+
+QueuesProbe::QueuesProbe(const ProbeScope& scope) : scope_(scope), series_(PB_Q_METRICS + 1) {
+  route_libbpf_logs();
+  skel_.reset(queues_bpf__open());
+  if (!skel_) throw_errno("open BPF object queues");
+  skel_->rodata->tg_netns_ino = scope.tg_netns_ino;
+  skel_->rodata->tg_ifindex = scope.tg_ifindex;
+  skel_->rodata->dut_netns_ino = scope.dut_netns_ino;
+  pick_tracepoint_flavours(skel_->obj, programs_);
+  if (int err = queues_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object queues");
+  attach_programs(skel_->obj, programs_);
+
+  try {
+    auto backlog = parse_softnet_backlog(core::read_file(kSoftnetPath));
+    softnet_has_backlog_ = backlog.has_value() && !backlog->empty();
+    if (!softnet_has_backlog_) softnet_why_ = std::string(kSoftnetPath) + " has no backlog column (fewer than 13 columns)";
+  } catch (const std::exception& e) {
+    softnet_why_ = e.what();
+  }
+}
+
+QueuesProbe::~QueuesProbe() { stop_sampler(); }
+
+std::vector<int> QueuesProbe::prog_fds() const {
+  std::vector<int> fds;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0) fds.push_back(bpf_program__fd(prog));
+  }
+  return fds;
+}
+
+void QueuesProbe::begin_trial() {
+  stop_sampler();
+  size_t ncpu = cpu_count();
+  std::vector<uint64_t> zeros(ncpu);
+  int hist_fd = bpf_map__fd(skel_->maps.hist);
+  for (uint32_t k = 0; k < PB_Q_METRICS * PB_HIST_NBUCKETS; ++k)
+    if (bpf_map_update_elem(hist_fd, &k, zeros.data(), BPF_ANY) != 0) throw_errno("clear queues histogram");
+  std::vector<pb_q_recent> zero_recent(ncpu);
+  int recent_fd = bpf_map__fd(skel_->maps.recent);
+  for (uint32_t m = 0; m < PB_Q_METRICS; ++m)
+    if (bpf_map_update_elem(recent_fd, &m, zero_recent.data(), BPF_ANY) != 0) throw_errno("clear queues maxima");
+  series_.assign(PB_Q_METRICS + 1, Series{});
+  softnet_hist_ = core::Histogram();
+  stop_ = false;
+  sampler_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(kSampleMs), [this] { return stop_; })) {
+      try {
+        sample();
+      } catch (const std::exception& e) {
+        PB_WARN("queues sampler: {}", e.what());
+      }
+    }
+  });
+}
+
+// Reads and resets the per-CPU "max since reset" of every BPF metric (an event that lands
+// between the read and the reset of its CPU is lost to the series, never to the
+// histogram), and reads the softnet backlog. Called with mu_ held.
+void QueuesProbe::sample() {
+  size_t ncpu = cpu_count();
+  std::vector<pb_q_recent> per_cpu(ncpu), zeros(ncpu);
+  int recent_fd = bpf_map__fd(skel_->maps.recent);
+  for (uint32_t m = 0; m < PB_Q_METRICS; ++m) {
+    if (bpf_map_lookup_elem(recent_fd, &m, per_cpu.data()) != 0) throw_errno("read queues maxima");
+    if (bpf_map_update_elem(recent_fd, &m, zeros.data(), BPF_ANY) != 0) throw_errno("reset queues maxima");
+    uint64_t events = 0, max = 0;
+    for (const auto& r : per_cpu) {
+      events += r.events;
+      max = std::max<uint64_t>(max, r.max);
+    }
+    Series& s = series_[m];
+    s.events += events;
+    if (events) {
+      s.points.push_back(max);
+      s.max = std::max(s.max, max);
+    } else {
+      s.points.push_back(std::nullopt);
+    }
+  }
+  if (softnet_has_backlog_) {
+    auto backlog = parse_softnet_backlog(core::read_file(kSoftnetPath));
+    Series& s = series_[kSoftnet];
+    uint64_t max = 0;
+    if (backlog)
+      for (uint64_t b : *backlog) max = std::max(max, b);
+    s.points.push_back(max);
+    s.events++;
+    s.max = std::max(s.max, max);
+    softnet_hist_.record(max);
+  }
+}
+
+void QueuesProbe::stop_sampler() {
+  if (!sampler_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  sampler_.join();
+  std::lock_guard lock(mu_);
+  try {
+    sample();  // the last, partial interval
+  } catch (const std::exception& e) {
+    PB_WARN("queues sampler: {}", e.what());
+  }
+}
+
+namespace {
+
+nlohmann::json series_json(const std::vector<std::optional<uint64_t>>& points) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& p : points) a.push_back(p ? nlohmann::json(*p) : nlohmann::json(nullptr));
+  return a;
+}
+
+nlohmann::json shape(const core::Histogram& h, uint64_t exact_max, const char* unit,
+                     const std::vector<std::optional<uint64_t>>& points) {
+  // Bucket bounds can overshoot the exact maximum the series saw; never report beyond it.
+  return {{"unit", unit},
+          {"count", h.count()},
+          {"max", exact_max},
+          {"p50", std::min(h.percentile(50), exact_max)},
+          {"p99", std::min(h.percentile(99), exact_max)},
+          {"interval_ms", QueuesProbe::kSampleMs},
+          {"series", series_json(points)}};
+}
+
+}  // namespace
+
+nlohmann::json QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const std::string& hook,
+                                       const char* why_none) const {
+  for (const auto& u : programs_.unavailable)
+    if (u.name == "tp_btf/" + hook || u.name == "raw_tp/" + hook) {
+      bool twin_active = std::find(programs_.active.begin(), programs_.active.end(), "raw_tp/" + hook) !=
+                         programs_.active.end();
+      if (!twin_active) return {{"absent", u.name + " unavailable: " + u.reason}};
+    }
+  size_t ncpu = cpu_count();
+  std::vector<uint64_t> per_cpu(ncpu), counts(PB_HIST_NBUCKETS);
+  int hist_fd = bpf_map__fd(skel_->maps.hist);
+  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b) {
+    uint32_t key = metric * PB_HIST_NBUCKETS + b;
+    if (bpf_map_lookup_elem(hist_fd, &key, per_cpu.data()) != 0) throw_errno("read queues histogram");
+    for (uint64_t c : per_cpu) counts[b] += c;
+  }
+  core::Histogram h;
+  h.add_bucket_counts(counts.data(), counts.size());
+  if (h.empty()) return {{"absent", why_none}};
+  // The sampler's exact maximum; the histogram's when events fell between read and reset.
+  uint64_t max = series_[metric].max ? series_[metric].max : h.max();
+  return shape(h, max, unit, series_[metric].points);
+}
+
+nlohmann::json QueuesProbe::end_trial() {
+  stop_sampler();
+  nlohmann::json out;
+  out["qdisc_qlen"] = bpf_metric(PB_Q_QDISC_QLEN, "packets", "qdisc_enqueue",
+                                 "no qdisc_enqueue on the TG device in this trial (noqueue, e.g. veth's default, "
+                                 "never enqueues; an idle qdisc is bypassed)");
+  out["socket_rmem"] = bpf_metric(PB_Q_SOCK_RMEM, "bytes", "sk_data_ready",
+                                  "no sk_data_ready on a UDP socket in the DUT netns in this trial");
+  out["socket_rmem_permille"] = bpf_metric(PB_Q_SOCK_RMEM_PM, "permille", "sk_data_ready",
+                                           "no sk_data_ready on a UDP socket in the DUT netns in this trial");
+  if (!softnet_has_backlog_) {
+    out["softnet_backlog"] = {{"absent", softnet_why_}};
+  } else if (softnet_hist_.empty()) {
+    out["softnet_backlog"] = {{"absent", "the trial ended before the first sample"}};
+  } else {
+    out["softnet_backlog"] = shape(softnet_hist_, series_[kSoftnet].max, "packets", series_[kSoftnet].points);
+    out["softnet_backlog"]["scope"] = "host-wide (softnet_stat is not per netns); max over CPUs per sample";
+  }
+  return out;
+}
+
+}  // namespace pb::probes

@@ -1,0 +1,80 @@
+// QueuesProbe: the `queues` probe family. Queue depths on the benchmark's path: qdisc
+// length at enqueue on the TG device, UDP socket receive memory (bytes and per mille of
+// sk_rcvbuf) at sk_data_ready in the DUT netns, and the softnet backlog from
+// /proc/net/softnet_stat; each as a histogram plus a per-100 ms series per trial.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "bench/core/histogram.h"
+#include "kernel_probes/probe_family.h"
+
+struct queues_bpf;
+
+namespace pb::probes {
+
+// Backlog length (column 12: input_qlen + process_qlen) of every CPU line of
+// /proc/net/softnet_stat; std::nullopt when the lines have fewer than 13 columns (kernels
+// before 5.10 have no backlog column). Throws std::runtime_error on a bad number.
+std::optional<std::vector<uint64_t>> parse_softnet_backlog(std::string_view text);
+
+class QueuesProbe final : public ProbeFamily {
+ public:
+  static constexpr unsigned kSampleMs = 100;
+
+  // Opens, loads and attaches the programs the kernel offers, filtered to scope's TG
+  // device (qdisc) and DUT netns (sockets); a hook the kernel lacks goes to
+  // programs().unavailable. Throws std::system_error when the object cannot load at all.
+  explicit QueuesProbe(const ProbeScope& scope);
+  QueuesProbe(const QueuesProbe&) = delete;
+  QueuesProbe& operator=(const QueuesProbe&) = delete;
+  ~QueuesProbe() override;  // stops a running sampler
+
+  std::string name() const override { return "queues"; }
+  const AttachedPrograms& programs() const override { return programs_; }
+  std::vector<int> prog_fds() const override;
+  // Zeroes the histograms and starts the 100 ms sampling thread.
+  void begin_trial() override;
+  // Stops the sampler (one last sample) and returns {"qdisc_qlen", "socket_rmem",
+  // "socket_rmem_permille", "softnet_backlog"}, each {unit, count, max, p50, p99,
+  // interval_ms, series: [max per interval | null when no event]} or {"absent": why}.
+  nlohmann::json end_trial() override;
+
+ private:
+  struct SkelDeleter {
+    void operator()(queues_bpf* s) const;
+  };
+  struct Series {
+    std::vector<std::optional<uint64_t>> points;
+    uint64_t events = 0;
+    uint64_t max = 0;
+  };
+  void sample();
+  void stop_sampler();
+  nlohmann::json bpf_metric(uint32_t metric, const char* unit, const std::string& hook, const char* why_none) const;
+
+  ProbeScope scope_;
+  std::unique_ptr<queues_bpf, SkelDeleter> skel_;
+  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
+  bool softnet_has_backlog_ = false;
+  std::string softnet_why_;
+
+  std::vector<Series> series_;  // per pb_q_metric, then softnet last
+  core::Histogram softnet_hist_;
+  std::thread sampler_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+}  // namespace pb::probes

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* spread: per (CPU, RX queue) counts of the DUT device's packets at skb birth and at
+ * netif_receive_skb, RPS/RFS moves between the two, and napi_poll work vs budget.
+ * Every hook comes as a tp_btf program (5.5+) with a raw_tp twin (4.17+) for kernels
+ * whose BTF lacks the btf_trace_<event> typedef; the loader keeps one of each pair. */
+#include "vmlinux.h"
+#include "common.bpf.h"
+#include "spread.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader between open and load. */
+const volatile __u32 dut_netns_ino = 0;
+const volatile __s32 dut_ifindex = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PB_SPREAD_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pb_spread_cell);
+} cells SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pb_spread_totals);
+} totals SEC(".maps");
+
+/* skb address -> CPU of its birth. Reset (overwritten) at every birth because addresses
+ * are reused; entries of skbs that never reach netif_receive_skb (GRO merges, drops) age
+ * out of the LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} birth_cpu SEC(".maps");
+
+static __always_inline bool on_dut(const struct net_device *dev)
+{
+	if (!dev)
+		return false;
+	return BPF_CORE_READ(dev, ifindex) == dut_ifindex && pb_dev_netns(dev) == dut_netns_ino;
+}
+
+/* 1 once the DUT device is known to be a veth, 2 once known to be something else. */
+static __u32 dut_is_veth;
+
+/* veth hands the peer's TX queue index over unchanged in queue_mapping (veth_xmit picks
+ * rq[queue_mapping] and never calls skb_record_rx_queue), so there queue_mapping is the
+ * RX queue itself. Elsewhere skb_get_rx_queue(): queue_mapping - 1 once the driver
+ * recorded it (0 = not recorded). Unrecorded or out of range: the spare slot. */
+static __always_inline __u32 rx_slot(const struct sk_buff *skb, const struct net_device *dev)
+{
+	if (!dut_is_veth) {
+		char kind[8] = {};
+		const char *k = BPF_CORE_READ(dev, rtnl_link_ops, kind);
+		if (k)
+			bpf_probe_read_kernel_str(kind, sizeof(kind), k);
+		dut_is_veth = (kind[0] == 'v' && kind[1] == 'e' && kind[2] == 't' && kind[3] == 'h' && !kind[4]) ? 1 : 2;
+	}
+	__u32 qm = BPF_CORE_READ(skb, queue_mapping);
+	if (dut_is_veth == 1)
+		return qm < PB_SPREAD_MAX_QUEUES ? qm : PB_SPREAD_MAX_QUEUES;
+	if (qm == 0 || qm > PB_SPREAD_MAX_QUEUES)
+		return PB_SPREAD_MAX_QUEUES;
+	return qm - 1;
+}
+
+static __always_inline void on_birth(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	if (!on_dut(dev))
+		return;
+	__u32 slot = rx_slot(skb, dev);
+	struct pb_spread_cell *c = bpf_map_lookup_elem(&cells, &slot);
+	if (c)
+		c->birth++;
+	__u64 key = (__u64)skb;
+	__u32 cpu = bpf_get_smp_processor_id();
+	bpf_map_update_elem(&birth_cpu, &key, &cpu, BPF_ANY);
+}
+
+static __always_inline void on_receive(const struct sk_buff *skb)
+{
+	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	if (!on_dut(dev))
+		return;
+	__u32 slot = rx_slot(skb, dev);
+	struct pb_spread_cell *c = bpf_map_lookup_elem(&cells, &slot);
+	if (c)
+		c->receive++;
+	__u32 zero = 0;
+	struct pb_spread_totals *t = bpf_map_lookup_elem(&totals, &zero);
+	if (!t)
+		return;
+	__u64 key = (__u64)skb;
+	__u32 *born = bpf_map_lookup_elem(&birth_cpu, &key);
+	if (!born) {
+		t->receive_unmatched++;
+		return;
+	}
+	if (*born != bpf_get_smp_processor_id())
+		t->rps_moved++;
+	bpf_map_delete_elem(&birth_cpu, &key);
+}
+
+static __always_inline void on_napi_poll(const struct napi_struct *napi, int work, int budget)
+{
+	if (!on_dut(BPF_CORE_READ(napi, dev)))
+		return;
+	__u32 zero = 0;
+	struct pb_spread_totals *t = bpf_map_lookup_elem(&totals, &zero);
+	if (!t)
+		return;
+	t->napi_polls++;
+	if (work > 0)
+		t->napi_work += work;
+	if (budget > 0)
+		t->napi_budget += budget;
+	if (budget > 0 && work >= budget)
+		t->napi_exhausted++;
+}
+
+/* net:napi_gro_receive_entry (4.19+): a NAPI driver hands an skb to GRO. */
+SEC("tp_btf/napi_gro_receive_entry")
+int BPF_PROG(sp_gro_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+SEC("raw_tp/napi_gro_receive_entry")
+int BPF_PROG(sp_gro_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_receive_skb_entry (4.19+): a driver calls netif_receive_skb() directly. */
+SEC("tp_btf/netif_receive_skb_entry")
+int BPF_PROG(sp_rcv_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+SEC("raw_tp/netif_receive_skb_entry")
+int BPF_PROG(sp_rcv_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_receive_skb_list_entry (4.19+): netif_receive_skb_list(), once per skb. */
+SEC("tp_btf/netif_receive_skb_list_entry")
+int BPF_PROG(sp_list_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+SEC("raw_tp/netif_receive_skb_list_entry")
+int BPF_PROG(sp_list_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_rx_entry (4.19+): netif_rx()/__netif_rx(), e.g. veth without NAPI. */
+SEC("tp_btf/netif_rx_entry")
+int BPF_PROG(sp_rx_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+SEC("raw_tp/netif_rx_entry")
+int BPF_PROG(sp_rx_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_receive_skb (3.x+): __netif_receive_skb_core, on the CPU RPS chose. */
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(sp_receive, struct sk_buff *skb) { on_receive(skb); return 0; }
+SEC("raw_tp/netif_receive_skb")
+int BPF_PROG(sp_receive_raw, struct sk_buff *skb) { on_receive(skb); return 0; }
+
+/* napi:napi_poll (4.x+; work and budget since 4.5): after each poll of a NAPI instance. */
+SEC("tp_btf/napi_poll")
+int BPF_PROG(sp_napi_poll, struct napi_struct *napi, int work, int budget)
+{
+	on_napi_poll(napi, work, budget);
+	return 0;
+}
+SEC("raw_tp/napi_poll")
+int BPF_PROG(sp_napi_poll_raw, struct napi_struct *napi, int work, int budget)
+{
+	on_napi_poll(napi, work, budget);
+	return 0;
+}

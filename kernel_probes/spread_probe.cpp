@@ -1,0 +1,168 @@
+#include "kernel_probes/spread_probe.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <set>
+
+#include "bench/core/errors.h"
+#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/spread.h"
+#include "kernel_probes/spread.skel.h"
+
+namespace pb::probes {
+
+using core::throw_errno;
+
+Imbalance imbalance_of(std::span<const uint64_t> counts) {
+  Imbalance r;
+  if (counts.empty()) return r;
+  long double sum = 0, sum_sq = 0, max = 0;
+  for (uint64_t c : counts) {
+    sum += c;
+    sum_sq += static_cast<long double>(c) * c;
+    max = std::max<long double>(max, c);
+  }
+  if (sum == 0) return r;
+  long double n = counts.size();
+  r.max_over_mean = double(max / (sum / n));
+  r.jain = double(sum * sum / (n * sum_sq));
+  return r;
+}
+
+void pick_tracepoint_flavours(bpf_object* obj, AttachedPrograms& out) {
+  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+  auto split = [](const bpf_program* p) {
+    std::string sec = bpf_program__section_name(p);
+    auto slash = sec.find('/');
+    return std::pair{sec.substr(0, slash), slash == std::string::npos ? sec : sec.substr(slash + 1)};
+  };
+  std::set<std::string> raw_twins;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    auto [kind, event] = split(prog);
+    if (kind == "raw_tp" || kind == "raw_tracepoint") raw_twins.insert(event);
+  }
+  auto has_btf_event = [&](const std::string& event) {
+    return vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
+  };
+  bpf_object__for_each_program(prog, obj) {
+    auto [kind, event] = split(prog);
+    bool typed = has_btf_event(event);
+    if (kind == "tp_btf" && !typed) {
+      bpf_program__set_autoload(prog, false);
+      std::string why = vmlinux ? "no such tracepoint in this kernel's BTF" : "no kernel BTF (/sys/kernel/btf/vmlinux)";
+      if (raw_twins.count(event)) why += "; raw_tp/" + event + " used instead";
+      out.unavailable.push_back({"tp_btf/" + event, why});
+    } else if ((kind == "raw_tp" || kind == "raw_tracepoint") && typed) {
+      bpf_program__set_autoload(prog, false);  // the tp_btf twin runs
+    }
+  }
+}
+
+void SpreadProbe::SkelDeleter::operator()(spread_bpf* s) const { spread_bpf__destroy(s); }
+
+SpreadProbe::SpreadProbe(const ProbeScope& scope) : scope_(scope) {
+  route_libbpf_logs();
+  skel_.reset(spread_bpf__open());
+  if (!skel_) throw_errno("open BPF object spread");
+  skel_->rodata->dut_netns_ino = scope.dut_netns_ino;
+  skel_->rodata->dut_ifindex = scope.dut_ifindex;
+  pick_tracepoint_flavours(skel_->obj, programs_);
+  if (int err = spread_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object spread");
+  attach_programs(skel_->obj, programs_);
+}
+
+SpreadProbe::~SpreadProbe() = default;
+
+std::vector<int> SpreadProbe::prog_fds() const {
+  std::vector<int> fds;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0) fds.push_back(bpf_program__fd(prog));
+  }
+  return fds;
+}
+
+namespace {
+
+size_t cpu_count() { return size_t(std::max(libbpf_num_possible_cpus(), 1)); }
+
+template <typename T>
+std::vector<T> read_percpu(int fd, uint32_t key, const char* what) {
+  std::vector<T> v(cpu_count());
+  if (bpf_map_lookup_elem(fd, &key, v.data()) != 0) throw_errno(std::string("read ") + what);
+  return v;
+}
+
+template <typename T>
+void zero_percpu(int fd, uint32_t nkeys, const char* what) {
+  std::vector<T> zeros(cpu_count());
+  for (uint32_t k = 0; k < nkeys; ++k)
+    if (bpf_map_update_elem(fd, &k, zeros.data(), BPF_ANY) != 0) throw_errno(std::string("clear ") + what);
+}
+
+}  // namespace
+
+void SpreadProbe::begin_trial() {
+  zero_percpu<pb_spread_cell>(bpf_map__fd(skel_->maps.cells), PB_SPREAD_SLOTS, "spread cells");
+  zero_percpu<pb_spread_totals>(bpf_map__fd(skel_->maps.totals), 1, "spread totals");
+}
+
+nlohmann::json SpreadProbe::end_trial() {
+  size_t ncpu = cpu_count();
+  std::vector<uint64_t> birth_cpu(ncpu), receive_cpu(ncpu), queue_births(PB_SPREAD_SLOTS);
+  int cells_fd = bpf_map__fd(skel_->maps.cells);
+  for (uint32_t slot = 0; slot < PB_SPREAD_SLOTS; ++slot) {
+    auto per_cpu = read_percpu<pb_spread_cell>(cells_fd, slot, "spread cells");
+    for (size_t cpu = 0; cpu < ncpu; ++cpu) {
+      birth_cpu[cpu] += per_cpu[cpu].birth;
+      receive_cpu[cpu] += per_cpu[cpu].receive;
+      queue_births[slot] += per_cpu[cpu].birth;
+    }
+  }
+  pb_spread_totals t{};
+  for (const auto& c : read_percpu<pb_spread_totals>(bpf_map__fd(skel_->maps.totals), 0, "spread totals")) {
+    t.rps_moved += c.rps_moved;
+    t.receive_unmatched += c.receive_unmatched;
+    t.napi_polls += c.napi_polls;
+    t.napi_work += c.napi_work;
+    t.napi_budget += c.napi_budget;
+    t.napi_exhausted += c.napi_exhausted;
+  }
+
+  nlohmann::json per_cpu = nlohmann::json::array();
+  for (size_t cpu = 0; cpu < ncpu; ++cpu)
+    per_cpu.push_back({{"cpu", cpu}, {"birth", birth_cpu[cpu]}, {"receive", receive_cpu[cpu]}});
+  // The queues that exist, plus any other queue that saw packets (a queue count change).
+  unsigned nqueues = std::clamp(scope_.queues, 1u, unsigned(PB_SPREAD_MAX_QUEUES));
+  nlohmann::json per_queue = nlohmann::json::array();
+  for (unsigned q = 0; q < PB_SPREAD_MAX_QUEUES; ++q)
+    if (q < nqueues || queue_births[q]) per_queue.push_back({{"queue", q}, {"packets", queue_births[q]}});
+
+  nlohmann::json out = {{"per_cpu", per_cpu},
+                        {"per_rx_queue", per_queue},
+                        {"rx_queue_unrecorded", queue_births[PB_SPREAD_MAX_QUEUES]},
+                        {"rps_moved", t.rps_moved},
+                        {"receive_unmatched", t.receive_unmatched}};
+  nlohmann::json napi = {{"polls", t.napi_polls}, {"work", t.napi_work}, {"budget_exhausted", t.napi_exhausted}};
+  if (t.napi_polls) {
+    napi["mean_work"] = double(t.napi_work) / double(t.napi_polls);
+    napi["mean_budget"] = double(t.napi_budget) / double(t.napi_polls);
+  }
+  out["napi"] = napi;
+  std::span<const uint64_t> existing(queue_births.data(), nqueues);
+  uint64_t total = 0;
+  for (uint64_t c : existing) total += c;
+  if (total == 0) {
+    out["imbalance"] = {{"absent", "no packets with a recorded RX queue on the DUT device"}};
+  } else {
+    Imbalance im = imbalance_of(existing);
+    out["imbalance"] = {{"max_over_mean", im.max_over_mean}, {"jain", im.jain}, {"queues", nqueues}};
+  }
+  return out;
+}
+
+}  // namespace pb::probes

@@ -1,0 +1,65 @@
+// SpreadProbe: the `spread` probe family. Where the DUT's packets are processed: per
+// (CPU, RX queue) counts at skb birth and at netif_receive_skb, the packets RPS/RFS moved
+// to another CPU in between, NAPI poll work against budget, and the RX queue imbalance.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel_probes/probe_family.h"
+
+struct spread_bpf;
+struct bpf_object;
+
+namespace pb::probes {
+
+// How unevenly load falls on n bins: max/mean (1 = even, n = all on one) and Jain's
+// fairness index (Σx)²/(n·Σx²) (1 = even, 1/n = all on one). Both 0 when Σx == 0.
+struct Imbalance {
+  double max_over_mean = 0;
+  double jain = 0;
+};
+Imbalance imbalance_of(std::span<const uint64_t> counts);
+
+// Before load: of each tp_btf/<ev> + raw_tp/<ev> pair in `obj`, keeps the tp_btf program
+// when the kernel's BTF has btf_trace_<ev> and the raw_tp twin otherwise; a tp_btf program
+// without a twin is switched off. Everything switched off for lack of the event is listed
+// in out.unavailable. (Generic: a candidate for probe_attach.)
+void pick_tracepoint_flavours(bpf_object* obj, AttachedPrograms& out);
+
+class SpreadProbe final : public ProbeFamily {
+ public:
+  // Opens, loads and attaches the programs the kernel offers, filtered to scope's DUT
+  // netns and ifindex; a hook the kernel lacks goes to programs().unavailable. Throws
+  // std::system_error when the object cannot load at all.
+  explicit SpreadProbe(const ProbeScope& scope);
+  SpreadProbe(const SpreadProbe&) = delete;
+  SpreadProbe& operator=(const SpreadProbe&) = delete;
+  ~SpreadProbe() override;
+
+  std::string name() const override { return "spread"; }
+  const AttachedPrograms& programs() const override { return programs_; }
+  std::vector<int> prog_fds() const override;
+  // Zeroes the counters.
+  void begin_trial() override;
+  // {"per_cpu": [{cpu, birth, receive}], "per_rx_queue": [{queue, packets}],
+  //  "rx_queue_unrecorded", "rps_moved", "receive_unmatched",
+  //  "napi": {polls, work, budget_exhausted, mean_work, mean_budget},
+  //  "imbalance": {max_over_mean, jain} | {"absent": why}}; packets counted since begin_trial.
+  nlohmann::json end_trial() override;
+
+ private:
+  struct SkelDeleter {
+    void operator()(spread_bpf* s) const;
+  };
+  ProbeScope scope_;
+  std::unique_ptr<spread_bpf, SkelDeleter> skel_;
+  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
+};
+
+}  // namespace pb::probes

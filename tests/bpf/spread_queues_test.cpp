@@ -1,0 +1,286 @@
+// The spread and queues probe families on real traffic: a throwaway netns pair joined by a
+// 2-queue veth (GRO on at the DUT end, so veth runs NAPI with real RX queues), 64 UDP flows
+// at 50 kpps for 1 s into a 2-socket sink. Needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "bench/core/errors.h"
+#include "bench/core/ethtool.h"
+#include "bench/core/files.h"
+#include "bench/core/netns.h"
+#include "bench/core/netns_sysfs.h"
+#include "bench/core/rtnl.h"
+#include "bench/core/sysfs_guard.h"
+#include "bench/core/unique_fd.h"
+#include "bench/core/veth.h"
+#include "bench/counters.h"
+#include "bench/udp_generator.h"
+#include "bench/udp_sink.h"
+#include "kernel_probes/queues_probe.h"
+#include "kernel_probes/spread_probe.h"
+
+namespace pb::probes {
+namespace {
+
+constexpr const char* kTgIf = "pbt-tg0";
+constexpr const char* kDutIf = "pbt-dut0";
+constexpr const char* kTgIp = "198.18.0.1";
+constexpr const char* kDutIp = "198.18.0.2";
+constexpr unsigned kQueues = 2;
+
+std::string cannot_run() {
+  if (geteuid() != 0) return "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
+  try {
+    SpreadProbe p(ProbeScope{});
+  } catch (const std::system_error& e) {
+    return std::string("cannot load the spread probes here: ") + e.what();
+  }
+  return {};
+}
+
+#define SKIP_UNLESS_ABLE()                               \
+  do {                                                   \
+    static const std::string reason = cannot_run();      \
+    if (!reason.empty()) GTEST_SKIP() << reason;         \
+  } while (0)
+
+using core::NetnsSysfs;
+
+void add_neighbour(int netns_fd, const std::string& ifname, const std::string& ip, const std::array<uint8_t, 6>& mac) {
+  core::NetnsGuard in(netns_fd);
+  core::Rtnl nl;
+  core::neigh_add_permanent(nl, core::ifindex_of(ifname), ip, mac, ifname);
+}
+
+struct Rig {
+  std::string prefix = "pbt-spreadq-" + std::to_string(getpid());
+  core::ScopedNetns tg{prefix + "-tg"};
+  core::ScopedNetns dut{prefix + "-dut"};
+  core::VethPair veth{core::VethConfig{{kTgIf, tg.fd(), std::string(kTgIp) + "/30"},
+                                       {kDutIf, dut.fd(), std::string(kDutIp) + "/30"},
+                                       kQueues,
+                                       0}};
+  Rig() {
+    add_neighbour(tg.fd(), kTgIf, kDutIp, core::link_mac(kDutIf, dut.fd()));
+    add_neighbour(dut.fd(), kDutIf, kTgIp, core::link_mac(kTgIf, tg.fd()));
+    core::set_gro(dut.fd(), kDutIf, true);
+    // veth takes the NAPI/GRO path only for skbs it deems GRO-eligible: UDP from a TSO
+    // capable peer qualifies only with rx-udp-gro-forwarding on the receiver, so switch
+    // TSO off on the TG end (otherwise every datagram goes through netif_rx and the
+    // backlog NAPI, and the DUT device never polls).
+    std::string cmd = "ip netns exec " + tg.name() + " ethtool -K " + kTgIf + " tso off >/dev/null";
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error(cmd + " failed");
+  }
+  ProbeScope scope() const {
+    ProbeScope s;
+    s.dut_netns_ino = uint32_t(dut.inode());
+    s.tg_netns_ino = uint32_t(tg.inode());
+    s.dut_ifindex = veth.ifindex_b();
+    s.tg_ifindex = veth.ifindex_a();
+    s.queues = kQueues;
+    return s;
+  }
+  void tc(const std::string& args) const {
+    std::string cmd = "ip netns exec " + tg.name() + " tc " + args;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+};
+
+struct Trial {
+  nlohmann::json spread;
+  nlohmann::json queues;
+  uint64_t dut_rx_packets = 0;
+  uint64_t sent = 0;
+  uint64_t delivered = 0;
+};
+
+uint64_t rx_packets(const bench::CounterSnapshot& s) {
+  return s.groups.at(std::string(bench::kLinkGroupPrefix) + kDutIf).at("rx_packets");
+}
+
+// One trial: 64 flows, 1 s at 50 kpps into a 2-socket sink, both families bracketing it.
+Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf = 0) {
+  bench::UdpSinkConfig sc;
+  sc.netns_fd = rig.dut.fd();
+  sc.bind_ip = kDutIp;
+  sc.port = 9;
+  sc.sockets = 2;
+  sc.rcvbuf = rcvbuf;
+  sc.expected_flows = 64;
+  bench::UdpSink sink(sc);
+  bench::UdpGeneratorConfig gc;
+  gc.netns_fd = rig.tg.fd();
+  gc.src_ip = kTgIp;
+  gc.dst_ip = kDutIp;
+  gc.dst_port = 9;
+  gc.src_port_base = 10000;
+  gc.flows = 64;
+  gc.frame_size = 128;
+  gc.rate_pps = 50000;
+  gc.duration_s = 1.0;
+  bench::UdpGenerator gen(gc);
+  bench::SnapshotOptions so;
+  so.ifnames = {kDutIf};
+  so.snmp = false;
+  so.softnet = false;
+
+  sink.start();
+  spread.begin_trial();
+  queues.begin_trial();
+  auto before = bench::take_snapshot_in(rig.dut.fd(), so);
+  std::atomic<bool> stop{false};
+  auto sent = gen.run(stop);
+  auto got = sink.stop(true);
+  auto after = bench::take_snapshot_in(rig.dut.fd(), so);
+  Trial t;
+  t.spread = spread.end_trial();
+  t.queues = queues.end_trial();
+  t.dut_rx_packets = rx_packets(after) - rx_packets(before);
+  t.sent = sent.sent;
+  t.delivered = got.delivered;
+  std::cout << "sent " << t.sent << " delivered " << t.delivered << " dut rx_packets " << t.dut_rx_packets
+            << "\nspread " << t.spread.dump() << "\n";
+  nlohmann::json brief = t.queues;
+  for (auto& [k, v] : brief.items())
+    if (v.contains("series")) v["series"] = v["series"].size();  // length only, for the log
+  std::cout << "queues " << brief.dump() << "\n";
+  return t;
+}
+
+uint64_t queue_sum(const nlohmann::json& spread) {
+  uint64_t sum = 0;
+  for (const auto& q : spread["per_rx_queue"]) sum += q["packets"].get<uint64_t>();
+  return sum;
+}
+
+TEST(ImbalanceTest, EvenAndSkewed) {
+  std::vector<uint64_t> even{5, 5, 5, 5}, one{0, 0, 8, 0}, none{0, 0};
+  EXPECT_DOUBLE_EQ(imbalance_of(even).max_over_mean, 1.0);
+  EXPECT_DOUBLE_EQ(imbalance_of(even).jain, 1.0);
+  EXPECT_DOUBLE_EQ(imbalance_of(one).max_over_mean, 4.0);
+  EXPECT_DOUBLE_EQ(imbalance_of(one).jain, 0.25);
+  EXPECT_EQ(imbalance_of(none).jain, 0.0);
+}
+
+TEST(SoftnetBacklogTest, ParsesByColumnCount) {
+  // 13+ columns: column 12 is the backlog (hex).
+  auto r = parse_softnet_backlog("00000010 00000000 00000001 00000000 00000000 00000000 00000000 00000000 "
+                                 "00000000 00000002 00000000 0000001f 00000000 0000001c 00000003\n"
+                                 "00000010 00000000 00000001 00000000 00000000 00000000 00000000 00000000 "
+                                 "00000000 00000002 00000000 00000000 00000001 00000000 00000000\n");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, (std::vector<uint64_t>{0x1f, 0}));
+  // 11 columns (before 5.10): no backlog column.
+  EXPECT_FALSE(parse_softnet_backlog("1 0 0 0 0 0 0 0 0 0 0\n").has_value());
+  EXPECT_THROW(parse_softnet_backlog("1 0 0 0 0 0 0 0 0 0 0 zz 0\n"), std::runtime_error);
+}
+
+TEST(SpreadQueuesTest, BothQueuesNoRpsSocketFill) {
+  SKIP_UNLESS_ABLE();
+  Rig rig;
+  SpreadProbe spread(rig.scope());
+  QueuesProbe queues(rig.scope());
+  EXPECT_EQ(spread.name(), "spread");
+  EXPECT_EQ(queues.name(), "queues");
+  for (const auto& u : spread.programs().unavailable) std::cout << "spread unavailable " << u.name << ": " << u.reason << "\n";
+  EXPECT_FALSE(spread.programs().active.empty());
+  EXPECT_FALSE(spread.prog_fds().empty());
+  NetnsSysfs sysfs(rig.dut.fd());
+  for (unsigned q = 0; q < kQueues; ++q)
+    EXPECT_EQ(std::stoul(core::read_file(sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" +
+                                                    std::to_string(q) + "/rps_cpus")),
+                         nullptr, 16),
+              0u);
+
+  Trial t = run_trial(rig, spread, queues);
+  ASSERT_GT(t.delivered, 0u);
+  const auto& per_q = t.spread["per_rx_queue"];
+  ASSERT_EQ(per_q.size(), kQueues);
+  EXPECT_GT(per_q[0]["packets"].get<uint64_t>(), 0u);
+  EXPECT_GT(per_q[1]["packets"].get<uint64_t>(), 0u);
+  // Births are counted per skb handed to the stack and veth counts rx_packets per skb it
+  // polls, so they agree up to packets that arrived between begin_trial() and the first
+  // counter snapshot (the IPv6 chatter of a fresh link, none in practice).
+  uint64_t births = queue_sum(t.spread) + t.spread["rx_queue_unrecorded"].get<uint64_t>();
+  EXPECT_NEAR(double(births), double(t.dut_rx_packets), 2.0 + 0.001 * double(t.dut_rx_packets));
+  EXPECT_EQ(t.spread["rx_queue_unrecorded"].get<uint64_t>(), 0u);
+  EXPECT_EQ(t.spread["rps_moved"].get<uint64_t>(), 0u);
+  EXPECT_GT(t.spread["napi"]["polls"].get<uint64_t>(), 0u);
+  EXPECT_TRUE(t.spread["imbalance"].contains("jain"));
+
+  ASSERT_TRUE(t.queues["socket_rmem"].contains("count")) << t.queues["socket_rmem"];
+  EXPECT_GT(t.queues["socket_rmem"]["count"].get<uint64_t>(), 0u);
+  EXPECT_GT(t.queues["socket_rmem"]["max"].get<uint64_t>(), 0u);
+  EXPECT_GE(t.queues["socket_rmem"]["series"].size(), 10u);
+  ASSERT_TRUE(t.queues["socket_rmem_permille"].contains("p99"));
+  // veth's default qdisc is noqueue: nothing is ever enqueued.
+  ASSERT_TRUE(t.queues["qdisc_qlen"].contains("absent")) << t.queues["qdisc_qlen"];
+  EXPECT_TRUE(t.queues["softnet_backlog"].contains("series") || t.queues["softnet_backlog"].contains("absent"));
+}
+
+TEST(SpreadQueuesTest, RpsMovesPackets) {
+  SKIP_UNLESS_ABLE();
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "RPS to another CPU needs 2 CPUs";
+  Rig rig;
+  SpreadProbe spread(rig.scope());
+  QueuesProbe queues(rig.scope());
+  NetnsSysfs sysfs(rig.dut.fd());
+  {
+    // The host's sysfs never shows the DUT's veth, not even from a thread inside the netns.
+    core::NetnsGuard in(rig.dut.fd());
+    EXPECT_NE(access(("/sys/class/net/" + std::string(kDutIf)).c_str(), F_OK), 0);
+  }
+  std::vector<std::unique_ptr<core::SysfsGuard>> rps;
+  for (unsigned q = 0; q < kQueues; ++q)
+    rps.push_back(std::make_unique<core::SysfsGuard>(
+        sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" + std::to_string(q) + "/rps_cpus"), "3"));
+  Trial t = run_trial(rig, spread, queues);
+  ASSERT_GT(t.delivered, 0u);
+  EXPECT_GT(t.spread["rps_moved"].get<uint64_t>(), 0u);
+  rps.clear();
+  Trial off = run_trial(rig, spread, queues);
+  EXPECT_EQ(off.spread["rps_moved"].get<uint64_t>(), 0u);
+}
+
+TEST(SpreadQueuesTest, TinyRcvbufFillsSocket) {
+  SKIP_UNLESS_ABLE();
+  Rig rig;
+  SpreadProbe spread(rig.scope());
+  QueuesProbe queues(rig.scope());
+  Trial t = run_trial(rig, spread, queues, 4096);
+  const auto& pm = t.queues["socket_rmem_permille"];
+  ASSERT_TRUE(pm.contains("p99")) << pm;
+  // SO_RCVBUFFORCE 4096 gives sk_rcvbuf 8192, and UDP admits a datagram only while
+  // rmem + truesize <= rcvbuf: with truesize T the fullest queue is floor(8192/T)*T, e.g.
+  // 9 * 832 = 7488 = 914 permille. The sink reads fast, so the queue touches full
+  // (max) rather than sitting there (p99).
+  EXPECT_GE(pm["max"].get<uint64_t>(), 800u);
+  EXPECT_LE(pm["max"].get<uint64_t>(), 1000u);
+  EXPECT_GE(pm["p99"].get<uint64_t>(), 300u);
+}
+
+TEST(SpreadQueuesTest, TbfQueueHasDepth) {
+  SKIP_UNLESS_ABLE();
+  Rig rig;
+  SpreadProbe spread(rig.scope());
+  QueuesProbe queues(rig.scope());
+  rig.tc("qdisc add dev " + std::string(kTgIf) + " root tbf rate 20mbit burst 16k latency 100ms");
+  Trial t = run_trial(rig, spread, queues);
+  const auto& q = t.queues["qdisc_qlen"];
+  ASSERT_TRUE(q.contains("count")) << q;
+  EXPECT_GT(q["count"].get<uint64_t>(), 0u);
+  EXPECT_GT(q["max"].get<uint64_t>(), 1u);
+  EXPECT_GE(q["series"].size(), 10u);
+}
+
+}  // namespace
+}  // namespace pb::probes
