@@ -225,6 +225,7 @@ RxResult DpdkReceiver::end_trial(const TxResult& tx) {
   rx.malformed = num(doc, "untagged");
   rx.latency = histogram_from(doc.value("latency", nlohmann::json::object()));
   for (const auto& q : doc.value("queue_tagged", nlohmann::json::array())) rx.per_queue.push_back(q.get<uint64_t>());
+  rx.per_queue_is_rx_queue = true;
   auto drop = [&](const char* reason, const char* key) {
     if (uint64_t n = num(doc, key)) rx.drops.push_back({"dut", reason, std::string("rte_eth_stats ") + key, n});
   };

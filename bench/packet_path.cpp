@@ -180,6 +180,7 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   delivered_ += delivered;
   attributed_ += attributed;
   add_into(per_queue_, rx.per_queue);
+  rx_queues_from_receiver_ = rx.per_queue_is_rx_queue;
   add_into(per_cpu_, rx.per_cpu);
 
   double seconds = tx.elapsed_s > 0 ? tx.elapsed_s : req.duration_s;
@@ -234,11 +235,20 @@ nlohmann::json PacketPath::sections() const {
       {"probes", {{"active", probe_status_["active"]},
                   {"unavailable", probe_status_["unavailable"]},
                   {"overhead", {{"measured", false}, {"bpf", probe_cost()}}}}}};
-  // The probe families' sections (of the last trial): the spread family's kernel-side view
-  // (skb birth, RPS) refines the receiver's.
+  // The probe families' sections (of the last trial). The spread family's skb-side view
+  // (birth queue and CPU, RPS) replaces the receiver's per-socket counts when it saw
+  // packets; where the receiver counted RX queues itself (XDP, AF_XDP, DPDK) its counts stay
+  // and the family's extras (RPS, NAPI) are added.
   for (const auto& [key, value] : sections_.items()) {
-    if (key == "spread" && value.is_object()) out["spread"].update(value);
-    else out[key] = value;
+    if (key != "spread" || !value.is_object()) {
+      out[key] = value;
+      continue;
+    }
+    uint64_t seen = 0;
+    for (const auto& q : value.value("per_rx_queue", nlohmann::json::array())) seen += q.value("packets", uint64_t(0));
+    for (const auto& [k, v] : value.items())
+      if ((seen && !rx_queues_from_receiver_) || (k != "per_rx_queue" && k != "per_cpu" && k != "imbalance"))
+        out["spread"][k] = v;
   }
   return out;
 }

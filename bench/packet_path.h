@@ -51,6 +51,7 @@ class PacketPath : public core::Path {
   std::map<DropKey, uint64_t> unsent_;  // TG qdisc drops: refused to the sender, not sent
   std::vector<uint64_t> per_queue_;
   std::vector<uint64_t> per_cpu_;
+  bool rx_queues_from_receiver_ = false;
 };
 
 }  // namespace pb::bench

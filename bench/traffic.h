@@ -59,6 +59,7 @@ struct RxResult {
   uint64_t delivered = 0;            // packets that reached the path's delivery point
   core::Histogram latency;           // ns, tx_ns to delivery
   std::vector<uint64_t> per_queue;   // packets per RX queue (or per socket, for socket sinks)
+  bool per_queue_is_rx_queue = false;  // per_queue counts RX queues (XDP, AF_XDP, DPDK), not sockets
   std::vector<uint64_t> per_cpu;     // packets per CPU where the receiver saw them (may be empty)
   uint64_t lost = 0, reordered = 0, duplicates = 0, malformed = 0;
   std::vector<AttributedDrop> drops;

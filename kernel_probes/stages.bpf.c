@@ -22,6 +22,11 @@ const volatile __s32 tg_ifindex = 0;
 /* The TG link's root qdisc kind, read once per trial (the loader clears tx_qdisc_seen). */
 char tx_root_qdisc[16] = {};
 __u32 tx_qdisc_seen = 0;
+/* The sampling window: the loader attaches every program, then bumps window_gen and sets
+ * window_open, and clears window_open before detaching, so that all hooks open and close
+ * together (links attach one by one: a FIFO counted on one side only would misalign). */
+__u32 window_gen = 0;
+__u32 window_open = 0;
 
 /* Per-packet state, direct-mapped by tag (see pkt_index): no allocation, no lock, and a
  * newer packet overwrites an older one on a collision the way an LRU would evict it. */
@@ -53,7 +58,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PB_STG_MAX_THREADS);
 	__type(key, __u64);
-	__type(value, __u64);
+	__type(value, struct pb_stg_thread);
 } tx_threads SEC(".maps");
 
 struct {
@@ -136,7 +141,7 @@ static __always_inline int tag_at_ip(__u64 ip, struct pb_stg_key *key)
 	if (w.vihl != 0x45 || w.proto != IPPROTO_UDP || (w.frag & bpf_htons(0x3fff)) || w.magic != PB_PAYLOAD_MAGIC)
 		return -1;
 	key->flow = w.flow;
-	key->pad = 0;
+	key->gen = window_gen;
 	key->seq = w.seq;
 	return 0;
 }
@@ -151,7 +156,7 @@ static __always_inline int tag_at_transport(__u64 head, __u16 th, struct pb_stg_
 	if (t.magic != PB_PAYLOAD_MAGIC)
 		return -1;
 	key->flow = t.flow;
-	key->pad = 0;
+	key->gen = window_gen;
 	key->seq = t.seq;
 	return 0;
 }
@@ -166,7 +171,7 @@ static __always_inline struct pb_stg_pkt *pkt_find(const struct pb_stg_key *key)
 {
 	__u32 idx = pkt_index(key);
 	struct pb_stg_pkt *p = bpf_map_lookup_elem(&pkts, &idx);
-	if (!p || p->key.seq != key->seq || p->key.flow != key->flow)
+	if (!p || p->key.seq != key->seq || p->key.flow != key->flow || p->key.gen != key->gen)
 		return 0;
 	return p;
 }
@@ -178,9 +183,8 @@ static __always_inline struct pb_stg_pkt *pkt_claim(const struct pb_stg_key *key
 	struct pb_stg_pkt *p = bpf_map_lookup_elem(&pkts, &idx);
 	if (!p)
 		return 0;
-	if (p->key.seq != key->seq || p->key.flow != key->flow) {
-		p->key.flow = key->flow;
-		p->key.seq = key->seq;
+	if (p->key.seq != key->seq || p->key.flow != key->flow || p->key.gen != key->gen) {
+		p->key = *key;
 		p->t_dev_queue = 0;
 		p->t_enqueue = 0;
 		p->t_dequeue = 0;
@@ -269,18 +273,22 @@ static __always_inline void sockq_push(bool btf, const struct sock *sk, __u64 no
 		struct pb_stg_sockq *z = bpf_map_lookup_elem(&sockq_zero, &zero);
 		if (!z)
 			return;
-		int created = bpf_map_update_elem(&sockq, &ino, z, BPF_NOEXIST) == 0;
+		bpf_map_update_elem(&sockq, &ino, z, BPF_NOEXIST);
 		q = bpf_map_lookup_elem(&sockq, &ino);
 		if (!q)
 			return;
-		if (created) {
-			/* Datagrams queued before we saw the socket are read first: their reads
-			 * take the indices below ours and find no slot. */
-			__u32 pending = BPF_CORE_READ(sk, sk_receive_queue.qlen) +
-					BPF_CORE_READ((struct udp_sock *)sk, reader_queue.qlen);
-			if (pending)
-				__sync_fetch_and_add(&q->enq, pending - 1);
-		}
+	}
+	__u64 gen = window_gen + 1; /* 0 is a fresh entry's */
+	__u64 old = q->gen;
+	if (old != gen && __sync_val_compare_and_swap(&q->gen, old, gen) == old) {
+		/* First datagram of the window on this socket: the reader goes on from where the
+		 * counters stand; datagrams queued before now (this one is already queued) are read
+		 * first and take the indices below ours, which have no slot in this window. */
+		__u32 pending = BPF_CORE_READ(sk, sk_receive_queue.qlen) +
+				BPF_CORE_READ((struct udp_sock *)sk, reader_queue.qlen);
+		__u64 base = q->enq;
+		q->deq = base;
+		q->enq = base + (pending ? pending - 1 : 0);
 	}
 	__u64 idx = __sync_fetch_and_add(&q->enq, 1);
 	struct pb_stg_slot *s = &q->slot[idx & (PB_STG_SOCKQ_SLOTS - 1)];
@@ -321,6 +329,8 @@ static __always_inline void rx_recv(bool btf, const struct sock *sk, int ret, in
 	struct pb_stg_sockq *q = bpf_map_lookup_elem(&sockq, &ino);
 	if (!q)
 		return;
+	if (q->gen != (__u64)window_gen + 1)
+		return;
 	__u64 now = bpf_ktime_get_ns();
 	__u64 idx = __sync_fetch_and_add(&q->deq, 1);
 	struct pb_stg_slot *s = &q->slot[idx & (PB_STG_SOCKQ_SLOTS - 1)];
@@ -336,11 +346,14 @@ static __always_inline void rx_recv(bool btf, const struct sock *sk, int ret, in
 static __always_inline void tx_mark_thread(__u64 now, int create)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	__u64 *t = bpf_map_lookup_elem(&tx_threads, &tid);
-	if (t)
-		*t = now;
-	else if (create)
-		bpf_map_update_elem(&tx_threads, &tid, &now, BPF_ANY);
+	struct pb_stg_thread *t = bpf_map_lookup_elem(&tx_threads, &tid);
+	if (t) {
+		t->ts = now;
+		t->gen = window_gen;
+	} else if (create) {
+		struct pb_stg_thread v = {.ts = now, .gen = window_gen};
+		bpf_map_update_elem(&tx_threads, &tid, &v, BPF_ANY);
+	}
 }
 
 static __always_inline void tx_send_length(bool btf, const struct sock *sk, int ret)
@@ -369,10 +382,10 @@ static __always_inline void tx_dev_queue(bool btf, const struct sk_buff *skb)
 		return;
 	__u64 now = bpf_ktime_get_ns();
 	__u64 tid = bpf_get_current_pid_tgid();
-	__u64 *t = bpf_map_lookup_elem(&tx_threads, &tid);
-	if (t && *t && *t <= now) {
-		record(PB_STG_TX_SEND_TO_DEV_QUEUE, now - *t);
-		*t = 0;
+	struct pb_stg_thread *t = bpf_map_lookup_elem(&tx_threads, &tid);
+	if (t && t->ts && t->gen == key.gen && t->ts <= now) {
+		record(PB_STG_TX_SEND_TO_DEV_QUEUE, now - t->ts);
+		t->ts = 0;
 	} else {
 		miss(PB_STG_TX_SEND_TO_DEV_QUEUE);
 	}
@@ -456,6 +469,7 @@ static __always_inline void tx_start_xmit(bool btf, const struct sk_buff *skb, c
 	if (x) {
 		x->skb = (__u64)skb;
 		x->ts = now;
+		x->gen = key.gen;
 	}
 }
 
@@ -463,7 +477,7 @@ static __always_inline void tx_xmit(const struct sk_buff *skb, int rc)
 {
 	__u32 zero = 0;
 	struct pb_stg_xmit *x = bpf_map_lookup_elem(&xmit_slot, &zero);
-	if (!x || x->skb != (__u64)skb)
+	if (!x || x->skb != (__u64)skb || x->gen != window_gen)
 		return;
 	x->skb = 0;
 	if (rc == 0x10 /* NETDEV_TX_BUSY: requeued, started again later */)
@@ -477,93 +491,93 @@ static __always_inline void tx_xmit(const struct sk_buff *skb, int rc)
 
 /* net:napi_gro_receive_entry (5.1+) */
 SEC("tp_btf/napi_gro_receive_entry")
-int BPF_PROG(stg_gro_btf, const struct sk_buff *skb) { rx_birth(true, skb); return 0; }
+int BPF_PROG(stg_gro_btf, const struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
 SEC("raw_tp/napi_gro_receive_entry")
-int BPF_PROG(stg_gro_raw, const struct sk_buff *skb) { rx_birth(false, skb); return 0; }
+int BPF_PROG(stg_gro_raw, const struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
 
 /* net:netif_receive_skb_entry (5.1+) */
 SEC("tp_btf/netif_receive_skb_entry")
-int BPF_PROG(stg_nrse_btf, const struct sk_buff *skb) { rx_birth(true, skb); return 0; }
+int BPF_PROG(stg_nrse_btf, const struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
 SEC("raw_tp/netif_receive_skb_entry")
-int BPF_PROG(stg_nrse_raw, const struct sk_buff *skb) { rx_birth(false, skb); return 0; }
+int BPF_PROG(stg_nrse_raw, const struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
 
 /* net:netif_receive_skb_list_entry (5.1+) */
 SEC("tp_btf/netif_receive_skb_list_entry")
-int BPF_PROG(stg_nrsle_btf, const struct sk_buff *skb) { rx_birth(true, skb); return 0; }
+int BPF_PROG(stg_nrsle_btf, const struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
 SEC("raw_tp/netif_receive_skb_list_entry")
-int BPF_PROG(stg_nrsle_raw, const struct sk_buff *skb) { rx_birth(false, skb); return 0; }
+int BPF_PROG(stg_nrsle_raw, const struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
 
 /* net:netif_rx, in netif_rx_internal: also reached by __netif_rx (veth without NAPI), which
  * skips netif_rx_entry; netif_rx() fires both, so netif_rx_entry is not hooked. */
 SEC("tp_btf/netif_rx")
-int BPF_PROG(stg_nrx_btf, struct sk_buff *skb) { rx_birth(true, skb); return 0; }
+int BPF_PROG(stg_nrx_btf, struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
 SEC("raw_tp/netif_rx")
-int BPF_PROG(stg_nrx_raw, struct sk_buff *skb) { rx_birth(false, skb); return 0; }
+int BPF_PROG(stg_nrx_raw, struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
 
 /* net:netif_receive_skb, in __netif_receive_skb_core */
 SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(stg_nrs_btf, struct sk_buff *skb) { rx_netif_receive(true, skb); return 0; }
+int BPF_PROG(stg_nrs_btf, struct sk_buff *skb) { if (window_open) rx_netif_receive(true, skb); return 0; }
 SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(stg_nrs_raw, struct sk_buff *skb) { rx_netif_receive(false, skb); return 0; }
+int BPF_PROG(stg_nrs_raw, struct sk_buff *skb) { if (window_open) rx_netif_receive(false, skb); return 0; }
 
 /* sock:sk_data_ready (6.3+) */
 SEC("tp_btf/sk_data_ready")
-int BPF_PROG(stg_ready_btf, const struct sock *sk) { rx_data_ready(true, sk); return 0; }
+int BPF_PROG(stg_ready_btf, const struct sock *sk) { if (window_open) rx_data_ready(true, sk); return 0; }
 SEC("raw_tp/sk_data_ready")
-int BPF_PROG(stg_ready_raw, const struct sock *sk) { rx_data_ready(false, sk); return 0; }
+int BPF_PROG(stg_ready_raw, const struct sock *sk) { if (window_open) rx_data_ready(false, sk); return 0; }
 
 /* sock:sock_recv_length (6.3+), once per datagram, also inside recvmmsg */
 SEC("tp_btf/sock_recv_length")
-int BPF_PROG(stg_recv_btf, struct sock *sk, int ret, int flags) { rx_recv(true, sk, ret, flags); return 0; }
+int BPF_PROG(stg_recv_btf, struct sock *sk, int ret, int flags) { if (window_open) rx_recv(true, sk, ret, flags); return 0; }
 SEC("raw_tp/sock_recv_length")
-int BPF_PROG(stg_recv_raw, struct sock *sk, int ret, int flags) { rx_recv(false, sk, ret, flags); return 0; }
+int BPF_PROG(stg_recv_raw, struct sock *sk, int ret, int flags) { if (window_open) rx_recv(false, sk, ret, flags); return 0; }
 
 /* sock:sock_send_length (6.3+), once per datagram after the synchronous UDP send */
 SEC("tp_btf/sock_send_length")
-int BPF_PROG(stg_send_btf, struct sock *sk, int ret, int flags) { tx_send_length(true, sk, ret); return 0; }
+int BPF_PROG(stg_send_btf, struct sock *sk, int ret, int flags) { if (window_open) tx_send_length(true, sk, ret); return 0; }
 SEC("raw_tp/sock_send_length")
-int BPF_PROG(stg_send_raw, struct sock *sk, int ret, int flags) { tx_send_length(false, sk, ret); return 0; }
+int BPF_PROG(stg_send_raw, struct sock *sk, int ret, int flags) { if (window_open) tx_send_length(false, sk, ret); return 0; }
 
 /* syscalls:sys_enter_* (classic): only threads already seen sending in the TG netns. */
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
-int stg_sendmmsg(void *ctx) { tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
+int stg_sendmmsg(void *ctx) { if (window_open) tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int stg_sendmsg(void *ctx) { tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
+int stg_sendmsg(void *ctx) { if (window_open) tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
 SEC("tracepoint/syscalls/sys_enter_sendto")
-int stg_sendto(void *ctx) { tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
+int stg_sendto(void *ctx) { if (window_open) tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
 
 /* net:net_dev_queue, in __dev_queue_xmit after TC egress */
 SEC("tp_btf/net_dev_queue")
-int BPF_PROG(stg_dq_btf, struct sk_buff *skb) { tx_dev_queue(true, skb); return 0; }
+int BPF_PROG(stg_dq_btf, struct sk_buff *skb) { if (window_open) tx_dev_queue(true, skb); return 0; }
 SEC("raw_tp/net_dev_queue")
-int BPF_PROG(stg_dq_raw, struct sk_buff *skb) { tx_dev_queue(false, skb); return 0; }
+int BPF_PROG(stg_dq_raw, struct sk_buff *skb) { if (window_open) tx_dev_queue(false, skb); return 0; }
 
 /* qdisc:qdisc_enqueue (5.19+) */
 SEC("tp_btf/qdisc_enqueue")
 int BPF_PROG(stg_enq_btf, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
-{ tx_qdisc_enqueue(true, skb); return 0; }
+{ if (window_open) tx_qdisc_enqueue(true, skb); return 0; }
 SEC("raw_tp/qdisc_enqueue")
 int BPF_PROG(stg_enq_raw, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
-{ tx_qdisc_enqueue(false, skb); return 0; }
+{ if (window_open) tx_qdisc_enqueue(false, skb); return 0; }
 
 /* qdisc:qdisc_dequeue (5.0+); skb is NULL on an empty dequeue */
 SEC("tp_btf/qdisc_dequeue")
 int BPF_PROG(stg_deq_btf, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb)
-{ tx_qdisc_dequeue(true, skb); return 0; }
+{ if (window_open) tx_qdisc_dequeue(true, skb); return 0; }
 SEC("raw_tp/qdisc_dequeue")
 int BPF_PROG(stg_deq_raw, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb)
-{ tx_qdisc_dequeue(false, skb); return 0; }
+{ if (window_open) tx_qdisc_dequeue(false, skb); return 0; }
 
 /* net:net_dev_start_xmit, in xmit_one before ndo_start_xmit */
 SEC("tp_btf/net_dev_start_xmit")
 int BPF_PROG(stg_sx_btf, const struct sk_buff *skb, const struct net_device *dev)
-{ tx_start_xmit(true, skb, dev); return 0; }
+{ if (window_open) tx_start_xmit(true, skb, dev); return 0; }
 SEC("raw_tp/net_dev_start_xmit")
 int BPF_PROG(stg_sx_raw, const struct sk_buff *skb, const struct net_device *dev)
-{ tx_start_xmit(false, skb, dev); return 0; }
+{ if (window_open) tx_start_xmit(false, skb, dev); return 0; }
 
 /* net:net_dev_xmit, in xmit_one after ndo_start_xmit; the skb is not read */
 SEC("tp_btf/net_dev_xmit")
-int BPF_PROG(stg_x_btf, struct sk_buff *skb, int rc) { tx_xmit(skb, rc); return 0; }
+int BPF_PROG(stg_x_btf, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }
 SEC("raw_tp/net_dev_xmit")
-int BPF_PROG(stg_x_raw, struct sk_buff *skb, int rc) { tx_xmit(skb, rc); return 0; }
+int BPF_PROG(stg_x_raw, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }

@@ -26,7 +26,12 @@
  * whole slot, R3 its RX half; a colliding newer packet evicts an older one); T0->T2 by thread (synchronous);
  * T5->T6 by skb address in a per-CPU slot (synchronous in xmit_one, the skb is never read at
  * T6 because the peer may own it by then); R5->R6 by a per-socket FIFO (UDP delivers in
- * queue order), since sock_recv_length names no skb. */
+ * queue order), since sock_recv_length names no skb.
+ *
+ * Sampling windows: the loader attaches the programs only for part of each period (an
+ * attached tracepoint costs even when the program returns at once) and bumps window_gen
+ * before each window; all per-packet, per-thread and per-socket state carries the window it
+ * was made in, so nothing pairs across a detached gap. */
 #ifndef PB_STAGES_H
 #define PB_STAGES_H
 
@@ -53,7 +58,7 @@ enum pb_stg_stage {
 /* Per-packet state, in the slot pkt_index(tag) of an array (a direct-mapped cache). */
 struct pb_stg_key {
 	__u32 flow;
-	__u32 pad;
+	__u32 gen;  /* sampling window the packet was born in (window_gen) */
 	__u64 seq;
 };
 
@@ -76,8 +81,9 @@ struct pb_stg_slot {
 };
 
 struct pb_stg_sockq {
-	__u64 enq;  /* datagrams queued (sk_data_ready), plus those queued before we saw the socket */
-	__u64 deq;  /* datagrams read (sock_recv_length) */
+	__u64 enq;  /* datagrams queued (sk_data_ready), plus those queued before the window began */
+	__u64 deq;  /* datagrams read (sock_recv_length) in this window */
+	__u64 gen;  /* the window the counters are aligned for; both counters only grow */
 	struct pb_stg_slot slot[PB_STG_SOCKQ_SLOTS];
 };
 
@@ -85,6 +91,15 @@ struct pb_stg_sockq {
 struct pb_stg_xmit {
 	__u64 skb;
 	__u64 ts;
+	__u32 gen;
+	__u32 pad;
+};
+
+/* T0/T1 per thread: the start of the thread's next datagram. */
+struct pb_stg_thread {
+	__u64 ts;
+	__u32 gen;
+	__u32 pad;
 };
 
 #define PB_STG_MAX_PKTS 65536 /* power of two: slots of the per-packet array */
@@ -94,8 +109,9 @@ struct pb_stg_xmit {
 #ifdef __cplusplus
 static_assert(sizeof(struct pb_stg_key) == 16, "pb_stg_key layout");
 static_assert(sizeof(struct pb_stg_pkt) == 56, "pb_stg_pkt layout");
-static_assert(sizeof(struct pb_stg_sockq) == 16 + 16 * PB_STG_SOCKQ_SLOTS, "pb_stg_sockq layout");
-static_assert(sizeof(struct pb_stg_xmit) == 16, "pb_stg_xmit layout");
+static_assert(sizeof(struct pb_stg_sockq) == 24 + 16 * PB_STG_SOCKQ_SLOTS, "pb_stg_sockq layout");
+static_assert(sizeof(struct pb_stg_xmit) == 24, "pb_stg_xmit layout");
+static_assert(sizeof(struct pb_stg_thread) == 16, "pb_stg_thread layout");
 #endif
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "bench/core/errors.h"
@@ -61,7 +62,8 @@ std::string after_last_slash(const std::string& s) { return s.substr(s.rfind('/'
 
 }  // namespace
 
-StagesProbe::StagesProbe(const ProbeScope& scope) : scope_(scope) {
+StagesProbe::StagesProbe(const ProbeScope& scope, StagesConfig cfg) : scope_(scope), cfg_(cfg) {
+  if (cfg_.period_ms == 0) throw core::UsageError("stages: sampling period_ms must be > 0");
   route_libbpf_logs();
   skel_.reset(stages_bpf__open());
   if (!skel_) throw_errno("open BPF object stages");
@@ -69,15 +71,20 @@ StagesProbe::StagesProbe(const ProbeScope& scope) : scope_(scope) {
   skel_->rodata->tg_netns_ino = scope.tg_netns_ino;
   skel_->rodata->dut_ifindex = scope.dut_ifindex;
   skel_->rodata->tg_ifindex = scope.tg_ifindex;
-  select_and_attach();
+  select_programs();
+  if (cfg_.always_on()) attach_window();
   snapshot_ = read_totals();
 }
 
-StagesProbe::~StagesProbe() = default;
+StagesProbe::~StagesProbe() {
+  stop_sampler();
+  links_.clear();
+}
 
 // Per hook: tp_btf when the kernel's BTF has btf_trace_<event> and the attach works, else
-// the raw_tp twin; classic tracepoints (syscalls) attach as they are.
-void StagesProbe::select_and_attach() {
+// the raw_tp twin; classic tracepoints (syscalls) as they are. Each choice is attached once
+// here to learn what the kernel refuses, then detached (sampling attaches it again).
+void StagesProbe::select_programs() {
   std::map<std::string, Twin> twins;
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
@@ -92,9 +99,11 @@ void StagesProbe::select_and_attach() {
   for (auto& [event, t] : twins) {
     if (!t.btf) continue;
     bool present = vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-    if (!present) {
+    if (!present || cfg_.raw_tp_only) {
       bpf_program__set_autoload(t.btf, false);
-      btf_missing[event] = vmlinux ? "no btf_trace_" + event + " in the kernel's BTF" : "no kernel BTF";
+      btf_missing[event] = cfg_.raw_tp_only ? "skipped (raw_tp_only)"
+                           : vmlinux        ? "no btf_trace_" + event + " in the kernel's BTF"
+                                            : "no kernel BTF";
     }
   }
   if (int err = stages_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object stages");
@@ -105,19 +114,20 @@ void StagesProbe::select_and_attach() {
       why = shown + ": " + std::strerror(errno);
       return false;
     }
-    programs_.links.emplace_back(link);
+    bpf_link__destroy(link);
+    selected_.emplace_back(shown, p);
     programs_.active.push_back(shown);
     attached_fds_.push_back(bpf_program__fd(p));
     return true;
   };
   for (auto& [event, t] : twins) {
-    std::string why_btf, why_raw, why_classic;
+    std::string why_btf, why_raw;
     bool ok = false;
     if (t.classic) {
       std::string sec = bpf_program__section_name(t.classic);
-      ok = try_attach(t.classic, sec, why_classic);
-      hook_state_[event] = ok ? "" : why_classic;
-      if (!ok) programs_.unavailable.push_back({sec, why_classic});
+      ok = try_attach(t.classic, sec, why_raw);
+      hook_state_[event] = ok ? "" : why_raw;
+      if (!ok) programs_.unavailable.push_back({sec, why_raw});
       continue;
     }
     if (t.btf && bpf_program__autoload(t.btf)) ok = try_attach(t.btf, "tp_btf/" + event, why_btf);
@@ -134,6 +144,55 @@ void StagesProbe::select_and_attach() {
       programs_.unavailable.push_back({"tp_btf|raw_tp/" + event, why});
     }
   }
+}
+
+void StagesProbe::attach_window() {
+  for (const auto& [shown, p] : selected_) {
+    bpf_link* link = bpf_program__attach(p);
+    if (!link) {
+      PB_WARN("stages: attach {} for a sampling window: {}", shown, std::strerror(errno));
+      continue;
+    }
+    links_.emplace_back(link);
+  }
+  __atomic_add_fetch(&skel_->bss->window_gen, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&skel_->bss->window_open, 1, __ATOMIC_SEQ_CST);
+}
+
+void StagesProbe::detach_window() {
+  __atomic_store_n(&skel_->bss->window_open, 0, __ATOMIC_SEQ_CST);
+  links_.clear();
+}
+
+// Windows of active_ms centred in each period_ms, until stop_.
+void StagesProbe::sampler_main() {
+  using std::chrono::milliseconds;
+  const milliseconds lead((cfg_.period_ms - cfg_.active_ms) / 2);
+  const milliseconds active(cfg_.active_ms);
+  const milliseconds trail(cfg_.period_ms - cfg_.active_ms - (cfg_.period_ms - cfg_.active_ms) / 2);
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    if (cv_.wait_for(lock, lead, [&] { return stop_; })) break;
+    attach_window();
+    cv_.wait_for(lock, active, [&] { return stop_; });
+    detach_window();
+    if (stop_) break;
+    cv_.wait_for(lock, trail, [&] { return stop_; });
+  }
+}
+
+void StagesProbe::stop_sampler() {
+  if (!sampler_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  sampler_.join();
+}
+
+double StagesProbe::sampled_fraction() const {
+  return cfg_.always_on() ? 1.0 : double(cfg_.active_ms) / double(cfg_.period_ms);
 }
 
 std::vector<int> StagesProbe::prog_fds() const { return attached_fds_; }
@@ -180,9 +239,13 @@ StagesProbe::Totals StagesProbe::read_totals() const {
 }
 
 void StagesProbe::begin_trial() {
+  stop_sampler();
   snapshot_ = read_totals();
   skel_->bss->tx_qdisc_seen = 0;
   std::memset(skel_->bss->tx_root_qdisc, 0, sizeof(skel_->bss->tx_root_qdisc));
+  if (cfg_.always_on()) return;
+  stop_ = false;
+  sampler_ = std::thread([this] { sampler_main(); });
 }
 
 std::string StagesProbe::hook_problem(const std::string& event) const {
@@ -216,10 +279,13 @@ std::string StagesProbe::absent_reason(int stage, uint64_t misses) const {
   std::string why = std::string("no samples in this trial: no tagged packet of the run was matched from ") + h.from +
                     " to " + h.to;
   if (misses) why += " (" + std::to_string(misses) + " ends without a usable start)";
+  if (!cfg_.always_on())
+    why += "; programs attached " + std::to_string(cfg_.active_ms) + " ms of every " + std::to_string(cfg_.period_ms) + " ms";
   return why;
 }
 
 nlohmann::json StagesProbe::end_trial() {
+  stop_sampler();
   Totals now = read_totals();
   nlohmann::json out = nlohmann::json::object();
   std::vector<uint64_t> delta(PB_HIST_NBUCKETS);

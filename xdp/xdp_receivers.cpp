@@ -92,6 +92,7 @@ bench::RxResult XdpVerdictReceiver::end_trial(const bench::TxResult& tx) {
   XdpVerdictReading dut = delta(dut0_, dut_.read());
   unsigned queues = topo_.queues();
   rx.per_queue = per_queue(dut, queues);
+  rx.per_queue_is_rx_queue = true;
   rx.per_cpu = per_cpu(dut);
   rx.extra["xdp"] = {{"dut", verdict_json(dut.total)}, {"per_cpu_queue", per_cpu_queue_json(dut)}};
   // The verdict program's own aborts are drops wherever the path delivers.
@@ -159,6 +160,7 @@ bench::RxResult AfxdpReceiver::end_trial(const bench::TxResult& tx) {
   rx.delivered = r.delivered;
   rx.latency = std::move(r.latency);
   rx.per_queue = r.per_queue;
+  rx.per_queue_is_rx_queue = true;
   rx.malformed = r.malformed;
   rx.lost = r.lost();
   for (const auto& f : r.flows) {

@@ -174,10 +174,12 @@ class StagesTest : public ::testing::Test {
   std::unique_ptr<Pair> pair_;
 };
 
+// Always attached: every packet is timed, so the stage counts match the traffic.
 TEST_F(StagesTest, RxAndTxStagesOnNoqueueVeth) {
   // BPF_ENABLE_STATS: run_time_ns is counted while this fd is open (no sysctl to restore).
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
-  StagesProbe probe(pair_->scope());
+  StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1});
+  EXPECT_EQ(probe.sampled_fraction(), 1.0);
   EXPECT_TRUE(probe.programs().unavailable.empty());
   for (const auto& u : probe.programs().unavailable) std::cout << "unavailable " << u.name << ": " << u.reason << "\n";
 
@@ -200,15 +202,62 @@ TEST_F(StagesTest, RxAndTxStagesOnNoqueueVeth) {
   EXPECT_LE(double(rx_median_sum), 1.5 * double(t.rx.latency.percentile(50)));
   for (const char* s : {"tx_send_to_dev_queue", "tx_dev_queue_to_start_xmit", "tx_start_xmit_to_xmit"})
     expect_sane(st[s], s, t.tx.sent);
+  // Keyed by tag, every packet pairs up (a few may straddle the trial's edges).
+  for (const char* s : {"rx_birth_to_netif_receive", "rx_netif_receive_to_data_ready", "tx_dev_queue_to_start_xmit"}) {
+    if (has_samples(st[s])) {
+      EXPECT_GE(double(st[s]["count"].get<uint64_t>()), 0.99 * double(t.tx.sent)) << s;
+    }
+  }
   for (const char* s : {"tx_dev_queue_to_qdisc_enqueue", "tx_qdisc_sojourn", "tx_qdisc_dequeue_to_start_xmit"}) {
     ASSERT_TRUE(st[s].contains("absent")) << s << ": " << st[s].dump();
     EXPECT_NE(st[s]["absent"].get<std::string>().find("noqueue"), std::string::npos) << st[s].dump();
   }
 }
 
+// The default: attached 50 ms of every 500 ms, so about a tenth of the packets are timed.
+TEST_F(StagesTest, SampledWindows) {
+  core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
+  StagesProbe probe(pair_->scope());
+  EXPECT_DOUBLE_EQ(probe.sampled_fraction(), 0.1);
+  probe.begin_trial();
+  Pair::Traffic t = pair_->send();
+  nlohmann::json st = probe.end_trial();
+  std::cout << "sampled: sent " << t.tx.sent << " e2e p50 " << t.rx.latency.percentile(50) << " ns\n";
+  print_stages(st);
+  if (stats.get() >= 0) print_costs(probe);
+  ASSERT_GT(t.tx.sent, 0u);
+  for (const char* s : {"rx_birth_to_netif_receive", "rx_netif_receive_to_data_ready", "rx_data_ready_to_recv",
+                        "tx_send_to_dev_queue", "tx_dev_queue_to_start_xmit", "tx_start_xmit_to_xmit"}) {
+    expect_sane(st[s], s, t.tx.sent);
+    if (!has_samples(st[s])) continue;
+    // Windows cover 10% of the time; attaching takes a little of each, a loaded host more.
+    double share = double(st[s]["count"].get<uint64_t>()) / double(t.tx.sent);
+    EXPECT_GT(share, 0.01) << s;
+    EXPECT_LT(share, 0.3) << s;
+  }
+  EXPECT_NE(st["tx_qdisc_sojourn"].value("absent", "").find("noqueue"), std::string::npos) << st["tx_qdisc_sojourn"];
+}
+
+// The raw_tp twins (what a kernel without a tp_btf hook gets) measure the same stages.
+TEST_F(StagesTest, RawTpTwins) {
+  StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1, .raw_tp_only = true});
+  for (const std::string& a : probe.programs().active)
+    EXPECT_TRUE(a.rfind("raw_tp/", 0) == 0 || a.rfind("tracepoint/", 0) == 0) << a;
+  EXPECT_TRUE(probe.programs().unavailable.empty());
+  probe.begin_trial();
+  Pair::Traffic t = pair_->send(0.5);
+  nlohmann::json st = probe.end_trial();
+  std::cout << "raw_tp:\n";
+  print_stages(st);
+  for (const char* s : {"rx_birth_to_netif_receive", "rx_netif_receive_to_data_ready", "rx_data_ready_to_recv",
+                        "tx_send_to_dev_queue", "tx_dev_queue_to_start_xmit", "tx_start_xmit_to_xmit"})
+    expect_sane(st[s], s, t.tx.sent);
+  EXPECT_TRUE(st["tx_qdisc_sojourn"].contains("absent"));
+}
+
 TEST_F(StagesTest, OtherNamespacesAddNothing) {
   Pair other(base_ + "-o");
-  StagesProbe probe(pair_->scope());
+  StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1});
   probe.begin_trial();
   Pair::Traffic t = other.send(0.5);
   nlohmann::json st = probe.end_trial();
@@ -232,7 +281,8 @@ TEST_F(StagesTest, TbfQdiscStagesHaveSamples) {
   probe.begin_trial();
   Pair::Traffic t = pair_->send();
   nlohmann::json st = probe.end_trial();
-  std::cout << "tbf: sent " << t.tx.sent << " delivered " << t.rx.delivered << "\n";
+  std::cout << "tbf: sent " << t.tx.sent << " delivered " << t.rx.delivered << " e2e p50 "
+            << t.rx.latency.percentile(50) << " p99 " << t.rx.latency.percentile(99) << " ns\n";
   print_stages(st);
   if (stats.get() >= 0) print_costs(probe);
   for (const char* s : {"tx_dev_queue_to_qdisc_enqueue", "tx_qdisc_sojourn", "tx_qdisc_dequeue_to_start_xmit",

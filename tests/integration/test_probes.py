@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+"""Issue 5 acceptance on real traffic: RX queue spread and RPS, qdisc drops and depth,
+probe selection, and the kernel-tcp path."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+from pbtest import assert_clean_host, check, require_root, run, validate  # noqa: E402
+
+require_root()
+assert_clean_host()
+
+with tempfile.TemporaryDirectory() as tmp:
+    suite, out = os.path.join(tmp, "suite.json"), os.path.join(tmp, "report.json")
+    with open(suite, "w") as f:
+        json.dump({"defaults": {"duration": 1, "flows": 64, "queues": 2, "rate": 50000},
+                   "scenarios": [{"path": "kernel-udp", "rps_cpus": ["0", "3"]},
+                                 {"path": "kernel-udp", "qdisc": "tbf:20mbit", "rate": "max"},
+                                 {"path": "kernel-tcp", "tcp_mode": ["stream", "rr"], "flows": 2, "rate": "max"}]}, f)
+    run(["run", suite, "-o", out], check_rc=0)
+    with open(out) as f:
+        report = json.load(f)
+    validate(report)
+    by_name = {s["name"]: s for s in report["scenarios"]}
+    for s in report["scenarios"]:
+        check(s["status"] == "ok", f"{s['name']}: {s['status']} {s.get('reason')}")
+        led = s["drops"]["ledger"]
+        check(led["sent"] == led["delivered"] + led["attributed"] + led["unaccounted"], f"{s['name']}: ledger {led}")
+        check(abs(led["unaccounted"]) <= max(1, led["sent"] // 1000), f"{s['name']}: unaccounted {led}")
+
+    off, on = by_name["kernel-udp/rps_cpus=0"], by_name["kernel-udp/rps_cpus=3"]
+    queues = [q["packets"] for q in off["spread"]["per_rx_queue"]]
+    check(len(queues) == 2 and min(queues) > 0, f"both RX queues should receive: {queues}")
+    check(sum(queues) == off["trials"][0]["kernel"]["dut_link_rx_packets"], f"per-queue {queues} != link rx")
+    check(off["spread"]["rps_moved"] == 0, f"RPS off: rps_moved {off['spread']['rps_moved']}")
+    check(on["spread"]["rps_moved"] > 0, "rps_cpus=3: RPS should move packets between CPUs")
+    check(on["topology"]["rps_cpus"] == "3", f"topology: {on['topology']}")
+    check("absent" in off["queues"]["qdisc_qlen"], "veth's noqueue has no qdisc queue")
+    check(off["queues"]["socket_rmem"]["count"] > 0, "socket fill histogram empty")
+
+    tbf = by_name["kernel-udp/qdisc=tbf:20mbit/rate=max"]
+    unsent = {d["reason"]: d["count"] for d in tbf["drops"]["unsent"]}
+    check(unsent.get("QDISC_DROP", 0) > 0, f"tbf below the offered load should drop: {tbf['drops']}")
+    q = tbf["queues"]["qdisc_qlen"]
+    check(q.get("count", 0) > 0 and q["max"] > 1, f"qdisc length histogram: {q}")
+    check(tbf["topology"]["qdisc"] == "tbf:20mbit", f"topology: {tbf['topology']}")
+
+    stream = by_name["kernel-tcp/flows=2/rate=max/tcp_mode=stream"]
+    rr = by_name["kernel-tcp/flows=2/rate=max/tcp_mode=rr"]
+    check(stream["tcp"]["throughput_bps"] > 0, f"stream: {stream['tcp']}")
+    for c in stream["trials"][0]["tcp"]["connections"]:
+        check(c["rtt_us"] > 0 and c["snd_cwnd"] > 0, f"tcp_info: {c}")
+    check(rr["latency"]["count"] == rr["throughput"]["delivered"] > 100, f"rr: {rr['throughput']}")
+
+    # --probes: none attaches nothing; a list attaches only those families.
+    run(["run", "--path", "kernel-udp", "--rate", "10000", "--duration", "1", "--probes", "none", "-o", out], check_rc=0)
+    with open(out) as f:
+        sc = json.load(f)["scenarios"][0]
+    check(sc["probes"]["active"] == [], f"--probes none: {sc['probes']['active']}")
+    check(sc["drops"]["ledger"]["unaccounted"] == 0, f"--probes none ledger (counters): {sc['drops']}")
+    run(["run", "--path", "kernel-udp", "--rate", "10000", "--duration", "1", "--probes", "spread", "-o", out],
+        check_rc=0)
+    with open(out) as f:
+        sc = json.load(f)["scenarios"][0]
+    check(sc["probes"]["active"] and all(a.startswith("spread:") for a in sc["probes"]["active"]),
+          f"--probes spread: {sc['probes']['active']}")
+    p = run(["run", "--probes", "stagez"])
+    check(p.returncode == 2 and "--probes" in p.stderr and "stagez" in p.stderr, f"bad --probes: {p.stderr}")
+    print(f"rps_moved {on['spread']['rps_moved']}, tbf QDISC_DROP {unsent['QDISC_DROP']}, "
+          f"qlen max {q['max']}, stream {stream['tcp']['throughput_bps'] / 1e9:.1f} Gbit/s")
+assert_clean_host()
+print("PASS")
