@@ -15,13 +15,14 @@
 #include "kernel_probes/queues_probe.h"
 #include "kernel_probes/sock_drops_probe.h"
 #include "kernel_probes/spread_probe.h"
+#include "kernel_probes/stages_probe.h"
 #include "kernel_probes/xdp_events_probe.h"
 #endif
 
 namespace pb::bench {
 
 std::vector<std::string> known_probe_families() {
-  return {"sock_drops", "xdp_events", "spread", "queues"};
+  return {"sock_drops", "xdp_events", "spread", "queues", "stages"};
 }
 
 std::vector<std::string> parse_probe_list(const std::string& text, const std::string& what) {
@@ -118,6 +119,8 @@ ProbeSet::ProbeSet(const VethTopology& topo, const std::vector<std::string>& fam
   };
   family("spread", [&] { return std::make_unique<probes::SpreadProbe>(scope); });
   family("queues", [&] { return std::make_unique<probes::QueuesProbe>(scope); });
+  // Sampled: attached 50 ms of every 500 ms (always on, its hooks cost ~25 % of kernel-udp).
+  family("stages", [&] { return std::make_unique<probes::StagesProbe>(scope); });
 #else
   for (const auto& f : families) impl_->unavailable(f, "built without BPF support");
 #endif

@@ -24,7 +24,8 @@ namespace pb::probes {
 extern const std::array<const char*, PB_STG_COUNT> kStageNames;
 
 // Sampling: an attached tracepoint costs on every packet even when its program returns at
-// once (measured: ~9% of kernel-udp veth throughput for this family's hooks), so during a
+// once (measured on 6.18, 2 CPUs, kernel-udp over veth at max rate: -9% throughput with
+// empty programs, -25% always on, -3% with the default 50 ms of every 500 ms), so during a
 // trial the programs are attached for active_ms out of every period_ms, in the middle of
 // each period, and detached otherwise; outside trials they are detached.
 struct StagesConfig {
@@ -36,10 +37,11 @@ struct StagesConfig {
 
 class StagesProbe : public ProbeFamily {
  public:
-  // Opens, loads and attaches the family for `scope` (RX stages need dut_netns_ino, TX
-  // stages tg_netns_ino; an ifindex of 0 matches any link in that netns). Per hook it
-  // attaches the tp_btf program, else its raw_tp twin; a hook the kernel refuses both ways
-  // goes to programs().unavailable. Throws std::system_error when the object cannot load.
+  // Opens and loads the family for `scope` (RX stages need dut_netns_ino, TX stages
+  // tg_netns_ino; an ifindex of 0 matches any link in that netns) and picks per hook the
+  // tp_btf program, else its raw_tp twin (a trial attach decides); a hook the kernel refuses
+  // both ways goes to programs().unavailable. Attaches now when always on, else only in the
+  // sampling windows of a trial. Throws std::system_error when the object cannot load.
   explicit StagesProbe(const ProbeScope& scope, StagesConfig cfg = {});
   StagesProbe(const StagesProbe&) = delete;
   StagesProbe& operator=(const StagesProbe&) = delete;
