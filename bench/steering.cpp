@@ -86,8 +86,10 @@ Steering::Steering(RunState& state, const VethTopology& topo, const ScenarioSpec
   if (kind == "pfifo_fast") {
     run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "pfifo_fast"});
   } else if (kind == "tbf") {
-    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "32k", "latency",
-                             "50ms"});
+    // A shallow queue (8 KiB) so a load above the rate shows qdisc drops, not only the
+    // senders' socket backpressure.
+    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "4k", "limit",
+                             "8k"});
   } else if (kind == "htb") {
     run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "handle", "1:", "htb", "default", "10"});
     run_tc(topo.tg_netns(), {"class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", rate});

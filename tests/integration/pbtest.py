@@ -45,9 +45,28 @@ def state_files():
         return []
 
 
+def _live_run(run):
+    """Whether run `run` belongs to a pathbench process still alive (someone else's
+    concurrent run: not a leftover of ours)."""
+    try:
+        with open(f"/run/pathbench/{run}.json") as f:
+            pid = json.load(f).get("pid", 0)
+        os.kill(pid, 0)
+        return pid != os.getpid()
+    except (OSError, ValueError):
+        return False
+
+
+def leftovers():
+    ns = [n for n in pb_netns() if not _live_run(n.split("-")[1])]
+    files = [f for f in state_files() if f.endswith(".json") and not _live_run(f[:-5])]
+    return ns, files
+
+
 def assert_clean_host():
-    assert pb_netns() == [], f"pb-* namespaces left behind: {pb_netns()}"
-    assert [f for f in state_files() if f.endswith(".json")] == [], f"state files left: {state_files()}"
+    ns, files = leftovers()
+    assert ns == [], f"pb-* namespaces left behind: {ns}"
+    assert files == [], f"state files left: {files}"
 
 
 def check(cond, msg):

@@ -12,7 +12,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from pbtest import PATHBENCH, SKIP, assert_clean_host, check, pb_netns, require_root, run, validate  # noqa: E402
+from pbtest import PATHBENCH, SKIP, assert_clean_host, check, leftovers, require_root, run, validate  # noqa: E402
 
 RATE = 20000
 
@@ -75,6 +75,6 @@ with tempfile.TemporaryDirectory() as tmp:
     p.communicate(timeout=60)
     check(p.returncode == 130, f"SIGTERM: exit {p.returncode}")
     check(dpdk_leftovers() == ([], []), f"left behind after SIGTERM: {dpdk_leftovers()}")
-    check(pb_netns() == [], f"namespaces left: {pb_netns()}")
+    check(leftovers()[0] == [], f"namespaces left: {leftovers()[0]}")
     assert_clean_host()
 print("PASS")

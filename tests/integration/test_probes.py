@@ -46,6 +46,12 @@ with tempfile.TemporaryDirectory() as tmp:
     q = tbf["queues"]["qdisc_qlen"]
     check(q.get("count", 0) > 0 and q["max"] > 1, f"qdisc length histogram: {q}")
     check(tbf["topology"]["qdisc"] == "tbf:20mbit", f"topology: {tbf['topology']}")
+    # TX stages: qdisc sojourn exists under tbf and is absent (never 0) on noqueue.
+    soj = tbf["stages"]["tx_qdisc_sojourn"]
+    check(soj.get("count", 0) > 0 and soj["p50"] > 0, f"tbf: qdisc sojourn stage {soj}")
+    check("absent" in off["stages"]["tx_qdisc_sojourn"], f"noqueue: {off['stages']['tx_qdisc_sojourn']}")
+    rx = off["stages"]["rx_birth_to_netif_receive"]
+    check(rx.get("count", 0) > 0 and rx["p50"] <= rx["p99"], f"RX stage: {rx}")
 
     stream = by_name["kernel-tcp/flows=2/rate=max/tcp_mode=stream"]
     rr = by_name["kernel-tcp/flows=2/rate=max/tcp_mode=rr"]
