@@ -358,4 +358,13 @@ nlohmann::json delta_json(const CounterSnapshot& before, const CounterSnapshot& 
   return doc;
 }
 
+uint64_t counter_at(const nlohmann::json& doc, std::initializer_list<const char*> path) {
+  const nlohmann::json* j = &doc;
+  for (const char* key : path) {
+    if (!j->is_object() || !j->contains(key)) return 0;
+    j = &(*j)[key];
+  }
+  return j->is_number() ? j->get<uint64_t>() : 0;
+}
+
 }  // namespace pb::bench

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -76,5 +77,9 @@ nlohmann::json to_json(const CounterSnapshot& snapshot);
 // int64 per counter. Groups only in `after` (a link created in between) count from 0;
 // groups only in `before` (a link deleted in between) are left out.
 nlohmann::json delta_json(const CounterSnapshot& before, const CounterSnapshot& after);
+
+// One counter of a to_json/delta_json document by its key path, e.g. {"snmp", "Udp",
+// "InDatagrams"}; 0 when absent.
+uint64_t counter_at(const nlohmann::json& doc, std::initializer_list<const char*> path);
 
 }  // namespace pb::bench

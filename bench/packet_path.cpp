@@ -9,14 +9,6 @@ namespace pb::bench {
 
 namespace {
 
-uint64_t counter(const nlohmann::json& delta, std::initializer_list<const char*> path) {
-  const nlohmann::json* j = &delta;
-  for (const char* key : path) {
-    if (!j->is_object() || !j->contains(key)) return 0;
-    j = &(*j)[key];
-  }
-  return j->is_number() ? j->get<uint64_t>() : 0;
-}
 
 double ratio(uint64_t part, uint64_t whole) { return whole ? double(part) / double(whole) : 0.0; }
 
@@ -25,15 +17,15 @@ double ratio(uint64_t part, uint64_t whole) { return whole ? double(part) / doub
 // (a veth backlog drop is counted on the TG side as tx_dropped).
 nlohmann::json kernel_view(const nlohmann::json& dut, const nlohmann::json& tg) {
   nlohmann::json k = {
-      {"dut_udp_in_datagrams", counter(dut, {"snmp", "Udp", "InDatagrams"})},
-      {"dut_udp_in_errors", counter(dut, {"snmp", "Udp", "InErrors"})},
-      {"dut_udp_rcvbuf_errors", counter(dut, {"snmp", "Udp", "RcvbufErrors"})},
-      {"dut_udp_no_ports", counter(dut, {"snmp", "Udp", "NoPorts"})},
-      {"dut_ip_in_discards", counter(dut, {"snmp", "Ip", "InDiscards"})},
-      {"dut_link_rx_packets", counter(dut, {"link", VethTopology::kDutIf, "rx_packets"})},
-      {"dut_link_rx_dropped", counter(dut, {"link", VethTopology::kDutIf, "rx_dropped"})},
-      {"tg_link_tx_packets", counter(tg, {"link", VethTopology::kTgIf, "tx_packets"})},
-      {"tg_link_tx_dropped", counter(tg, {"link", VethTopology::kTgIf, "tx_dropped"})},
+      {"dut_udp_in_datagrams", counter_at(dut, {"snmp", "Udp", "InDatagrams"})},
+      {"dut_udp_in_errors", counter_at(dut, {"snmp", "Udp", "InErrors"})},
+      {"dut_udp_rcvbuf_errors", counter_at(dut, {"snmp", "Udp", "RcvbufErrors"})},
+      {"dut_udp_no_ports", counter_at(dut, {"snmp", "Udp", "NoPorts"})},
+      {"dut_ip_in_discards", counter_at(dut, {"snmp", "Ip", "InDiscards"})},
+      {"dut_link_rx_packets", counter_at(dut, {"link", VethTopology::kDutIf, "rx_packets"})},
+      {"dut_link_rx_dropped", counter_at(dut, {"link", VethTopology::kDutIf, "rx_dropped"})},
+      {"tg_link_tx_packets", counter_at(tg, {"link", VethTopology::kTgIf, "tx_packets"})},
+      {"tg_link_tx_dropped", counter_at(tg, {"link", VethTopology::kTgIf, "tx_dropped"})},
   };
   k["udp_attributed"] = k["dut_udp_in_errors"].get<uint64_t>() + k["dut_udp_no_ports"].get<uint64_t>() +
                         k["tg_link_tx_dropped"].get<uint64_t>();

@@ -231,14 +231,6 @@ Io recv_all(int fd, char* p, size_t n, GiveUp give_up) {
   return Io::kOk;
 }
 
-uint64_t counter(const nlohmann::json& delta, std::initializer_list<const char*> path) {
-  const nlohmann::json* j = &delta;
-  for (const char* key : path) {
-    if (!j->is_object() || !j->contains(key)) return 0;
-    j = &(*j)[key];
-  }
-  return j->is_number() ? j->get<uint64_t>() : 0;
-}
 
 struct LinkView {
   nlohmann::json kernel;
@@ -255,32 +247,32 @@ LinkView link_view(const CounterSnapshot& dut0, const CounterSnapshot& dut1, con
                    const CounterSnapshot& tg1) {
   nlohmann::json dut = delta_json(dut0, dut1), tg = delta_json(tg0, tg1);
   LinkView v;
-  v.tg_tx = counter(tg, {"link", VethTopology::kTgIf, "tx_packets"});
-  v.tg_tx_dropped = counter(tg, {"link", VethTopology::kTgIf, "tx_dropped"});
-  v.dut_rx = counter(dut, {"link", VethTopology::kDutIf, "rx_packets"});
-  v.dut_rx_dropped = counter(dut, {"link", VethTopology::kDutIf, "rx_dropped"});
+  v.tg_tx = counter_at(tg, {"link", VethTopology::kTgIf, "tx_packets"});
+  v.tg_tx_dropped = counter_at(tg, {"link", VethTopology::kTgIf, "tx_dropped"});
+  v.dut_rx = counter_at(dut, {"link", VethTopology::kDutIf, "rx_packets"});
+  v.dut_rx_dropped = counter_at(dut, {"link", VethTopology::kDutIf, "rx_dropped"});
   v.kernel = {{"tg_link_tx_packets", v.tg_tx},
-              {"tg_link_tx_bytes", counter(tg, {"link", VethTopology::kTgIf, "tx_bytes"})},
+              {"tg_link_tx_bytes", counter_at(tg, {"link", VethTopology::kTgIf, "tx_bytes"})},
               {"tg_link_tx_dropped", v.tg_tx_dropped},
               {"dut_link_rx_packets", v.dut_rx},
-              {"dut_link_rx_bytes", counter(dut, {"link", VethTopology::kDutIf, "rx_bytes"})},
+              {"dut_link_rx_bytes", counter_at(dut, {"link", VethTopology::kDutIf, "rx_bytes"})},
               {"dut_link_rx_dropped", v.dut_rx_dropped},
-              {"tg_tcp_out_segs", counter(tg, {"snmp", "Tcp", "OutSegs"})},
-              {"tg_tcp_retrans_segs", counter(tg, {"snmp", "Tcp", "RetransSegs"})},
-              {"tg_tcp_active_opens", counter(tg, {"snmp", "Tcp", "ActiveOpens"})},
-              {"dut_tcp_in_segs", counter(dut, {"snmp", "Tcp", "InSegs"})},
-              {"dut_tcp_in_errs", counter(dut, {"snmp", "Tcp", "InErrs"})},
-              {"dut_tcp_passive_opens", counter(dut, {"snmp", "Tcp", "PassiveOpens"})},
-              {"dut_tcp_rcv_pruned", counter(dut, {"snmp", "TcpExt", "RcvPruned"})},
-              {"dut_tcp_backlog_drop", counter(dut, {"snmp", "TcpExt", "TCPBacklogDrop"})},
-              {"dut_tcp_ofo_queue", counter(dut, {"snmp", "TcpExt", "TCPOFOQueue"})},
-              {"dut_tcp_dsack_old_sent", counter(dut, {"snmp", "TcpExt", "TCPDSACKOldSent"})},
+              {"tg_tcp_out_segs", counter_at(tg, {"snmp", "Tcp", "OutSegs"})},
+              {"tg_tcp_retrans_segs", counter_at(tg, {"snmp", "Tcp", "RetransSegs"})},
+              {"tg_tcp_active_opens", counter_at(tg, {"snmp", "Tcp", "ActiveOpens"})},
+              {"dut_tcp_in_segs", counter_at(dut, {"snmp", "Tcp", "InSegs"})},
+              {"dut_tcp_in_errs", counter_at(dut, {"snmp", "Tcp", "InErrs"})},
+              {"dut_tcp_passive_opens", counter_at(dut, {"snmp", "Tcp", "PassiveOpens"})},
+              {"dut_tcp_rcv_pruned", counter_at(dut, {"snmp", "TcpExt", "RcvPruned"})},
+              {"dut_tcp_backlog_drop", counter_at(dut, {"snmp", "TcpExt", "TCPBacklogDrop"})},
+              {"dut_tcp_ofo_queue", counter_at(dut, {"snmp", "TcpExt", "TCPOFOQueue"})},
+              {"dut_tcp_dsack_old_sent", counter_at(dut, {"snmp", "TcpExt", "TCPDSACKOldSent"})},
               // Why the TG retransmitted when nothing was dropped: timeouts, tail loss
               // probes, and DSACKs (the DUT saying the data had already arrived).
-              {"tg_tcp_timeouts", counter(tg, {"snmp", "TcpExt", "TCPTimeouts"})},
-              {"tg_tcp_loss_probes", counter(tg, {"snmp", "TcpExt", "TCPLossProbes"})},
-              {"tg_tcp_spurious_rtos", counter(tg, {"snmp", "TcpExt", "TCPSpuriousRTOs"})},
-              {"tg_tcp_dsack_recv", counter(tg, {"snmp", "TcpExt", "TCPDSACKRecv"})}};
+              {"tg_tcp_timeouts", counter_at(tg, {"snmp", "TcpExt", "TCPTimeouts"})},
+              {"tg_tcp_loss_probes", counter_at(tg, {"snmp", "TcpExt", "TCPLossProbes"})},
+              {"tg_tcp_spurious_rtos", counter_at(tg, {"snmp", "TcpExt", "TCPSpuriousRTOs"})},
+              {"tg_tcp_dsack_recv", counter_at(tg, {"snmp", "TcpExt", "TCPDSACKRecv"})}};
   return v;
 }
 
