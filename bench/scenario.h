@@ -46,6 +46,8 @@ struct ScenarioSpec {
   std::string xps_cpus;              // hex CPU mask for every TG TX queue ("" leaves it)
   unsigned rfs_entries = 0;          // RFS: rps_sock_flow_entries (host-wide) and per-queue flow cnt
   std::string qdisc = "default";     // TG egress qdisc: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE
+  unsigned dst_port = 9;             // UDP destination port; the sinks listen on 9, so another
+                                     // port is a closed one (the kernel drops with NO_SOCKET)
   unsigned rcvbuf = 0;               // socket receive buffer of the UDP sinks (SO_RCVBUFFORCE),
                                      // bytes; 0: the kernel default
   std::string pmd = "af_xdp";        // one of kDpdkPmds (dpdk path)

@@ -210,6 +210,7 @@ constexpr KeyInfo kKeys[] = {
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.busy_poll = json_one_of(v, w, kOnOff); }},
     {"dpdk_engine",
      [](ScenarioSpec& s, const json& v, const std::string& w) { s.dpdk_engine = json_one_of(v, w, kDpdkEngines); }},
+    {"dst_port", [](ScenarioSpec& s, const json& v, const std::string& w) { s.dst_port = json_uint(v, w, 1, 65535); }},
     {"duration", [](ScenarioSpec& s, const json& v, const std::string& w) { s.duration_s = json_duration(v, w); }},
     {"flows", [](ScenarioSpec& s, const json& v, const std::string& w) { s.flows = json_uint(v, w, 1, 65535); }},
     {"frame_size",
@@ -274,7 +275,7 @@ bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
          a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll && a.pmd == b.pmd &&
          a.dpdk_engine == b.dpdk_engine && a.rcvbuf == b.rcvbuf && a.tcp_mode == b.tcp_mode &&
          a.message_size == b.message_size && a.rps_cpus == b.rps_cpus && a.xps_cpus == b.xps_cpus &&
-         a.rfs_entries == b.rfs_entries && a.qdisc == b.qdisc;
+         a.rfs_entries == b.rfs_entries && a.qdisc == b.qdisc && a.dst_port == b.dst_port;
 }
 
 // Where each layer's values were written, for error messages.

@@ -120,7 +120,9 @@ std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopolo
   if (spec.path == "kernel-tcp")
     return std::make_unique<bench::TcpPath>(
         topo, bench::TcpPathConfig{bench::parse_tcp_mode(spec.tcp_mode), spec.message_size});
-  bench::GeneratorFactory gen = [ep = topo.endpoints(), name = resolved_generator(spec)](const core::TrialRequest& req) {
+  bench::TrafficEndpoints endpoints = topo.endpoints();
+  endpoints.dut_port = uint16_t(spec.dst_port);
+  bench::GeneratorFactory gen = [ep = endpoints, name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, ep, req);
   };
   return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo),

@@ -72,6 +72,16 @@ with tempfile.TemporaryDirectory() as tmp:
         sc = json.load(f)["scenarios"][0]
     check(sc["probes"]["active"] and all(a.startswith("spread:") for a in sc["probes"]["active"]),
           f"--probes spread: {sc['probes']['active']}")
+    # UDP to a closed port: every datagram is attributed to NO_SOCKET, as many as Udp NoPorts.
+    with open(suite, "w") as f:
+        json.dump({"scenarios": [{"path": "kernel-udp", "dst_port": 7, "rate": 10000, "duration": 1}]}, f)
+    run(["run", suite, "-o", out], check_rc=0)
+    with open(out) as f:
+        sc = json.load(f)["scenarios"][0]
+    no_socket = sum(d["count"] for d in sc["drops"]["by_reason"] if d["reason"] == "NO_SOCKET")
+    no_ports = sc["counters"]["dut"]["snmp"]["Udp"]["NoPorts"]
+    check(sc["throughput"]["delivered"] == 0 and no_socket == sc["throughput"]["sent"] == no_ports,
+          f"closed port: NO_SOCKET {no_socket}, NoPorts {no_ports}, {sc['throughput']}")
     p = run(["run", "--probes", "stagez"])
     check(p.returncode == 2 and "--probes" in p.stderr and "stagez" in p.stderr, f"bad --probes: {p.stderr}")
     print(f"rps_moved {on['spread']['rps_moved']}, tbf QDISC_DROP {unsent['QDISC_DROP']}, "

@@ -172,7 +172,7 @@ TEST(ParseScenario, ErrorsNameTheField) {
   EXPECT_NE(error(json{{"name", "a\nb"}}).find("scenarios[2].name: a name may not contain control"), std::string::npos);
   EXPECT_EQ(error(json{{"frame-size", 66}}), "suite.json: scenarios[2].frame-size: unknown key (did you mean \"frame_size\"?)");
   EXPECT_EQ(error(json{{"rats", 66}}), "suite.json: scenarios[2].rats: unknown key (did you mean \"rate\"?)");
-  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: afxdp_mode, busy_poll, dpdk_engine, duration, flows"),
+  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: afxdp_mode, busy_poll, dpdk_engine, dst_port, duration, flows"),
             std::string::npos);
   EXPECT_NE(error(json{{"rate", {1, 2}}}).find("scenarios[2].rate: expected a single value"), std::string::npos);
   EXPECT_NE(error(json::array()).find("suite.json: scenarios[2]: expected an object"), std::string::npos);
