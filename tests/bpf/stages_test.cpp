@@ -14,12 +14,9 @@
 #include <memory>
 #include <string>
 
-#include "bench/core/ethtool.h"
-#include "bench/core/files.h"
-#include "bench/core/netns.h"
-#include "bench/core/rtnl.h"
 #include "bench/core/unique_fd.h"
-#include "bench/core/veth.h"
+#include "bench/state.h"
+#include "bench/topology_veth.h"
 #include "bench/udp_generator.h"
 #include "bench/udp_sink.h"
 #include "kernel_probes/stages_probe.h"
@@ -27,64 +24,28 @@
 namespace pb::probes {
 namespace {
 
-constexpr const char* kTgIf = "pbt-tg0";
-constexpr const char* kDutIf = "pbt-dut0";
-constexpr const char* kTgIp = "198.18.0.1";
-constexpr const char* kDutIp = "198.18.0.2";
+using bench::VethTopology;
+constexpr const char* kTgIf = VethTopology::kTgIf;
+constexpr const char* kDutIp = VethTopology::kDutIp;
 constexpr unsigned kFlows = 4;
 constexpr uint64_t kRate = 20000;
 
-// One TG/DUT netns pair with a veth between them, static neighbours, IPv6 off, GRO on at
-// the DUT end (so veth delivers through NAPI/GRO).
+// The project's veth topology (netns pair, static neighbours, IPv6 off, GRO on at the DUT)
+// with one queue, owned by its own run state.
 struct Pair {
-  std::unique_ptr<core::ScopedNetns> tg;
-  std::unique_ptr<core::ScopedNetns> dut;
-  std::unique_ptr<core::VethPair> veth;
+  bench::RunState state;
+  VethTopology topo;
 
-  explicit Pair(const std::string& base) {
-    tg = std::make_unique<core::ScopedNetns>(base + "-tg");
-    dut = std::make_unique<core::ScopedNetns>(base + "-dut");
-    for (int ns : {tg->fd(), dut->fd()}) {
-      core::NetnsGuard in(ns);
-      core::write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-      core::write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-    }
-    core::VethConfig vc;
-    vc.a = {kTgIf, tg->fd(), std::string(kTgIp) + "/30"};
-    vc.b = {kDutIf, dut->fd(), std::string(kDutIp) + "/30"};
-    veth = std::make_unique<core::VethPair>(vc);
-    auto tg_mac = core::link_mac(kTgIf, tg->fd());
-    auto dut_mac = core::link_mac(kDutIf, dut->fd());
-    {
-      core::NetnsGuard in(dut->fd());
-      core::Rtnl nl;
-      core::neigh_add_permanent(nl, core::ifindex_of(kDutIf), kTgIp, tg_mac, kDutIf);
-    }
-    {
-      core::NetnsGuard in(tg->fd());
-      core::Rtnl nl;
-      core::neigh_add_permanent(nl, core::ifindex_of(kTgIf), kDutIp, dut_mac, kTgIf);
-    }
-    core::set_gro(dut->fd(), kDutIf, true);
-  }
-  ~Pair() {
-    veth.reset();
-    dut.reset();
-    tg.reset();
-  }
+  explicit Pair(const std::string& suffix)
+      : state(bench::new_run_id()), topo(state, bench::VethTopologyConfig{1, suffix}) {}
 
   ProbeScope scope() const {
-    ProbeScope s;
-    s.dut_netns_ino = uint32_t(dut->inode());
-    s.tg_netns_ino = uint32_t(tg->inode());
-    s.dut_ifindex = veth->ifindex_b();
-    s.tg_ifindex = veth->ifindex_a();
-    return s;
+    return ProbeScope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(), 1};
   }
 
   // `tc` on the TG link (test-only shell-out); returns the exit status.
   int tc(const std::string& args) const {
-    std::string cmd = "ip netns exec " + tg->name() + " tc qdisc " + args + " >/dev/null 2>&1";
+    std::string cmd = "ip netns exec " + topo.tg_netns_name() + " tc qdisc " + args + " >/dev/null 2>&1";
     return std::system(cmd.c_str());
   }
 
@@ -95,18 +56,18 @@ struct Pair {
   // 1 s of tagged UDP at 20 kpps from the TG to a sink on the DUT.
   Traffic send(double duration_s = 1.0) const {
     bench::UdpSinkConfig sc;
-    sc.netns_fd = dut->fd();
+    sc.netns_fd = topo.dut_netns();
     sc.bind_ip = kDutIp;
-    sc.port = 9;
+    sc.port = VethTopology::kDutPort;
     sc.expected_flows = kFlows;
     bench::UdpSink sink(sc);
     sink.start();
     bench::UdpGeneratorConfig g;
-    g.netns_fd = tg->fd();
-    g.src_ip = kTgIp;
+    g.netns_fd = topo.tg_netns();
+    g.src_ip = VethTopology::kTgIp;
     g.dst_ip = kDutIp;
-    g.dst_port = 9;
-    g.src_port_base = 10000;
+    g.dst_port = VethTopology::kDutPort;
+    g.src_port_base = VethTopology::kTgPortBase;
     g.flows = kFlows;
     g.frame_size = 128;
     g.rate_pps = kRate;
@@ -163,14 +124,12 @@ class StagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, veth, BPF tracing)";
-    base_ = "pbt-stages-" + std::to_string(getpid());
-    pair_ = std::make_unique<Pair>(base_);
+    pair_ = std::make_unique<Pair>("stg");
   }
   void TearDown() override {
     if (pair_) pair_->tc("del dev " + std::string(kTgIf) + " root");
     pair_.reset();
   }
-  std::string base_;
   std::unique_ptr<Pair> pair_;
 };
 
@@ -256,7 +215,7 @@ TEST_F(StagesTest, RawTpTwins) {
 }
 
 TEST_F(StagesTest, OtherNamespacesAddNothing) {
-  Pair other(base_ + "-o");
+  Pair other("stg-o");
   StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1});
   probe.begin_trial();
   Pair::Traffic t = other.send(0.5);
