@@ -3,7 +3,6 @@
 // at 50 kpps for 1 s into a 2-socket sink. Needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,15 +13,14 @@
 #include <vector>
 
 #include "bench/core/errors.h"
-#include "bench/core/ethtool.h"
 #include "bench/core/files.h"
 #include "bench/core/netns.h"
 #include "bench/core/netns_sysfs.h"
-#include "bench/core/rtnl.h"
 #include "bench/core/sysfs_guard.h"
 #include "bench/core/unique_fd.h"
-#include "bench/core/veth.h"
 #include "bench/counters.h"
+#include "bench/state.h"
+#include "bench/topology_veth.h"
 #include "bench/udp_generator.h"
 #include "bench/udp_sink.h"
 #include "kernel_probes/queues_probe.h"
@@ -31,10 +29,11 @@
 namespace pb::probes {
 namespace {
 
-constexpr const char* kTgIf = "pbt-tg0";
-constexpr const char* kDutIf = "pbt-dut0";
-constexpr const char* kTgIp = "198.18.0.1";
-constexpr const char* kDutIp = "198.18.0.2";
+using bench::VethTopology;
+constexpr const char* kTgIf = VethTopology::kTgIf;
+constexpr const char* kDutIf = VethTopology::kDutIf;
+constexpr const char* kTgIp = VethTopology::kTgIp;
+constexpr const char* kDutIp = VethTopology::kDutIp;
 constexpr unsigned kQueues = 2;
 
 std::string cannot_run() {
@@ -57,42 +56,17 @@ std::string cannot_run() {
 
 using core::NetnsSysfs;
 
-void add_neighbour(int netns_fd, const std::string& ifname, const std::string& ip, const std::array<uint8_t, 6>& mac) {
-  core::NetnsGuard in(netns_fd);
-  core::Rtnl nl;
-  core::neigh_add_permanent(nl, core::ifindex_of(ifname), ip, mac, ifname);
-}
-
+// The project's veth topology with 2 queues: netns pair, static neighbours, IPv6 off, GRO
+// on at the DUT and TSO off at the TG (so veth takes UDP through NAPI and real RX queues).
 struct Rig {
-  std::string prefix = "pbt-spreadq-" + std::to_string(getpid());
-  core::ScopedNetns tg{prefix + "-tg"};
-  core::ScopedNetns dut{prefix + "-dut"};
-  core::VethPair veth{core::VethConfig{{kTgIf, tg.fd(), std::string(kTgIp) + "/30"},
-                                       {kDutIf, dut.fd(), std::string(kDutIp) + "/30"},
-                                       kQueues,
-                                       0}};
-  Rig() {
-    add_neighbour(tg.fd(), kTgIf, kDutIp, core::link_mac(kDutIf, dut.fd()));
-    add_neighbour(dut.fd(), kDutIf, kTgIp, core::link_mac(kTgIf, tg.fd()));
-    core::set_gro(dut.fd(), kDutIf, true);
-    // veth takes the NAPI/GRO path only for skbs it deems GRO-eligible: UDP from a TSO
-    // capable peer qualifies only with rx-udp-gro-forwarding on the receiver, so switch
-    // TSO off on the TG end (otherwise every datagram goes through netif_rx and the
-    // backlog NAPI, and the DUT device never polls).
-    std::string cmd = "ip netns exec " + tg.name() + " ethtool -K " + kTgIf + " tso off >/dev/null";
-    if (std::system(cmd.c_str()) != 0) throw std::runtime_error(cmd + " failed");
-  }
+  bench::RunState state{bench::new_run_id()};
+  VethTopology topo{state, bench::VethTopologyConfig{kQueues, "spq"}};
+
   ProbeScope scope() const {
-    ProbeScope s;
-    s.dut_netns_ino = uint32_t(dut.inode());
-    s.tg_netns_ino = uint32_t(tg.inode());
-    s.dut_ifindex = veth.ifindex_b();
-    s.tg_ifindex = veth.ifindex_a();
-    s.queues = kQueues;
-    return s;
+    return ProbeScope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(), kQueues};
   }
   void tc(const std::string& args) const {
-    std::string cmd = "ip netns exec " + tg.name() + " tc " + args;
+    std::string cmd = "ip netns exec " + topo.tg_netns_name() + " tc " + args;
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
 };
@@ -112,7 +86,7 @@ uint64_t rx_packets(const bench::CounterSnapshot& s) {
 // One trial: 64 flows, 1 s at 50 kpps into a 2-socket sink, both families bracketing it.
 Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf = 0) {
   bench::UdpSinkConfig sc;
-  sc.netns_fd = rig.dut.fd();
+  sc.netns_fd = rig.topo.dut_netns();
   sc.bind_ip = kDutIp;
   sc.port = 9;
   sc.sockets = 2;
@@ -120,7 +94,7 @@ Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf =
   sc.expected_flows = 64;
   bench::UdpSink sink(sc);
   bench::UdpGeneratorConfig gc;
-  gc.netns_fd = rig.tg.fd();
+  gc.netns_fd = rig.topo.tg_netns();
   gc.src_ip = kTgIp;
   gc.dst_ip = kDutIp;
   gc.dst_port = 9;
@@ -138,11 +112,11 @@ Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf =
   sink.start();
   spread.begin_trial();
   queues.begin_trial();
-  auto before = bench::take_snapshot_in(rig.dut.fd(), so);
+  auto before = bench::take_snapshot_in(rig.topo.dut_netns(), so);
   std::atomic<bool> stop{false};
   auto sent = gen.run(stop);
   auto got = sink.stop(true);
-  auto after = bench::take_snapshot_in(rig.dut.fd(), so);
+  auto after = bench::take_snapshot_in(rig.topo.dut_netns(), so);
   Trial t;
   t.spread = spread.end_trial();
   t.queues = queues.end_trial();
@@ -196,7 +170,7 @@ TEST(SpreadQueuesTest, BothQueuesNoRpsSocketFill) {
   for (const auto& u : spread.programs().unavailable) std::cout << "spread unavailable " << u.name << ": " << u.reason << "\n";
   EXPECT_FALSE(spread.programs().active.empty());
   EXPECT_FALSE(spread.prog_fds().empty());
-  NetnsSysfs sysfs(rig.dut.fd());
+  NetnsSysfs sysfs(rig.topo.dut_netns());
   for (unsigned q = 0; q < kQueues; ++q)
     EXPECT_EQ(std::stoul(core::read_file(sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" +
                                                     std::to_string(q) + "/rps_cpus")),
@@ -235,10 +209,10 @@ TEST(SpreadQueuesTest, RpsMovesPackets) {
   Rig rig;
   SpreadProbe spread(rig.scope());
   QueuesProbe queues(rig.scope());
-  NetnsSysfs sysfs(rig.dut.fd());
+  NetnsSysfs sysfs(rig.topo.dut_netns());
   {
     // The host's sysfs never shows the DUT's veth, not even from a thread inside the netns.
-    core::NetnsGuard in(rig.dut.fd());
+    core::NetnsGuard in(rig.topo.dut_netns());
     EXPECT_NE(access(("/sys/class/net/" + std::string(kDutIf)).c_str(), F_OK), 0);
   }
   std::vector<std::unique_ptr<core::SysfsGuard>> rps;
