@@ -14,20 +14,18 @@
 #include <thread>
 
 #include "bench/core/errors.h"
-#include "bench/core/files.h"
 #include "bench/core/netns.h"
-#include "bench/core/rtnl.h"
-#include "bench/core/veth.h"
+#include "bench/state.h"
+#include "bench/topology_veth.h"
 #include "bench/udp_generator.h"
 #include "xdp/afxdp_sink.h"
 
 namespace pb::xdp {
 namespace {
 
-constexpr const char* kTgIf = "pbt-tg0";
-constexpr const char* kDutIf = "pbt-dut0";
-constexpr const char* kTgIp = "198.18.0.1";
-constexpr const char* kDutIp = "198.18.0.2";
+constexpr const char* kDutIf = bench::VethTopology::kDutIf;
+constexpr const char* kTgIp = bench::VethTopology::kTgIp;
+constexpr const char* kDutIp = bench::VethTopology::kDutIp;
 
 // True when rtnetlink (IFLA_XDP) lists an XDP program on the DUT link.
 bool dut_has_xdp(int netns_fd) {
@@ -43,52 +41,26 @@ std::string af_xdp_unavailable() {
   return "";
 }
 
-// Two netns (pbt-afxdp-<pid>-tg/dut), a veth with 2 queues, static neighbours, IPv6 off
-// so nothing but the generator's frames reaches the DUT.
+// The project's veth topology with 2 queues: netns pair, static neighbours, IPv6 off, so
+// nothing but the generator's frames reaches the DUT.
 class AfxdpSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, veth, XDP, AF_XDP)";
     if (std::string why = af_xdp_unavailable(); !why.empty()) GTEST_SKIP() << "AF_XDP unavailable: " << why;
-    std::string base = "pbt-afxdp-" + std::to_string(getpid());
-    tg_ = std::make_unique<core::ScopedNetns>(base + "-tg");
-    dut_ = std::make_unique<core::ScopedNetns>(base + "-dut");
-    for (int ns : {tg_->fd(), dut_->fd()}) {
-      core::NetnsGuard in(ns);
-      core::write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-      core::write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-    }
-    core::VethConfig vc;
-    vc.a = {kTgIf, tg_->fd(), std::string(kTgIp) + "/30"};
-    vc.b = {kDutIf, dut_->fd(), std::string(kDutIp) + "/30"};
-    vc.queues = 2;
-    veth_ = std::make_unique<core::VethPair>(vc);
-    std::array<uint8_t, 6> tg_mac, dut_mac;
-    {
-      core::NetnsGuard in(tg_->fd());
-      tg_mac = core::link_mac(kTgIf);
-    }
-    {
-      core::NetnsGuard in(dut_->fd());
-      dut_mac = core::link_mac(kDutIf);
-      core::Rtnl nl;
-      core::neigh_add_permanent(nl, core::ifindex_of(kDutIf), kTgIp, tg_mac, kDutIf);
-    }
-    {
-      core::NetnsGuard in(tg_->fd());
-      core::Rtnl nl;
-      core::neigh_add_permanent(nl, core::ifindex_of(kTgIf), kDutIp, dut_mac, kTgIf);
-    }
+    state_ = std::make_unique<bench::RunState>(bench::new_run_id());
+    topo_ = std::make_unique<bench::VethTopology>(*state_, bench::VethTopologyConfig{2, "afx"});
   }
   void TearDown() override {
-    veth_.reset();
-    dut_.reset();
-    tg_.reset();
+    topo_.reset();
+    state_.reset();
   }
+  int tg_netns() const { return topo_->tg_netns(); }
+  int dut_netns() const { return topo_->dut_netns(); }
 
   AfxdpSinkConfig sink_config(AfxdpMode mode) const {
     AfxdpSinkConfig c;
-    c.netns_fd = dut_->fd();
+    c.netns_fd = dut_netns();
     c.ifname = kDutIf;
     c.queues = 2;
     c.mode = mode;
@@ -98,7 +70,7 @@ class AfxdpSinkTest : public ::testing::Test {
 
   bench::UdpGeneratorResult send(double duration_s, uint64_t rate_pps) const {
     bench::UdpGeneratorConfig g;
-    g.netns_fd = tg_->fd();
+    g.netns_fd = tg_netns();
     g.src_ip = kTgIp;
     g.dst_ip = kDutIp;
     g.dst_port = 9;
@@ -113,9 +85,8 @@ class AfxdpSinkTest : public ::testing::Test {
   }
 
   static constexpr unsigned kFlows = 8;
-  std::unique_ptr<core::ScopedNetns> tg_;
-  std::unique_ptr<core::ScopedNetns> dut_;
-  std::unique_ptr<core::VethPair> veth_;
+  std::unique_ptr<bench::RunState> state_;
+  std::unique_ptr<bench::VethTopology> topo_;
 };
 
 TEST_F(AfxdpSinkTest, RxDropLedgerBalances) {
@@ -125,11 +96,11 @@ TEST_F(AfxdpSinkTest, RxDropLedgerBalances) {
     AfxdpSink sink(sink_config(AfxdpMode::kRxDrop));
     EXPECT_EQ(sink.threads(), std::min(2u, std::thread::hardware_concurrency()));
     sink.start();
-    EXPECT_TRUE(dut_has_xdp(dut_->fd())) << "the program should be attached while running";
+    EXPECT_TRUE(dut_has_xdp(dut_netns())) << "the program should be attached while running";
     g = send(1.0, 20000);
     r = sink.stop(true);
   }
-  EXPECT_FALSE(dut_has_xdp(dut_->fd()));
+  EXPECT_FALSE(dut_has_xdp(dut_netns()));
 
   ASSERT_GT(g.sent, 0u);
   EXPECT_GT(r.delivered, 0u);
@@ -173,7 +144,7 @@ TEST_F(AfxdpSinkTest, L2FwdSendsBack) {
     g = send(0.5, 20000);
     r = sink.stop(true);
   }
-  EXPECT_FALSE(dut_has_xdp(dut_->fd()));
+  EXPECT_FALSE(dut_has_xdp(dut_netns()));
   ASSERT_GT(g.sent, 0u);
   EXPECT_GT(r.delivered, 0u);
   EXPECT_EQ(r.accounted(), g.sent);
@@ -194,11 +165,11 @@ TEST_F(AfxdpSinkTest, GenericModeAndBusyPoll) {
   {
     AfxdpSink sink(c);
     sink.start();
-    EXPECT_TRUE(dut_has_xdp(dut_->fd()));
+    EXPECT_TRUE(dut_has_xdp(dut_netns()));
     g = send(0.5, 20000);
     r = sink.stop(true);
   }
-  EXPECT_FALSE(dut_has_xdp(dut_->fd()));
+  EXPECT_FALSE(dut_has_xdp(dut_netns()));
   EXPECT_GT(r.delivered, 0u);
   EXPECT_EQ(r.accounted(), g.sent);
   for (const AfxdpSocketResult& s : r.sockets) {
