@@ -8,7 +8,7 @@ pkgs=(
   libxdp-dev libdpdk-dev dpdk-dev             # XDP/AF_XDP and DPDK paths
   libmnl-dev libfmt-dev libcli11-dev nlohmann-json3-dev  # netlink, formatting, CLI, JSON
   libgtest-dev libbenchmark-dev python3 python3-jsonschema  # tests and benchmarks
-  iproute2                                    # ip netns, for users and tests to inspect
+  iproute2 procps                             # ip, tc, pgrep: tests inspect netns, qdiscs, processes
 )
 missing=()
 for p in "${pkgs[@]}"; do
