@@ -11,8 +11,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "bench/core/clock.h"
@@ -66,6 +70,58 @@ core::Histogram histogram_from(const nlohmann::json& latency) {
 
 uint64_t num(const nlohmann::json& j, const char* key) {
   return j.contains(key) && j[key].is_number() ? j[key].get<uint64_t>() : 0;
+}
+
+// The report's queue interval (as kernel_probes/queues_probe.cpp and the AF_XDP sampler).
+constexpr uint64_t kQueueIntervalMs = 100;
+
+// pathbench-dpdk's rte_eth_rx_queue_count samples (qdepth_q<N>, one per queue per
+// qdepth_interval_ns, from the app's start) as the report's "dpdk_rx_queue" entry:
+// {unit, count, max, p50, p99, histogram, interval_ms, sample_ms, scope, series}, or
+// {"absent": why}.
+nlohmann::json dpdk_rx_queue_json(const nlohmann::json& doc, const std::string& pmd) {
+  std::string driver = doc.value("driver", std::string());
+  std::string where = fmt::format("{} (--pmd {})", driver.empty() ? "?" : driver, pmd);
+  if (!doc.value("qdepth_supported", false)) {
+    std::string err = doc.value("qdepth_error", std::string("not reported by pathbench-dpdk"));
+    // ethdev answers ENOTSUP when the PMD has no rx_queue_count callback.
+    std::string why = err == std::strerror(ENOTSUP) ? "; the PMD does not implement it" : "";
+    return {{"absent", fmt::format("rte_eth_rx_queue_count: {} on {}{}", err, where, why)}};
+  }
+  const uint64_t sample_ns = num(doc, "qdepth_interval_ns");
+  const size_t nq = num(doc, "queues");
+  if (sample_ns == 0 || nq == 0)
+    return {{"absent", fmt::format("rte_eth_rx_queue_count: pathbench-dpdk reported no queues or sampling "
+                                   "interval on {}", where)}};
+  core::Histogram h;
+  std::vector<std::optional<uint64_t>> slots;  // null: no sample in that interval
+  for (size_t q = 0; q < nq; ++q) {
+    const auto samples = doc.value("qdepth_q" + std::to_string(q), nlohmann::json::array());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      uint64_t v = samples[i].get<uint64_t>();
+      h.record(v);
+      // Sample i was taken (i + 1) sample intervals after the worker started.
+      size_t slot = size_t((i + 1) * sample_ns / (kQueueIntervalMs * 1'000'000));
+      if (slots.size() <= slot) slots.resize(slot + 1);
+      slots[slot] = std::max(slots[slot].value_or(0), v);
+    }
+  }
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& m : slots) series.push_back(m ? nlohmann::json(*m) : nlohmann::json(nullptr));
+  if (h.empty()) return {{"absent", fmt::format("rte_eth_rx_queue_count: no sample on {} (the run was shorter than "
+                                                "one {} ns interval)", where, sample_ns)}};
+  return {{"unit", "descriptors"},
+          {"count", h.count()},
+          {"max", h.max()},
+          {"p50", std::min(h.percentile(50), h.max())},
+          {"p99", std::min(h.percentile(99), h.max())},
+          {"histogram", core::to_json(h)["histogram"]},
+          {"interval_ms", kQueueIntervalMs},
+          {"sample_ms", double(sample_ns) / 1e6},
+          {"scope", fmt::format("rte_eth_rx_queue_count of each of {} RX queues every {} ns from the app's start "
+                                "(count, p50, p99 over every sample); series: max over queues and samples per {} ms",
+                                nq, sample_ns, kQueueIntervalMs)},
+          {"series", series}};
 }
 
 }  // namespace
@@ -232,6 +288,7 @@ RxResult DpdkReceiver::end_trial(const TxResult& tx) {
   drop("DPDK_IMISSED", "eth_imissed");
   drop("DPDK_RX_NOMBUF", "eth_rx_nombuf");
   drop("DPDK_IERRORS", "eth_ierrors");
+  rx.queues["dpdk_rx_queue"] = dpdk_rx_queue_json(doc, cfg_.pmd);
   // Untagged frames are not the generator's (af_packet also sees the DUT's own outgoing
   // ICMP): counted in "malformed", never in the ledger.
   doc.erase("latency");

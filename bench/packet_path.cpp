@@ -58,11 +58,11 @@ nlohmann::json drop_row(const std::string& side, const std::string& reason, cons
 }  // namespace
 
 PacketPath::PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
-                       std::vector<std::string> probe_families)
+                       ProbeOptions probes)
     : topo_(topo),
       make_generator_(std::move(generator)),
       receiver_(std::move(receiver)),
-      probe_families_(std::move(probe_families)) {
+      probe_opts_(std::move(probes)) {
   set_probes(true);
   probe_status_ = probes_->status();
   nlohmann::json own = receiver_->probe_status();
@@ -75,7 +75,11 @@ void PacketPath::set_probes(bool on, bool run_time_stats) {
     if (nlohmann::json st = probes_->bpf_stats(); !st.is_null()) probe_stats_done_.push_back(st);
     probes_.reset();
   }
-  if (on && !probes_) probes_ = std::make_unique<ProbeSet>(topo_, probe_families_, run_time_stats);
+  if (on && !probes_) {
+    ProbeOptions opts = probe_opts_;
+    opts.run_time_stats = run_time_stats;
+    probes_ = std::make_unique<ProbeSet>(topo_, opts);
+  }
 }
 
 nlohmann::json PacketPath::run_unrecorded_trial(const core::TrialRequest& req) {
@@ -141,6 +145,9 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
     sections_ = pr.sections;
     if (pr.saw_kfree_skb) ledger_source = "receiver+kfree_skb";
   }
+  // The receiver's own queues (AF_XDP rings, DPDK RX queues) join the probe family's, in
+  // this trial's record and in the scenario's sections (those of the last trial).
+  for (const auto& [key, value] : rx.queues.items()) sections_["queues"][key] = value;
   if (ledger_source == "receiver") {
     // No probes: fall back to what the UDP layer and the veth counted.
     trial_drops[{"dut", "UDP_IN_ERRORS", "snmp Udp InErrors"}] += kernel["dut_udp_in_errors"].get<uint64_t>();
@@ -226,6 +233,7 @@ nlohmann::json PacketPath::sections() const {
       {"spread", {{"per_rx_queue", per_queue}, {"per_cpu", per_cpu}, {"imbalance", imbalance(per_queue_)}}},
       {"probes", {{"active", probe_status_["active"]},
                   {"unavailable", probe_status_["unavailable"]},
+                  {"sampling", probe_status_.value("sampling", nlohmann::json(nullptr))},
                   {"overhead", {{"measured", false}, {"bpf", probe_cost()}}}}}};
   // The probe families' sections (of the last trial). The spread family's skb-side view
   // (birth queue and CPU, RPS) replaces the receiver's per-socket counts when it saw

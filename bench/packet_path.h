@@ -20,9 +20,9 @@ using GeneratorFactory = std::function<std::unique_ptr<Generator>(const core::Tr
 
 class PacketPath : public core::Path {
  public:
-  // Attaches the named probe families (an unavailable one is noted, not fatal).
+  // Attaches the probe families (an unavailable one is noted, not fatal).
   PacketPath(const VethTopology& topo, GeneratorFactory generator, std::unique_ptr<Receiver> receiver,
-             std::vector<std::string> probe_families);
+             ProbeOptions probes);
   ~PacketPath() override;
 
   nlohmann::json run_trial(const core::TrialRequest& req) override;
@@ -40,7 +40,7 @@ class PacketPath : public core::Path {
   const VethTopology& topo_;
   GeneratorFactory make_generator_;
   std::unique_ptr<Receiver> receiver_;
-  std::vector<std::string> probe_families_;
+  ProbeOptions probe_opts_;
   std::unique_ptr<ProbeSet> probes_;
   nlohmann::json probe_status_;      // {active, unavailable} as first attached
   nlohmann::json probe_stats_done_;  // BPF stats of probe sets already detached

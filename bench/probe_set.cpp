@@ -16,31 +16,65 @@
 #include "kernel_probes/sock_drops_probe.h"
 #include "kernel_probes/spread_probe.h"
 #include "kernel_probes/stages_probe.h"
+#include "kernel_probes/window_sampler.h"
 #include "kernel_probes/xdp_events_probe.h"
 #endif
 
+#include <charconv>
+
 namespace pb::bench {
 
-std::vector<std::string> known_probe_families() {
-  return {"sock_drops", "xdp_events", "spread", "queues", "stages"};
-}
+std::vector<std::string> known_probe_families() { return {"drops", "udp_delivery", "spread", "queues", "stages"}; }
+
+std::vector<std::string> default_probe_families() { return {"drops", "spread", "queues", "stages"}; }
 
 std::vector<std::string> parse_probe_list(const std::string& text, const std::string& what) {
   std::vector<std::string> known = known_probe_families();
-  if (text.empty() || text == "default") return known;
+  if (text.empty() || text == "default") return default_probe_families();
   if (text == "none") return {};
   std::vector<std::string> out;
+  auto add = [&](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
   size_t start = 0;
   for (;;) {
     size_t comma = text.find(',', start);
     std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (std::find(known.begin(), known.end(), name) == known.end())
+    if (name == "default") {
+      for (const auto& d : default_probe_families()) add(d);
+    } else if (std::find(known.begin(), known.end(), name) == known.end()) {
       throw core::UsageError(fmt::format("{}: unknown probe family '{}' (known: default, none, {})", what, name,
                                          fmt::join(known, ", ")));
-    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    } else {
+      add(name);
+    }
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
+  // Attach order is the known order, whatever order the list gave.
+  std::vector<std::string> ordered;
+  for (const auto& k : known)
+    if (std::find(out.begin(), out.end(), k) != out.end()) ordered.push_back(k);
+  return ordered;
+}
+
+ProbeSampling parse_probe_sampling(const std::string& text, const std::string& what) {
+  if (text == "all") return {1, 1};
+  auto bad = [&] {
+    return core::UsageError(fmt::format(
+        "{}: '{}' is not ACTIVE_MS/PERIOD_MS (0 < ACTIVE <= PERIOD <= 60000, e.g. 100/1000) or 'all'", what, text));
+  };
+  auto number = [](std::string_view s, unsigned& v) {
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+  };
+  std::string_view t(text);
+  size_t slash = t.find('/');
+  ProbeSampling out;
+  if (slash == std::string_view::npos || !number(t.substr(0, slash), out.active_ms) ||
+      !number(t.substr(slash + 1), out.period_ms))
+    throw bad();
+  if (out.active_ms == 0 || out.period_ms > 60000 || out.active_ms > out.period_ms) throw bad();
   return out;
 }
 
@@ -48,22 +82,28 @@ struct ProbeSet::Impl {
   explicit Impl(const VethTopology& t) : topo(t) {}
   const VethTopology& topo;
   nlohmann::json status = {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()}};
+  bool udp_delivery = false;
+  bool kfree_skb = false;  // the ledger's kernel source is attached
 #if PB_HAVE_BPF
   core::UniqueFd stats_fd;  // BPF run-time stats are on while this is open
   std::unique_ptr<probes::SockDropsProbe> sock_drops;
   std::unique_ptr<probes::XdpEventsProbe> xdp_events;
   std::vector<std::unique_ptr<probes::ProbeFamily>> families;
+  std::unique_ptr<probes::WindowSampler> sampler;  // after families: stops before they go
   probes::SockDropsReading p0;
   probes::XdpEventsReading e0;
   std::vector<std::pair<std::string, int>> programs;  // "family:hook" -> prog fd
 
-  void add(const std::string& family, const probes::AttachedPrograms& progs) {
-    for (size_t i = 0; i < progs.active.size(); ++i) {
-      status["active"].push_back(family + ":" + progs.active[i]);
-      if (i < progs.prog_fds.size()) programs.emplace_back(family + ":" + progs.active[i], progs.prog_fds[i]);
-    }
-    for (const auto& u : progs.unavailable)
-      status["unavailable"].push_back({{"name", family + ":" + u.name}, {"reason", u.reason}});
+  void add(const std::string& family, const std::string& hook, int prog_fd) {
+    status["active"].push_back(family + ":" + hook);
+    programs.emplace_back(family + ":" + hook, prog_fd);
+  }
+  void add_unavailable(const std::string& family, const probes::ProbeUnavailable& u) {
+    status["unavailable"].push_back({{"name", family + ":" + u.name}, {"reason", u.reason}});
+  }
+  void add_all(const std::string& family, const probes::AttachedPrograms& progs) {
+    for (size_t i = 0; i < progs.active.size(); ++i) add(family, progs.active[i], progs.prog_fds[i]);
+    for (const auto& u : progs.unavailable) add_unavailable(family, u);
   }
 #endif
   void unavailable(const std::string& family, const std::string& why) {
@@ -72,26 +112,39 @@ struct ProbeSet::Impl {
   }
 };
 
-ProbeSet::ProbeSet(const VethTopology& topo, const std::vector<std::string>& families, bool run_time_stats)
-    : impl_(std::make_unique<Impl>(topo)) {
+ProbeSet::ProbeSet(const VethTopology& topo, const ProbeOptions& opts) : impl_(std::make_unique<Impl>(topo)) {
+  const auto& families = opts.families;
   if (families.empty()) return;
+  impl_->status["sampling"] = {{"families", nlohmann::json::array()}};
 #if PB_HAVE_BPF
   Impl& m = *impl_;
-  if (run_time_stats) {
+  if (opts.run_time_stats) {
     int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
     if (fd >= 0) m.stats_fd.reset(fd);
     else m.unavailable("bpf_stats", fmt::format("BPF_ENABLE_STATS: {}", std::strerror(errno)));
   }
   auto want = [&](const char* f) { return std::find(families.begin(), families.end(), f) != families.end(); };
-  if (want("sock_drops")) {
+  // The drop hooks fire per drop, not per packet: always attached. udp_delivery counts
+  // every datagram (a cross-check of the sink's own count), also always attached.
+  if (want("drops") || want("udp_delivery")) {
     try {
-      m.sock_drops = std::make_unique<probes::SockDropsProbe>(topo.dut_netns_inode(), topo.tg_netns_inode());
-      m.add("sock_drops", m.sock_drops->programs());
+      m.sock_drops = std::make_unique<probes::SockDropsProbe>(
+          topo.dut_netns_inode(), topo.tg_netns_inode(),
+          probes::SockDropsHooks{.drops = want("drops"), .delivery = want("udp_delivery")});
+      m.udp_delivery = want("udp_delivery");
+      for (const auto& hook : m.sock_drops->programs().active) m.kfree_skb |= hook.find("kfree_skb") != std::string::npos;
+      const auto& progs = m.sock_drops->programs();
+      auto is_delivery = [](const std::string& hook) {
+        return hook.find("sk_data_ready") != std::string::npos || hook.find("sock_recv_length") != std::string::npos;
+      };
+      for (size_t i = 0; i < progs.active.size(); ++i)
+        m.add(is_delivery(progs.active[i]) ? "udp_delivery" : "drops", progs.active[i], progs.prog_fds[i]);
+      for (const auto& u : progs.unavailable) m.add_unavailable(is_delivery(u.name) ? "udp_delivery" : "drops", u);
     } catch (const std::exception& e) {
-      m.unavailable("sock_drops", e.what());
+      m.unavailable(want("drops") ? "drops" : "udp_delivery", e.what());
     }
   }
-  if (want("xdp_events")) {
+  if (want("drops")) {
     // XDP drops that never reach kfree_skb: exceptions, failed redirects (a full AF_XDP
     // ring in copy mode), XDP_TX and devmap transmit drops, on every link of the topology.
     try {
@@ -101,9 +154,9 @@ ProbeSet::ProbeSet(const VethTopology& topo, const std::vector<std::string>& fam
       if (topo.redirect_ifindex()) filter.ifs.push_back({uint32_t(topo.redirect_ifindex()), topo.dut_netns_inode()});
       filter.redirect_hooks = topo.redirect_ifindex() != 0;
       m.xdp_events = std::make_unique<probes::XdpEventsProbe>(filter);
-      m.add("xdp_events", m.xdp_events->programs());
+      m.add_all("drops", m.xdp_events->programs());
     } catch (const std::exception& e) {
-      m.unavailable("xdp_events", e.what());
+      m.unavailable("drops (xdp events)", e.what());
     }
   }
   probes::ProbeScope scope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(),
@@ -112,18 +165,30 @@ ProbeSet::ProbeSet(const VethTopology& topo, const std::vector<std::string>& fam
     if (!want(name)) return;
     try {
       m.families.push_back(make());
-      m.add(name, m.families.back()->programs());
+      m.add_all(name, m.families.back()->programs());
+      m.status["sampling"]["families"].push_back(name);
     } catch (const std::exception& e) {
       m.unavailable(name, e.what());
     }
   };
   family("spread", [&] { return std::make_unique<probes::SpreadProbe>(scope); });
   family("queues", [&] { return std::make_unique<probes::QueuesProbe>(scope); });
-  // Sampled: attached 50 ms of every 500 ms (always on, its hooks cost ~25 % of kernel-udp).
   family("stages", [&] { return std::make_unique<probes::StagesProbe>(scope); });
+  std::vector<probes::ProbeFamily*> sampled;
+  for (auto& f : m.families) sampled.push_back(f.get());
+  m.sampler = std::make_unique<probes::WindowSampler>(opts.sampling.active_ms, opts.sampling.period_ms, sampled);
 #else
   for (const auto& f : families) impl_->unavailable(f, "built without BPF support");
 #endif
+  nlohmann::json& smp = impl_->status["sampling"];
+  smp["fraction"] = opts.sampling.fraction();
+  if (opts.sampling.always()) {
+    smp["mode"] = "always";
+  } else {
+    smp["mode"] = "windows";
+    smp["active_ms"] = opts.sampling.active_ms;
+    smp["period_ms"] = opts.sampling.period_ms;
+  }
 }
 
 ProbeSet::~ProbeSet() = default;
@@ -136,6 +201,7 @@ void ProbeSet::begin_trial() {
   if (m.sock_drops) m.p0 = m.sock_drops->read();
   if (m.xdp_events) m.e0 = m.xdp_events->read();
   for (auto& f : m.families) f->begin_trial();
+  if (m.sampler) m.sampler->start();
 #endif
 }
 
@@ -146,15 +212,18 @@ TrialProbeResult ProbeSet::end_trial(const Receiver& receiver) {
   auto keep = [&](const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
     if (n && !receiver.accounts_for({side, reason, where, n})) r.drops[{side, reason, where}] += n;
   };
+  if (m.sampler) m.sampler->stop();
   if (m.sock_drops) {
     probes::SockDropsReading p1 = m.sock_drops->read();
-    r.kernel["bpf_udp_queued"] = p1.dut.queued - m.p0.dut.queued;
-    r.kernel["bpf_udp_read"] = p1.dut.read - m.p0.dut.read;
+    if (m.udp_delivery) {
+      r.kernel["bpf_udp_queued"] = p1.dut.queued - m.p0.dut.queued;
+      r.kernel["bpf_udp_read"] = p1.dut.read - m.p0.dut.read;
+    }
     r.kernel["bpf_udp_fail_queue"] = p1.dut.fail_queue - m.p0.dut.fail_queue;
     std::map<DropKey, uint64_t> before;
     for (const auto& d : m.p0.drops) before[{d.side, d.reason, d.where}] += d.count;
     for (const auto& d : p1.drops) keep(d.side, d.reason, d.where, d.count - before[{d.side, d.reason, d.where}]);
-    r.saw_kfree_skb = true;
+    r.saw_kfree_skb = m.kfree_skb;
   }
   if (m.xdp_events) {
     probes::XdpEventsReading ev = delta(m.e0, m.xdp_events->read());

@@ -16,11 +16,32 @@
 
 namespace pb::bench {
 
-// Every family this build knows, in attach order; "default" means all of them.
+// Every family this build knows, in attach order.
 std::vector<std::string> known_probe_families();
-// "default" | "none" | "name,name,...": the families to attach; throws core::UsageError
-// naming `what` and the unknown name.
+// What "default" means: all but udp_delivery (a per-datagram cross-check of the sink).
+std::vector<std::string> default_probe_families();
+// "default" | "none" | "name,name,..." where a name may also be "default": the families to
+// attach; throws core::UsageError naming `what` and the unknown name.
 std::vector<std::string> parse_probe_list(const std::string& text, const std::string& what);
+
+// When the per-packet families (spread, queues, stages) are attached during a trial:
+// active_ms of every period_ms, or always.
+struct ProbeSampling {
+  unsigned active_ms = 100;
+  unsigned period_ms = 1000;
+  bool always() const { return active_ms >= period_ms; }
+  double fraction() const { return always() ? 1.0 : double(active_ms) / double(period_ms); }
+};
+// "ACTIVE/PERIOD" in ms (e.g. "100/1000") or "all"; throws core::UsageError naming `what`.
+ProbeSampling parse_probe_sampling(const std::string& text, const std::string& what);
+
+struct ProbeOptions {
+  std::vector<std::string> families = default_probe_families();
+  ProbeSampling sampling;
+  // The kernel counts run time per BPF program while the set lives (bpf_enable_stats),
+  // which slows every BPF program on the host, XDP included: cost measurements only.
+  bool run_time_stats = false;
+};
 
 using DropKey = std::tuple<std::string, std::string, std::string>;  // side, reason, where
 
@@ -33,16 +54,15 @@ struct TrialProbeResult {
 
 class ProbeSet {
  public:
-  // Attaches the named families scoped to the topology; a family the kernel or the build
-  // cannot offer goes to status().unavailable with the reason. With `run_time_stats`, the
-  // kernel counts run time per BPF program while it lives (bpf_enable_stats) — which slows
-  // every BPF program on the host, XDP included, so only cost measurements turn it on.
-  ProbeSet(const VethTopology& topo, const std::vector<std::string>& families, bool run_time_stats = false);
+  // Loads the named families scoped to the topology; a family the kernel or the build
+  // cannot offer goes to status().unavailable with the reason. The drop hooks stay
+  // attached; the per-packet families attach per opts.sampling inside trials.
+  ProbeSet(const VethTopology& topo, const ProbeOptions& opts);
   ProbeSet(const ProbeSet&) = delete;
   ProbeSet& operator=(const ProbeSet&) = delete;
   ~ProbeSet();
 
-  // {"active": [...], "unavailable": [{name, reason}]}
+  // {"active": [...], "unavailable": [{name, reason}], "sampling": {...}}
   nlohmann::json status() const;
   void begin_trial();
   TrialProbeResult end_trial(const Receiver& receiver);

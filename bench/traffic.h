@@ -64,6 +64,9 @@ struct RxResult {
   uint64_t lost = 0, reordered = 0, duplicates = 0, malformed = 0;
   std::vector<AttributedDrop> drops;
   nlohmann::json extra = nlohmann::json::object();  // path-specific trial fields
+  // Receiver-side "queues" entries (AF_XDP rings, DPDK RX queues), in the report's queue
+  // shape or {"absent": why}; merged with the probe family's.
+  nlohmann::json queues = nlohmann::json::object();
 };
 
 class Receiver {

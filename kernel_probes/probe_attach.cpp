@@ -2,55 +2,104 @@
 
 #include <bpf/btf.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "bench/core/log.h"
 
 namespace pb::probes {
 
 namespace {
 
-std::string event_of(const bpf_program* prog) {
-  std::string sec = bpf_program__section_name(prog);
-  auto slash = sec.find('/');
-  return slash == std::string::npos ? sec : sec.substr(slash + 1);
-}
+// Flavours in the order they are tried.
+constexpr std::array<const char*, 3> kFlavours = {"tp_btf", "raw_tp", "tracepoint"};
 
-std::string kind_of(const bpf_program* prog) {
-  std::string sec = bpf_program__section_name(prog);
-  return sec.substr(0, sec.find('/'));
+std::string kind_of(const std::string& sec) { return sec.substr(0, sec.find('/')); }
+std::string event_of(const std::string& sec) { return sec.substr(sec.rfind('/') + 1); }
+
+int flavour_rank(const std::string& kind) {
+  if (kind == "raw_tracepoint") return 1;
+  if (kind == "tp") return 2;
+  for (size_t i = 0; i < kFlavours.size(); ++i)
+    if (kind == kFlavours[i]) return int(i);
+  return -1;
 }
 
 }  // namespace
 
-void skip_missing_tracepoints(bpf_object* obj, AttachedPrograms& out) {
+void HookSet::prepare(bpf_object* obj, bool raw_tp_only) {
   std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
-    std::string event = event_of(prog);
+    std::string sec = bpf_program__section_name(prog);
+    if (kind_of(sec) != "tp_btf" || !bpf_program__autoload(prog)) continue;
+    std::string event = event_of(sec);
     bool present = vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-    if (!present) {
-      bpf_program__set_autoload(prog, false);
-      out.unavailable.push_back({kind_of(prog) + "/" + event, vmlinux ? "no such tracepoint in this kernel's BTF"
-                                                                      : "no kernel BTF (/sys/kernel/btf/vmlinux)"});
-    }
+    if (present && !raw_tp_only) continue;
+    bpf_program__set_autoload(prog, false);
+    btf_missing_[event] = raw_tp_only ? "skipped (raw_tp only)"
+                          : vmlinux   ? "no such tracepoint in this kernel's BTF"
+                                      : "no kernel BTF (/sys/kernel/btf/vmlinux)";
   }
 }
 
-void attach_programs(bpf_object* obj, AttachedPrograms& out) {
+void HookSet::select(bpf_object* obj, bool stay_attached) {
+  // event -> its programs by flavour rank
+  std::map<std::string, std::array<bpf_program*, kFlavours.size()>> hooks;
+  for (const auto& [event, why] : btf_missing_) hooks[event];
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
-    if (!bpf_program__autoload(prog)) continue;
-    std::string name = kind_of(prog) + "/" + event_of(prog);
-    bpf_link* link = bpf_program__attach(prog);
+    std::string sec = bpf_program__section_name(prog);
+    int rank = flavour_rank(kind_of(sec));
+    if (rank < 0 || !bpf_program__autoload(prog)) continue;
+    hooks[event_of(sec)][size_t(rank)] = prog;
+  }
+  for (const auto& [event, slots] : hooks) {
+    std::string why;
+    auto note = [&](const std::string& s) { why += (why.empty() ? "" : "; ") + s; };
+    if (auto it = btf_missing_.find(event); it != btf_missing_.end()) note("tp_btf/" + event + ": " + it->second);
+    bool ok = false;
+    for (bpf_program* p : slots) {
+      if (!p) continue;
+      std::string shown = bpf_program__section_name(p);
+      bpf_link* link = bpf_program__attach(p);
+      if (!link) {
+        note(shown + ": attach: " + std::strerror(errno));
+        continue;
+      }
+      if (stay_attached) links_.emplace_back(link);
+      else bpf_link__destroy(link);
+      if (!why.empty()) PB_DEBUG("{}: {}; using {}", event, why, shown);
+      selected_.emplace_back(shown, p);
+      programs_.active.push_back(shown);
+      programs_.prog_fds.push_back(bpf_program__fd(p));
+      ok = true;
+      break;
+    }
+    state_[event] = ok ? "" : why;
+    if (!ok) programs_.unavailable.push_back({event, why.empty() ? "no program for this kernel" : why});
+  }
+}
+
+void HookSet::attach() {
+  if (attached()) return;
+  for (const auto& [shown, p] : selected_) {
+    bpf_link* link = bpf_program__attach(p);
     if (!link) {
-      out.unavailable.push_back({name, std::string("attach: ") + std::strerror(errno)});
+      PB_WARN("attach {}: {}", shown, std::strerror(errno));
       continue;
     }
-    out.links.emplace_back(link);
-    out.active.push_back(name);
-    out.prog_fds.push_back(bpf_program__fd(prog));
+    links_.emplace_back(link);
   }
+}
+
+void HookSet::detach() { links_.clear(); }
+
+std::string HookSet::problem(const std::string& event) const {
+  auto it = state_.find(event);
+  return it == state_.end() ? event + ": no program" : it->second;
 }
 
 }  // namespace pb::probes

@@ -1,11 +1,16 @@
-// How every probe family loads: tp_btf programs whose tracepoint the running kernel lacks
-// are switched off before load and listed as unavailable (never a failed run: Debian's
-// xdp-tools die on exactly that); the rest are attached through BPF links.
+// HookSet: how every probe family attaches. Per hook (tracepoint event) a family may carry
+// up to three programs: tp_btf/<event>, raw_tp/<event> and tracepoint/<category>/<event>.
+// The first the running kernel takes is used — tp_btf, else raw_tp, else the classic
+// tracepoint — and a hook the kernel refuses every way is listed as unavailable with the
+// reason (never a failed run: Debian's xdp-tools die on exactly that). Links detach on
+// destruction; a sampled family attaches and detaches its hooks per window.
 #pragma once
 
 #include <bpf/libbpf.h>
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernel_probes/bpf_link.h"
@@ -17,19 +22,43 @@ struct ProbeUnavailable {
   std::string reason;  // "no such tracepoint in this kernel's BTF", "attach: ..."
 };
 
-// The attach state of one family: links (detached on destruction), names of the active
-// programs, and what the kernel refused.
+// What a family runs: names of the chosen programs, their fds (same order, for
+// run_time_ns/run_cnt) and what the kernel refused.
 struct AttachedPrograms {
-  std::vector<BpfLink> links;
-  std::vector<std::string> active;
-  std::vector<int> prog_fds;  // of the active programs, same order (for run_time_ns/run_cnt)
+  std::vector<std::string> active;  // "tp_btf/kfree_skb", "raw_tp/netif_rx", "tracepoint/syscalls/sys_enter_sendmmsg"
+  std::vector<int> prog_fds;
   std::vector<ProbeUnavailable> unavailable;
 };
 
-// Before load: turns off every program of `obj` whose tracepoint (the part of its section
-// name after '/') has no btf_trace_<event> in the kernel's BTF.
-void skip_missing_tracepoints(bpf_object* obj, AttachedPrograms& out);
-// After load: attaches every program still set to autoload.
-void attach_programs(bpf_object* obj, AttachedPrograms& out);
+class HookSet {
+ public:
+  HookSet() = default;
+  HookSet(const HookSet&) = delete;
+  HookSet& operator=(const HookSet&) = delete;
+  ~HookSet() { detach(); }
+
+  // Before load: switches off every tp_btf program whose event has no btf_trace_<event>
+  // in the kernel's BTF (all of them with `raw_tp_only`, which tests the twins). Programs
+  // the caller already switched off stay off and are not hooks of this set.
+  void prepare(bpf_object* obj, bool raw_tp_only = false);
+  // After load: per event, attaches the first flavour that attaches and keeps it as the
+  // hook's program; with `stay_attached` false it detaches again (attach() opens).
+  void select(bpf_object* obj, bool stay_attached);
+  // Attaches every selected program that is not attached; a refusal now is logged.
+  void attach();
+  void detach();
+  bool attached() const { return !links_.empty(); }
+
+  const AttachedPrograms& programs() const { return programs_; }
+  // "" when the event is hooked, else why not ("no program" for an event the set lacks).
+  std::string problem(const std::string& event) const;
+
+ private:
+  std::vector<std::pair<std::string, bpf_program*>> selected_;  // (shown name, program)
+  std::vector<BpfLink> links_;
+  AttachedPrograms programs_;
+  std::map<std::string, std::string> state_;      // event -> "" | why not
+  std::map<std::string, std::string> btf_missing_;  // event -> why its tp_btf was switched off
+};
 
 }  // namespace pb::probes

@@ -22,20 +22,34 @@ struct ProbeScope {
   unsigned queues = 1;  // RX/TX queues of the veth
 };
 
+// Every family's hooks run on every packet of the path, so a family is attached only
+// inside the sampling windows of a trial (WindowSampler) unless sampling is off.
 class ProbeFamily {
  public:
   virtual ~ProbeFamily() = default;
   // "stages", "spread", "queues": the family name, also its section name in the report.
   virtual std::string name() const = 0;
-  // Programs attached, and the hooks the kernel refused (with the reason).
-  virtual const AttachedPrograms& programs() const = 0;
-  // File descriptors of the loaded programs, for run_time_ns/run_cnt (BPF_ENABLE_STATS).
-  virtual std::vector<int> prog_fds() const = 0;
-  // Starts a trial: clears or snapshots the maps, starts any sampling thread.
+  // Programs chosen per hook, and the hooks the kernel refused (with the reason).
+  const AttachedPrograms& programs() const { return hooks_.programs(); }
+  // Starts a trial: clears or snapshots the maps. Hooks are detached.
   virtual void begin_trial() = 0;
-  // Ends the trial; returns the report section for this trial (DESIGN.md "Report"), e.g.
-  // {"<stage>": {latency shape} | {"absent": "why"}} for stages.
+  // Ends the trial (hooks detached again); returns the report section for this trial
+  // (DESIGN.md "Report"), e.g. {"<stage>": {latency shape} | {"absent": "why"}}.
   virtual nlohmann::json end_trial() = 0;
+  // A sampling window opens: the hooks attach, then the family learns of it.
+  void open_window() {
+    hooks_.attach();
+    window_opened();
+  }
+  void close_window() {
+    window_closing();
+    hooks_.detach();
+  }
+
+ protected:
+  virtual void window_opened() {}
+  virtual void window_closing() {}
+  HookSet hooks_;
 };
 
 }  // namespace pb::probes

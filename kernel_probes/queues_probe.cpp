@@ -68,9 +68,9 @@ QueuesProbe::QueuesProbe(const ProbeScope& scope) : scope_(scope), series_(PB_Q_
   skel_->rodata->tg_netns_ino = scope.tg_netns_ino;
   skel_->rodata->tg_ifindex = scope.tg_ifindex;
   skel_->rodata->dut_netns_ino = scope.dut_netns_ino;
-  pick_tracepoint_flavours(skel_->obj, programs_);
+  hooks_.prepare(skel_->obj);
   if (int err = queues_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object queues");
-  attach_programs(skel_->obj, programs_);
+  hooks_.select(skel_->obj, false);
 
   try {
     auto backlog = parse_softnet_backlog(core::read_file(kSoftnetPath));
@@ -81,15 +81,9 @@ QueuesProbe::QueuesProbe(const ProbeScope& scope) : scope_(scope), series_(PB_Q_
   }
 }
 
-QueuesProbe::~QueuesProbe() { stop_sampler(); }
-
-std::vector<int> QueuesProbe::prog_fds() const {
-  std::vector<int> fds;
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, skel_->obj) {
-    if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0) fds.push_back(bpf_program__fd(prog));
-  }
-  return fds;
+QueuesProbe::~QueuesProbe() {
+  stop_sampler();
+  hooks_.detach();
 }
 
 void QueuesProbe::begin_trial() {
@@ -195,12 +189,7 @@ nlohmann::json shape(const core::Histogram& h, uint64_t exact_max, const char* u
 
 nlohmann::json QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const std::string& hook,
                                        const char* why_none) const {
-  for (const auto& u : programs_.unavailable)
-    if (u.name == "tp_btf/" + hook || u.name == "raw_tp/" + hook) {
-      bool twin_active = std::find(programs_.active.begin(), programs_.active.end(), "raw_tp/" + hook) !=
-                         programs_.active.end();
-      if (!twin_active) return {{"absent", u.name + " unavailable: " + u.reason}};
-    }
+  if (std::string why = hooks_.problem(hook); !why.empty()) return {{"absent", hook + " unavailable: " + why}};
   size_t ncpu = cpu_count();
   std::vector<uint64_t> per_cpu(ncpu), counts(PB_HIST_NBUCKETS);
   int hist_fd = bpf_map__fd(skel_->maps.hist);

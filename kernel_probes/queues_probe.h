@@ -32,17 +32,17 @@ class QueuesProbe final : public ProbeFamily {
  public:
   static constexpr unsigned kSampleMs = 100;
 
-  // Opens, loads and attaches the programs the kernel offers, filtered to scope's TG
+  // Opens and loads the programs the kernel offers (HookSet), filtered to scope's TG
   // device (qdisc) and DUT netns (sockets); a hook the kernel lacks goes to
-  // programs().unavailable. Throws std::system_error when the object cannot load at all.
+  // programs().unavailable. Attached in sampling windows (open_window); the 100 ms
+  // series then holds null for intervals without an event, closed windows included.
+  // Throws std::system_error when the object cannot load at all.
   explicit QueuesProbe(const ProbeScope& scope);
   QueuesProbe(const QueuesProbe&) = delete;
   QueuesProbe& operator=(const QueuesProbe&) = delete;
   ~QueuesProbe() override;  // stops a running sampler
 
   std::string name() const override { return "queues"; }
-  const AttachedPrograms& programs() const override { return programs_; }
-  std::vector<int> prog_fds() const override;
   // Zeroes the histograms and starts the 100 ms sampling thread.
   void begin_trial() override;
   // Stops the sampler (one last sample) and returns {"qdisc_qlen", "socket_rmem",
@@ -65,7 +65,6 @@ class QueuesProbe final : public ProbeFamily {
 
   ProbeScope scope_;
   std::unique_ptr<queues_bpf, SkelDeleter> skel_;
-  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
   bool softnet_has_backlog_ = false;
   std::string softnet_why_;
 

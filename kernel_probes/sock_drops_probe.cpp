@@ -1,7 +1,6 @@
 #include "kernel_probes/sock_drops_probe.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
@@ -20,26 +19,24 @@ using core::throw_errno;
 
 void SockDropsProbe::SkelDeleter::operator()(sock_drops_bpf* s) const { sock_drops_bpf__destroy(s); }
 
-namespace {
-
-// tp_btf/<event> needs the kernel's btf_trace_<event> typedef.
-
-}  // namespace
-
-SockDropsProbe::SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino) {
+SockDropsProbe::SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino, SockDropsHooks hooks) {
   route_libbpf_logs();
   skel_.reset(sock_drops_bpf__open());
   if (!skel_) throw_errno("open BPF object sock_drops");
   skel_->rodata->netns_ino[PB_SD_DUT] = dut_netns_ino;
   skel_->rodata->netns_ino[PB_SD_TG] = tg_netns_ino;
 
-  skip_missing_tracepoints(skel_->obj, programs_);
-  if (int err = sock_drops_bpf__load(skel_.get()); err)
-    throw_errno(-err, "load BPF object sock_drops");
-  attach_programs(skel_->obj, programs_);
+  auto& p = skel_->progs;
+  for (bpf_program* prog : {p.sd_data_ready, p.sd_data_ready_raw, p.sd_recv_length, p.sd_recv_length_raw})
+    bpf_program__set_autoload(prog, hooks.delivery);
+  for (bpf_program* prog : {p.sd_fail_queue, p.sd_fail_queue_raw, p.sd_kfree_skb, p.sd_kfree_skb_raw, p.sd_kfree_skb_tp})
+    bpf_program__set_autoload(prog, hooks.drops);
+  hooks_.prepare(skel_->obj);
+  if (int err = sock_drops_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object sock_drops");
+  hooks_.select(skel_->obj, true);
 }
 
-SockDropsProbe::~SockDropsProbe() = default;
+SockDropsProbe::~SockDropsProbe() { hooks_.detach(); }
 
 SockDropsReading SockDropsProbe::read() const {
   SockDropsReading r;

@@ -33,27 +33,33 @@ struct SockDropsReading {
   std::vector<DropCount> drops;  // sorted by count, largest first
 };
 
+// Which hooks: the drops (kfree_skb, udp_fail_queue_rcv_skb: they fire per drop) and the
+// per-datagram delivery counters (sk_data_ready, sock_recv_length).
+struct SockDropsHooks {
+  bool drops = true;
+  bool delivery = false;
+};
+
 class SockDropsProbe {
  public:
-  // Opens, loads and attaches the programs the kernel offers, filtered to the two
-  // namespaces (inode numbers); a hook the kernel lacks goes to unavailable(). Throws
-  // std::system_error when the object cannot load at all.
-  SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino);
+  // Opens, loads and attaches per hook the flavour the kernel offers (HookSet: tp_btf,
+  // raw_tp, classic tracepoint), filtered to the two namespaces (inode numbers); a hook
+  // the kernel refuses goes to programs().unavailable. Throws std::system_error when the
+  // object cannot load at all.
+  SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino, SockDropsHooks hooks = {});
   SockDropsProbe(const SockDropsProbe&) = delete;
   SockDropsProbe& operator=(const SockDropsProbe&) = delete;
   ~SockDropsProbe();
 
   SockDropsReading read() const;
-  const std::vector<std::string>& active() const { return programs_.active; }
-  const std::vector<ProbeUnavailable>& unavailable() const { return programs_.unavailable; }
-  const AttachedPrograms& programs() const { return programs_; }
+  const AttachedPrograms& programs() const { return hooks_.programs(); }
 
  private:
   struct SkelDeleter {
     void operator()(sock_drops_bpf* s) const;
   };
   std::unique_ptr<sock_drops_bpf, SkelDeleter> skel_;
-  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
+  HookSet hooks_;  // declared after skel_: links detach before the object goes
 };
 
 }  // namespace pb::probes

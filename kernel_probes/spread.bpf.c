@@ -34,8 +34,11 @@ struct {
 struct birth {
 	__u64 skb;
 	__u32 cpu;
-	__u32 pad;
+	__u32 gen; /* window_gen at birth: a birth seen before the hooks last detached is stale */
 };
+
+/* Bumped by the loader each time a sampling window opens (hooks attach). */
+__u32 window_gen = 0;
 
 #define PB_SPREAD_BIRTH_SLOTS 16384 /* power of two */
 
@@ -107,6 +110,7 @@ static __always_inline void on_birth(const struct sk_buff *skb)
 	if (b) {
 		b->skb = addr;
 		b->cpu = bpf_get_smp_processor_id();
+		b->gen = window_gen;
 	}
 }
 
@@ -126,7 +130,7 @@ static __always_inline void on_receive(const struct sk_buff *skb)
 	__u64 addr = skb_addr(skb);
 	__u32 slot_key = birth_slot(addr);
 	struct birth *b = bpf_map_lookup_elem(&birth_cpu, &slot_key);
-	if (!b || b->skb != addr) {
+	if (!b || b->skb != addr || b->gen != window_gen) {
 		t->receive_unmatched++;
 		return;
 	}

@@ -1,11 +1,9 @@
 #include "kernel_probes/spread_probe.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <algorithm>
-#include <set>
 
 #include "bench/core/errors.h"
 #include "kernel_probes/libbpf_log.h"
@@ -32,36 +30,6 @@ Imbalance imbalance_of(std::span<const uint64_t> counts) {
   return r;
 }
 
-void pick_tracepoint_flavours(bpf_object* obj, AttachedPrograms& out) {
-  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
-  auto split = [](const bpf_program* p) {
-    std::string sec = bpf_program__section_name(p);
-    auto slash = sec.find('/');
-    return std::pair{sec.substr(0, slash), slash == std::string::npos ? sec : sec.substr(slash + 1)};
-  };
-  std::set<std::string> raw_twins;
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, obj) {
-    auto [kind, event] = split(prog);
-    if (kind == "raw_tp" || kind == "raw_tracepoint") raw_twins.insert(event);
-  }
-  auto has_btf_event = [&](const std::string& event) {
-    return vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-  };
-  bpf_object__for_each_program(prog, obj) {
-    auto [kind, event] = split(prog);
-    bool typed = has_btf_event(event);
-    if (kind == "tp_btf" && !typed) {
-      bpf_program__set_autoload(prog, false);
-      std::string why = vmlinux ? "no such tracepoint in this kernel's BTF" : "no kernel BTF (/sys/kernel/btf/vmlinux)";
-      if (raw_twins.count(event)) why += "; raw_tp/" + event + " used instead";
-      out.unavailable.push_back({"tp_btf/" + event, why});
-    } else if ((kind == "raw_tp" || kind == "raw_tracepoint") && typed) {
-      bpf_program__set_autoload(prog, false);  // the tp_btf twin runs
-    }
-  }
-}
-
 void SpreadProbe::SkelDeleter::operator()(spread_bpf* s) const { spread_bpf__destroy(s); }
 
 SpreadProbe::SpreadProbe(const ProbeScope& scope) : scope_(scope) {
@@ -70,21 +38,14 @@ SpreadProbe::SpreadProbe(const ProbeScope& scope) : scope_(scope) {
   if (!skel_) throw_errno("open BPF object spread");
   skel_->rodata->dut_netns_ino = scope.dut_netns_ino;
   skel_->rodata->dut_ifindex = scope.dut_ifindex;
-  pick_tracepoint_flavours(skel_->obj, programs_);
+  hooks_.prepare(skel_->obj);
   if (int err = spread_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object spread");
-  attach_programs(skel_->obj, programs_);
+  hooks_.select(skel_->obj, false);
 }
 
-SpreadProbe::~SpreadProbe() = default;
+SpreadProbe::~SpreadProbe() { hooks_.detach(); }
 
-std::vector<int> SpreadProbe::prog_fds() const {
-  std::vector<int> fds;
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, skel_->obj) {
-    if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0) fds.push_back(bpf_program__fd(prog));
-  }
-  return fds;
-}
+void SpreadProbe::window_opened() { __atomic_add_fetch(&skel_->bss->window_gen, 1, __ATOMIC_SEQ_CST); }
 
 namespace {
 

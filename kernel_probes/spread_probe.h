@@ -14,7 +14,6 @@
 #include "kernel_probes/probe_family.h"
 
 struct spread_bpf;
-struct bpf_object;
 
 namespace pb::probes {
 
@@ -26,25 +25,17 @@ struct Imbalance {
 };
 Imbalance imbalance_of(std::span<const uint64_t> counts);
 
-// Before load: of each tp_btf/<ev> + raw_tp/<ev> pair in `obj`, keeps the tp_btf program
-// when the kernel's BTF has btf_trace_<ev> and the raw_tp twin otherwise; a tp_btf program
-// without a twin is switched off. Everything switched off for lack of the event is listed
-// in out.unavailable. (Generic: a candidate for probe_attach.)
-void pick_tracepoint_flavours(bpf_object* obj, AttachedPrograms& out);
-
 class SpreadProbe final : public ProbeFamily {
  public:
-  // Opens, loads and attaches the programs the kernel offers, filtered to scope's DUT
-  // netns and ifindex; a hook the kernel lacks goes to programs().unavailable. Throws
-  // std::system_error when the object cannot load at all.
+  // Opens and loads the programs the kernel offers (HookSet), filtered to scope's DUT
+  // netns and ifindex; a hook the kernel lacks goes to programs().unavailable. Attached in
+  // sampling windows (open_window). Throws std::system_error when the object cannot load.
   explicit SpreadProbe(const ProbeScope& scope);
   SpreadProbe(const SpreadProbe&) = delete;
   SpreadProbe& operator=(const SpreadProbe&) = delete;
   ~SpreadProbe() override;
 
   std::string name() const override { return "spread"; }
-  const AttachedPrograms& programs() const override { return programs_; }
-  std::vector<int> prog_fds() const override;
   // Zeroes the counters.
   void begin_trial() override;
   // {"per_cpu": [{cpu, birth, receive}], "per_rx_queue": [{queue, packets}],
@@ -53,13 +44,15 @@ class SpreadProbe final : public ProbeFamily {
   //  "imbalance": {max_over_mean, jain} | {"absent": why}}; packets counted since begin_trial.
   nlohmann::json end_trial() override;
 
+ protected:
+  void window_opened() override;
+
  private:
   struct SkelDeleter {
     void operator()(spread_bpf* s) const;
   };
   ProbeScope scope_;
   std::unique_ptr<spread_bpf, SkelDeleter> skel_;
-  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
 };
 
 }  // namespace pb::probes

@@ -1,12 +1,10 @@
 #include "kernel_probes/stages_probe.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 #include "bench/core/errors.h"
@@ -52,18 +50,9 @@ bool is_qdisc(int stage) {
          stage == PB_STG_TX_QDISC_DEQUEUE_TO_START_XMIT;
 }
 
-struct Twin {
-  bpf_program* btf = nullptr;     // tp_btf/<event>
-  bpf_program* raw = nullptr;     // raw_tp/<event>
-  bpf_program* classic = nullptr; // tracepoint/<category>/<event>
-};
-
-std::string after_last_slash(const std::string& s) { return s.substr(s.rfind('/') + 1); }
-
 }  // namespace
 
-StagesProbe::StagesProbe(const ProbeScope& scope, StagesConfig cfg) : scope_(scope), cfg_(cfg) {
-  if (cfg_.period_ms == 0) throw core::UsageError("stages: sampling period_ms must be > 0");
+StagesProbe::StagesProbe(const ProbeScope& scope, bool raw_tp_only) : scope_(scope) {
   route_libbpf_logs();
   skel_.reset(stages_bpf__open());
   if (!skel_) throw_errno("open BPF object stages");
@@ -71,131 +60,20 @@ StagesProbe::StagesProbe(const ProbeScope& scope, StagesConfig cfg) : scope_(sco
   skel_->rodata->tg_netns_ino = scope.tg_netns_ino;
   skel_->rodata->dut_ifindex = scope.dut_ifindex;
   skel_->rodata->tg_ifindex = scope.tg_ifindex;
-  select_programs();
-  if (cfg_.always_on()) attach_window();
+  hooks_.prepare(skel_->obj, raw_tp_only);
+  if (int err = stages_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object stages");
+  hooks_.select(skel_->obj, false);
   snapshot_ = read_totals();
 }
 
-StagesProbe::~StagesProbe() {
-  stop_sampler();
-  links_.clear();
-}
+StagesProbe::~StagesProbe() { hooks_.detach(); }
 
-// Per hook: tp_btf when the kernel's BTF has btf_trace_<event> and the attach works, else
-// the raw_tp twin; classic tracepoints (syscalls) as they are. Each choice is attached once
-// here to learn what the kernel refuses, then detached (sampling attaches it again).
-void StagesProbe::select_programs() {
-  std::map<std::string, Twin> twins;
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, skel_->obj) {
-    std::string sec = bpf_program__section_name(prog);
-    std::string event = after_last_slash(sec);
-    if (sec.rfind("tp_btf/", 0) == 0) twins[event].btf = prog;
-    else if (sec.rfind("raw_tp/", 0) == 0) twins[event].raw = prog;
-    else twins[event].classic = prog;
-  }
-  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
-  std::map<std::string, std::string> btf_missing;
-  for (auto& [event, t] : twins) {
-    if (!t.btf) continue;
-    bool present = vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-    if (!present || cfg_.raw_tp_only) {
-      bpf_program__set_autoload(t.btf, false);
-      btf_missing[event] = cfg_.raw_tp_only ? "skipped (raw_tp_only)"
-                           : vmlinux        ? "no btf_trace_" + event + " in the kernel's BTF"
-                                            : "no kernel BTF";
-    }
-  }
-  if (int err = stages_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object stages");
-
-  auto try_attach = [&](bpf_program* p, const std::string& shown, std::string& why) {
-    bpf_link* link = bpf_program__attach(p);
-    if (!link) {
-      why = shown + ": " + std::strerror(errno);
-      return false;
-    }
-    bpf_link__destroy(link);
-    selected_.emplace_back(shown, p);
-    programs_.active.push_back(shown);
-    attached_fds_.push_back(bpf_program__fd(p));
-    return true;
-  };
-  for (auto& [event, t] : twins) {
-    std::string why_btf, why_raw;
-    bool ok = false;
-    if (t.classic) {
-      std::string sec = bpf_program__section_name(t.classic);
-      ok = try_attach(t.classic, sec, why_raw);
-      hook_state_[event] = ok ? "" : why_raw;
-      if (!ok) programs_.unavailable.push_back({sec, why_raw});
-      continue;
-    }
-    if (t.btf && bpf_program__autoload(t.btf)) ok = try_attach(t.btf, "tp_btf/" + event, why_btf);
-    else if (t.btf) why_btf = "tp_btf/" + event + ": " + btf_missing[event];
-    if (!ok && t.raw) {
-      if (!why_btf.empty()) PB_DEBUG("stages: {}; trying raw_tp", why_btf);
-      ok = try_attach(t.raw, "raw_tp/" + event, why_raw);
-    }
-    if (ok) {
-      hook_state_[event] = "";
-    } else {
-      std::string why = why_btf + (why_btf.empty() || why_raw.empty() ? "" : "; ") + why_raw;
-      hook_state_[event] = why;
-      programs_.unavailable.push_back({"tp_btf|raw_tp/" + event, why});
-    }
-  }
-}
-
-void StagesProbe::attach_window() {
-  for (const auto& [shown, p] : selected_) {
-    bpf_link* link = bpf_program__attach(p);
-    if (!link) {
-      PB_WARN("stages: attach {} for a sampling window: {}", shown, std::strerror(errno));
-      continue;
-    }
-    links_.emplace_back(link);
-  }
+void StagesProbe::window_opened() {
   __atomic_add_fetch(&skel_->bss->window_gen, 1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&skel_->bss->window_open, 1, __ATOMIC_SEQ_CST);
 }
 
-void StagesProbe::detach_window() {
-  __atomic_store_n(&skel_->bss->window_open, 0, __ATOMIC_SEQ_CST);
-  links_.clear();
-}
-
-// Windows of active_ms centred in each period_ms, until stop_.
-void StagesProbe::sampler_main() {
-  using std::chrono::milliseconds;
-  const milliseconds lead((cfg_.period_ms - cfg_.active_ms) / 2);
-  const milliseconds active(cfg_.active_ms);
-  const milliseconds trail(cfg_.period_ms - cfg_.active_ms - (cfg_.period_ms - cfg_.active_ms) / 2);
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    if (cv_.wait_for(lock, lead, [&] { return stop_; })) break;
-    attach_window();
-    cv_.wait_for(lock, active, [&] { return stop_; });
-    detach_window();
-    if (stop_) break;
-    cv_.wait_for(lock, trail, [&] { return stop_; });
-  }
-}
-
-void StagesProbe::stop_sampler() {
-  if (!sampler_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  sampler_.join();
-}
-
-double StagesProbe::sampled_fraction() const {
-  return cfg_.always_on() ? 1.0 : double(cfg_.active_ms) / double(cfg_.period_ms);
-}
-
-std::vector<int> StagesProbe::prog_fds() const { return attached_fds_; }
+void StagesProbe::window_closing() { __atomic_store_n(&skel_->bss->window_open, 0, __ATOMIC_SEQ_CST); }
 
 StagesProbe::Totals StagesProbe::read_totals() const {
   Totals t;
@@ -239,13 +117,9 @@ StagesProbe::Totals StagesProbe::read_totals() const {
 }
 
 void StagesProbe::begin_trial() {
-  stop_sampler();
   snapshot_ = read_totals();
   skel_->bss->tx_qdisc_seen = 0;
   std::memset(skel_->bss->tx_root_qdisc, 0, sizeof(skel_->bss->tx_root_qdisc));
-  if (cfg_.always_on()) return;
-  stop_ = false;
-  sampler_ = std::thread([this] { sampler_main(); });
 }
 
 std::string StagesProbe::hook_problem(const std::string& event) const {
@@ -258,9 +132,7 @@ std::string StagesProbe::hook_problem(const std::string& event) const {
     }
     return all;
   }
-  auto it = hook_state_.find(event);
-  if (it == hook_state_.end()) return event + ": no program";
-  return it->second;
+  return hooks_.problem(event);
 }
 
 std::string StagesProbe::absent_reason(int stage, uint64_t misses) const {
@@ -279,13 +151,10 @@ std::string StagesProbe::absent_reason(int stage, uint64_t misses) const {
   std::string why = std::string("no samples in this trial: no tagged packet of the run was matched from ") + h.from +
                     " to " + h.to;
   if (misses) why += " (" + std::to_string(misses) + " ends without a usable start)";
-  if (!cfg_.always_on())
-    why += "; programs attached " + std::to_string(cfg_.active_ms) + " ms of every " + std::to_string(cfg_.period_ms) + " ms";
-  return why;
+  return why + " while its hooks were attached (see probes.sampling)";
 }
 
 nlohmann::json StagesProbe::end_trial() {
-  stop_sampler();
   Totals now = read_totals();
   nlohmann::json out = nlohmann::json::object();
   std::vector<uint64_t> delta(PB_HIST_NBUCKETS);

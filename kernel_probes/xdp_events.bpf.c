@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Counts the xdp:* tracepoint events for the benchmark's interfaces. tp_btf programs
- * (5.5+), each one probed by the loader against the running kernel's BTF: a tracepoint
- * this kernel lacks is left out, the others still load. Prototypes as of 6.x
+/* Counts the xdp:* tracepoint events for the benchmark's interfaces. Each hook is a
+ * tp_btf program (5.5+) with a raw_tp twin (4.17+); the loader (HookSet) keeps the first
+ * the running kernel attaches, and a tracepoint this kernel lacks is left out. Prototypes as of 6.x
  * (include/trace/events/xdp.h). */
 #include "vmlinux.h"
 #include "common.bpf.h"
@@ -72,10 +72,9 @@ static __always_inline struct pb_xe_dev_counts *wanted_counts(const struct net_d
 	return counts_of(&k);
 }
 
-/* tp_btf: xdp:xdp_exception (dev, xdp, act); fires on XDP_ABORTED, an invalid action, or
+/* xdp:xdp_exception (dev, xdp, act); fires on XDP_ABORTED, an invalid action, or
  * an XDP_TX/REDIRECT the driver could not carry out. */
-SEC("tp_btf/xdp_exception")
-int BPF_PROG(xe_exception, const struct net_device *dev, const struct bpf_prog *xdp, __u32 act)
+static __always_inline int on_xdp_exception(const struct net_device *dev, const struct bpf_prog *xdp, __u32 act)
 {
 	struct pb_xe_dev_counts *c = wanted_counts(dev);
 	if (!c)
@@ -84,20 +83,26 @@ int BPF_PROG(xe_exception, const struct net_device *dev, const struct bpf_prog *
 	c->exception[slot]++;
 	return 0;
 }
+SEC("tp_btf/xdp_exception")
+int BPF_PROG(xe_exception, const struct net_device *dev, const struct bpf_prog *xdp, __u32 act) { return on_xdp_exception(dev, xdp, act); }
+SEC("raw_tp/xdp_exception")
+int BPF_PROG(xe_exception_raw, const struct net_device *dev, const struct bpf_prog *xdp, __u32 act) { return on_xdp_exception(dev, xdp, act); }
 
-/* tp_btf: xdp:xdp_redirect_err (dev, xdp, tgt, err, map_type, map_id, index); 5.x-6.x. */
-SEC("tp_btf/xdp_redirect_err")
-int BPF_PROG(xe_redirect_err, const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err)
+/* xdp:xdp_redirect_err (dev, xdp, tgt, err, map_type, map_id, index); 5.x-6.x. */
+static __always_inline int on_xdp_redirect_err(const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err)
 {
 	struct pb_xe_dev_counts *c = wanted_counts(dev);
 	if (c)
 		c->redirect_err++;
 	return 0;
 }
+SEC("tp_btf/xdp_redirect_err")
+int BPF_PROG(xe_redirect_err, const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err) { return on_xdp_redirect_err(dev, xdp, tgt, err); }
+SEC("raw_tp/xdp_redirect_err")
+int BPF_PROG(xe_redirect_err_raw, const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err) { return on_xdp_redirect_err(dev, xdp, tgt, err); }
 
-/* tp_btf: xdp:xdp_bulk_tx (dev, sent, drops, err); 5.6+. */
-SEC("tp_btf/xdp_bulk_tx")
-int BPF_PROG(xe_bulk_tx, const struct net_device *dev, int sent, int drops, int err)
+/* xdp:xdp_bulk_tx (dev, sent, drops, err); 5.6+. */
+static __always_inline int on_xdp_bulk_tx(const struct net_device *dev, int sent, int drops, int err)
 {
 	struct pb_xe_dev_counts *c = wanted_counts(dev);
 	if (!c)
@@ -108,12 +113,14 @@ int BPF_PROG(xe_bulk_tx, const struct net_device *dev, int sent, int drops, int 
 		c->bulk_tx_err++;
 	return 0;
 }
+SEC("tp_btf/xdp_bulk_tx")
+int BPF_PROG(xe_bulk_tx, const struct net_device *dev, int sent, int drops, int err) { return on_xdp_bulk_tx(dev, sent, drops, err); }
+SEC("raw_tp/xdp_bulk_tx")
+int BPF_PROG(xe_bulk_tx_raw, const struct net_device *dev, int sent, int drops, int err) { return on_xdp_bulk_tx(dev, sent, drops, err); }
 
-/* tp_btf: xdp:xdp_devmap_xmit (from_dev, to_dev, sent, drops, err); 5.8+. Counted under
+/* xdp:xdp_devmap_xmit (from_dev, to_dev, sent, drops, err); 5.8+. Counted under
  * to_dev, the device that sent or dropped, when either end passes the filter. */
-SEC("tp_btf/xdp_devmap_xmit")
-int BPF_PROG(xe_devmap_xmit, const struct net_device *from_dev, const struct net_device *to_dev, int sent,
-	     int drops, int err)
+static __always_inline int on_xdp_devmap_xmit(const struct net_device *from_dev, const struct net_device *to_dev, int sent, int drops, int err)
 {
 	if (!to_dev)
 		return 0;
@@ -134,6 +141,10 @@ int BPF_PROG(xe_devmap_xmit, const struct net_device *from_dev, const struct net
 		c->devmap_xmit_err++;
 	return 0;
 }
+SEC("tp_btf/xdp_devmap_xmit")
+int BPF_PROG(xe_devmap_xmit, const struct net_device *from_dev, const struct net_device *to_dev, int sent, int drops, int err) { return on_xdp_devmap_xmit(from_dev, to_dev, sent, drops, err); }
+SEC("raw_tp/xdp_devmap_xmit")
+int BPF_PROG(xe_devmap_xmit_raw, const struct net_device *from_dev, const struct net_device *to_dev, int sent, int drops, int err) { return on_xdp_devmap_xmit(from_dev, to_dev, sent, drops, err); }
 
 static __always_inline struct pb_xe_cpumap_counts *cpumap_counts(int map_id)
 {
@@ -143,9 +154,8 @@ static __always_inline struct pb_xe_cpumap_counts *cpumap_counts(int map_id)
 	return bpf_map_lookup_elem(&cpumap, &zero);
 }
 
-/* tp_btf: xdp:xdp_cpumap_enqueue (map_id, processed, drops, to_cpu); 4.15+. */
-SEC("tp_btf/xdp_cpumap_enqueue")
-int BPF_PROG(xe_cpumap_enqueue, int map_id, unsigned int processed, unsigned int drops, int to_cpu)
+/* xdp:xdp_cpumap_enqueue (map_id, processed, drops, to_cpu); 4.15+. */
+static __always_inline int on_xdp_cpumap_enqueue(int map_id, unsigned int processed, unsigned int drops, int to_cpu)
 {
 	struct pb_xe_cpumap_counts *c = cpumap_counts(map_id);
 	if (!c)
@@ -155,11 +165,13 @@ int BPF_PROG(xe_cpumap_enqueue, int map_id, unsigned int processed, unsigned int
 	c->enqueue_drops += drops;
 	return 0;
 }
+SEC("tp_btf/xdp_cpumap_enqueue")
+int BPF_PROG(xe_cpumap_enqueue, int map_id, unsigned int processed, unsigned int drops, int to_cpu) { return on_xdp_cpumap_enqueue(map_id, processed, drops, to_cpu); }
+SEC("raw_tp/xdp_cpumap_enqueue")
+int BPF_PROG(xe_cpumap_enqueue_raw, int map_id, unsigned int processed, unsigned int drops, int to_cpu) { return on_xdp_cpumap_enqueue(map_id, processed, drops, to_cpu); }
 
-/* tp_btf: xdp:xdp_cpumap_kthread (map_id, processed, drops, sched, xdp_stats); 5.9+. */
-SEC("tp_btf/xdp_cpumap_kthread")
-int BPF_PROG(xe_cpumap_kthread, int map_id, unsigned int processed, unsigned int drops, int sched,
-	     struct xdp_cpumap_stats *xdp_stats)
+/* xdp:xdp_cpumap_kthread (map_id, processed, drops, sched, xdp_stats); 5.9+. */
+static __always_inline int on_xdp_cpumap_kthread(int map_id, unsigned int processed, unsigned int drops, int sched, struct xdp_cpumap_stats *xdp_stats)
 {
 	struct pb_xe_cpumap_counts *c = cpumap_counts(map_id);
 	if (!c)
@@ -176,3 +188,7 @@ int BPF_PROG(xe_cpumap_kthread, int map_id, unsigned int processed, unsigned int
 	}
 	return 0;
 }
+SEC("tp_btf/xdp_cpumap_kthread")
+int BPF_PROG(xe_cpumap_kthread, int map_id, unsigned int processed, unsigned int drops, int sched, struct xdp_cpumap_stats *xdp_stats) { return on_xdp_cpumap_kthread(map_id, processed, drops, sched, xdp_stats); }
+SEC("raw_tp/xdp_cpumap_kthread")
+int BPF_PROG(xe_cpumap_kthread_raw, int map_id, unsigned int processed, unsigned int drops, int sched, struct xdp_cpumap_stats *xdp_stats) { return on_xdp_cpumap_kthread(map_id, processed, drops, sched, xdp_stats); }

@@ -96,15 +96,17 @@ XdpEventsProbe::XdpEventsProbe(const XdpEventsFilter& filter) {
   skel_->rodata->cpumap_map_id = filter.cpumap_map_id;
 
   if (!filter.redirect_hooks) {
-    for (bpf_program* p : {skel_->progs.xe_devmap_xmit, skel_->progs.xe_cpumap_enqueue, skel_->progs.xe_cpumap_kthread})
+    for (bpf_program* p : {skel_->progs.xe_devmap_xmit, skel_->progs.xe_cpumap_enqueue, skel_->progs.xe_cpumap_kthread,
+                           skel_->progs.xe_devmap_xmit_raw, skel_->progs.xe_cpumap_enqueue_raw,
+                           skel_->progs.xe_cpumap_kthread_raw})
       bpf_program__set_autoload(p, false);
   }
-  skip_missing_tracepoints(skel_->obj, programs_);
+  hooks_.prepare(skel_->obj);
   if (int err = xdp_events_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object xdp_events");
-  attach_programs(skel_->obj, programs_);
+  hooks_.select(skel_->obj, true);
 }
 
-XdpEventsProbe::~XdpEventsProbe() = default;
+XdpEventsProbe::~XdpEventsProbe() { hooks_.detach(); }
 
 XdpEventsReading XdpEventsProbe::read() const {
   XdpEventsReading r;

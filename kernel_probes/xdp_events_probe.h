@@ -78,8 +78,8 @@ XdpEventsReading delta(const XdpEventsReading& before, const XdpEventsReading& a
 
 class XdpEventsProbe {
  public:
-  // Opens, loads and attaches the tracepoints the kernel offers (btf_trace_<event> in its
-  // BTF); one it lacks, or that fails to attach, goes to unavailable() and the rest still
+  // Opens, loads and attaches per hook the flavour the kernel offers (HookSet: tp_btf,
+  // else raw_tp); a hook it refuses goes to programs().unavailable and the rest still
   // load. Throws core::UsageError for more than 4 interfaces, std::system_error when the
   // object cannot load at all.
   explicit XdpEventsProbe(const XdpEventsFilter& filter);
@@ -89,16 +89,14 @@ class XdpEventsProbe {
 
   // Throws std::system_error when a map cannot be read.
   XdpEventsReading read() const;
-  const std::vector<std::string>& active() const { return programs_.active; }
-  const std::vector<ProbeUnavailable>& unavailable() const { return programs_.unavailable; }
-  const AttachedPrograms& programs() const { return programs_; }
+  const AttachedPrograms& programs() const { return hooks_.programs(); }
 
  private:
   struct SkelDeleter {
     void operator()(xdp_events_bpf* s) const;
   };
   std::unique_ptr<xdp_events_bpf, SkelDeleter> skel_;
-  AttachedPrograms programs_;  // declared after skel_: links detach before the object goes
+  HookSet hooks_;  // declared after skel_: links detach before the object goes
   int ncpus_ = 1;
 };
 

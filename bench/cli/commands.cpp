@@ -73,6 +73,11 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.rcvbuf.empty()) ov["rcvbuf"] = bench::parse_uint(o.rcvbuf, "--rcvbuf", 0, 1u << 30);
   if (!o.pmd.empty()) ov["pmd"] = bench::split_list_flag(o.pmd, "--pmd");
   if (!o.dpdk_engine.empty()) ov["dpdk_engine"] = bench::split_list_flag(o.dpdk_engine, "--dpdk-engine");
+  // Masks and qdisc specs contain commas themselves: one value each, checked by the suite.
+  if (!o.rps_cpus.empty()) ov["rps_cpus"] = o.rps_cpus;
+  if (!o.xps_cpus.empty()) ov["xps_cpus"] = o.xps_cpus;
+  if (!o.rfs_entries.empty()) ov["rfs_entries"] = bench::parse_uint(o.rfs_entries, "--rfs-entries", 0, 1u << 20);
+  if (!o.qdisc.empty()) ov["qdisc"] = o.qdisc;
   return ov;
 }
 
@@ -90,6 +95,8 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   ro.scenarios = bench::expand_suite(ro.suite, where, run_overrides(o));
   bench::parse_probe_list(o.probes, "--probes");  // checked before anything runs
   ro.probes = o.probes.empty() ? "default" : o.probes;
+  if (!o.probe_window.empty()) bench::parse_probe_sampling(o.probe_window, "--probe-window");
+  if (!o.probe_window.empty()) ro.probe_window = o.probe_window;
   ro.measure_overhead = o.measure_overhead;
   if (o.dry_run) {
     nlohmann::json list = nlohmann::json::array();
@@ -204,7 +211,12 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
   run->add_option("--queues", o.queues, "veth queues (1..64)");
   run->add_option("--trials", o.trials, "trials per scenario");
-  run->add_option("--probes", o.probes, "default | none | comma list of probe families");
+  run->add_option("--probes", o.probes,
+                  "default | none | comma list of probe families: drops, spread, queues, stages (= default), "
+                  "udp_delivery");
+  run->add_option("--probe-window", o.probe_window,
+                  "ACTIVE_MS/PERIOD_MS the per-packet probes (spread, queues, stages) are attached during a "
+                  "trial (default 100/1000), or all");
   run->add_flag("--measure-overhead", o.measure_overhead,
                 "also run each scenario's trial with and without probes in 3 alternating pairs");
   run->add_option("--xdp-mode", o.xdp_mode, "native | generic, for the paths that attach XDP");
@@ -212,6 +224,10 @@ void add_commands(CLI::App& app, Options& o) {
   run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");
   run->add_option("--busy-poll", o.busy_poll, "off | on (afxdp path: SO_PREFER_BUSY_POLL, spinning)");
   run->add_option("--rcvbuf", o.rcvbuf, "UDP sink socket buffer in bytes (SO_RCVBUFFORCE; 0: default)");
+  run->add_option("--rps-cpus", o.rps_cpus, "hex CPU mask for RPS on every DUT RX queue (0: off)");
+  run->add_option("--xps-cpus", o.xps_cpus, "hex CPU mask for XPS on every TG TX queue (0: off)");
+  run->add_option("--rfs-entries", o.rfs_entries, "RFS flow table entries (rps_sock_flow_entries; 0: off)");
+  run->add_option("--qdisc", o.qdisc, "TG egress qdisc: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE");
   run->add_option("--pmd", o.pmd, "af_xdp | af_packet | pci (dpdk path)");
   run->add_option("--dpdk-engine", o.dpdk_engine, "rxonly | io | macswap (dpdk path)");
   run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");

@@ -125,8 +125,9 @@ std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopolo
   bench::GeneratorFactory gen = [ep = endpoints, name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, ep, req);
   };
-  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo),
-                                             bench::parse_probe_list(opts.probes, "--probes"));
+  bench::ProbeOptions probes{bench::parse_probe_list(opts.probes, "--probes"),
+                             bench::parse_probe_sampling(opts.probe_window, "--probe-window")};
+  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo), probes);
 }
 
 double median(std::vector<double> v) {

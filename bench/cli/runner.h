@@ -18,6 +18,7 @@ struct RunOptions {
   nlohmann::json suite;       // the suite as given (for context.suite)
   std::string output_path;    // the report file
   std::string probes = "default";  // default | none | comma list (bench/probe_set.h)
+  std::string probe_window = "100/1000";  // ACTIVE_MS/PERIOD_MS | all (bench/probe_set.h)
   bool measure_overhead = false;   // alternating with/without-probes trial pairs per scenario
 };
 

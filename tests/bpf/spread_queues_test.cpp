@@ -25,6 +25,7 @@
 #include "bench/udp_sink.h"
 #include "kernel_probes/queues_probe.h"
 #include "kernel_probes/spread_probe.h"
+#include "kernel_probes/window_sampler.h"
 
 namespace pb::probes {
 namespace {
@@ -165,11 +166,12 @@ TEST(SpreadQueuesTest, BothQueuesNoRpsSocketFill) {
   Rig rig;
   SpreadProbe spread(rig.scope());
   QueuesProbe queues(rig.scope());
+  WindowSampler always(1, 1, {&spread, &queues});
   EXPECT_EQ(spread.name(), "spread");
   EXPECT_EQ(queues.name(), "queues");
   for (const auto& u : spread.programs().unavailable) std::cout << "spread unavailable " << u.name << ": " << u.reason << "\n";
   EXPECT_FALSE(spread.programs().active.empty());
-  EXPECT_FALSE(spread.prog_fds().empty());
+  EXPECT_FALSE(spread.programs().prog_fds.empty());
   NetnsSysfs sysfs(rig.topo.dut_netns());
   for (unsigned q = 0; q < kQueues; ++q)
     EXPECT_EQ(std::stoul(core::read_file(sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" +
@@ -209,6 +211,7 @@ TEST(SpreadQueuesTest, RpsMovesPackets) {
   Rig rig;
   SpreadProbe spread(rig.scope());
   QueuesProbe queues(rig.scope());
+  WindowSampler always(1, 1, {&spread, &queues});
   NetnsSysfs sysfs(rig.topo.dut_netns());
   {
     // The host's sysfs never shows the DUT's veth, not even from a thread inside the netns.
@@ -232,6 +235,7 @@ TEST(SpreadQueuesTest, TinyRcvbufFillsSocket) {
   Rig rig;
   SpreadProbe spread(rig.scope());
   QueuesProbe queues(rig.scope());
+  WindowSampler always(1, 1, {&spread, &queues});
   Trial t = run_trial(rig, spread, queues, 4096);
   const auto& pm = t.queues["socket_rmem_permille"];
   ASSERT_TRUE(pm.contains("p99")) << pm;
@@ -249,6 +253,7 @@ TEST(SpreadQueuesTest, TbfQueueHasDepth) {
   Rig rig;
   SpreadProbe spread(rig.scope());
   QueuesProbe queues(rig.scope());
+  WindowSampler always(1, 1, {&spread, &queues});
   rig.tc("qdisc add dev " + std::string(kTgIf) + " root tbf rate 20mbit burst 16k latency 100ms");
   Trial t = run_trial(rig, spread, queues);
   const auto& q = t.queues["qdisc_qlen"];

@@ -20,6 +20,7 @@
 #include "bench/udp_generator.h"
 #include "bench/udp_sink.h"
 #include "kernel_probes/stages_probe.h"
+#include "kernel_probes/window_sampler.h"
 
 namespace pb::probes {
 namespace {
@@ -98,7 +99,7 @@ void expect_sane(const nlohmann::json& st, const std::string& name, uint64_t sen
 
 // Prints run_time_ns / run_cnt of every attached program (stats must be enabled).
 void print_costs(const StagesProbe& probe) {
-  for (int fd : probe.prog_fds()) {
+  for (int fd : probe.programs().prog_fds) {
     bpf_prog_info info{};
     uint32_t len = sizeof(info);
     if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
@@ -137,8 +138,8 @@ class StagesTest : public ::testing::Test {
 TEST_F(StagesTest, RxAndTxStagesOnNoqueueVeth) {
   // BPF_ENABLE_STATS: run_time_ns is counted while this fd is open (no sysctl to restore).
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
-  StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1});
-  EXPECT_EQ(probe.sampled_fraction(), 1.0);
+  StagesProbe probe(pair_->scope());
+  WindowSampler always(1, 1, {&probe});
   EXPECT_TRUE(probe.programs().unavailable.empty());
   for (const auto& u : probe.programs().unavailable) std::cout << "unavailable " << u.name << ": " << u.reason << "\n";
 
@@ -173,13 +174,15 @@ TEST_F(StagesTest, RxAndTxStagesOnNoqueueVeth) {
   }
 }
 
-// The default: attached 50 ms of every 500 ms, so about a tenth of the packets are timed.
+// Sampled: attached 50 ms of every 500 ms, so about a tenth of the packets are timed.
 TEST_F(StagesTest, SampledWindows) {
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
   StagesProbe probe(pair_->scope());
-  EXPECT_DOUBLE_EQ(probe.sampled_fraction(), 0.1);
+  WindowSampler windows(50, 500, {&probe});
   probe.begin_trial();
+  windows.start();
   Pair::Traffic t = pair_->send();
+  windows.stop();
   nlohmann::json st = probe.end_trial();
   std::cout << "sampled: sent " << t.tx.sent << " e2e p50 " << t.rx.latency.percentile(50) << " ns\n";
   print_stages(st);
@@ -199,7 +202,8 @@ TEST_F(StagesTest, SampledWindows) {
 
 // The raw_tp twins (what a kernel without a tp_btf hook gets) measure the same stages.
 TEST_F(StagesTest, RawTpTwins) {
-  StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1, .raw_tp_only = true});
+  StagesProbe probe(pair_->scope(), /*raw_tp_only=*/true);
+  WindowSampler always(1, 1, {&probe});
   for (const std::string& a : probe.programs().active)
     EXPECT_TRUE(a.rfind("raw_tp/", 0) == 0 || a.rfind("tracepoint/", 0) == 0) << a;
   EXPECT_TRUE(probe.programs().unavailable.empty());
@@ -216,7 +220,8 @@ TEST_F(StagesTest, RawTpTwins) {
 
 TEST_F(StagesTest, OtherNamespacesAddNothing) {
   Pair other("stg-o");
-  StagesProbe probe(pair_->scope(), StagesConfig{.period_ms = 1, .active_ms = 1});
+  StagesProbe probe(pair_->scope());
+  WindowSampler always(1, 1, {&probe});
   probe.begin_trial();
   Pair::Traffic t = other.send(0.5);
   nlohmann::json st = probe.end_trial();
@@ -237,8 +242,11 @@ TEST_F(StagesTest, TbfQdiscStagesHaveSamples) {
     GTEST_SKIP() << "tc qdisc add ... tbf failed (no tc or no sch_tbf)";
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
   StagesProbe probe(pair_->scope());
+  WindowSampler windows(50, 500, {&probe});
   probe.begin_trial();
+  windows.start();
   Pair::Traffic t = pair_->send();
+  windows.stop();
   nlohmann::json st = probe.end_trial();
   std::cout << "tbf: sent " << t.tx.sent << " delivered " << t.rx.delivered << " e2e p50 "
             << t.rx.latency.percentile(50) << " p99 " << t.rx.latency.percentile(99) << " ns\n";

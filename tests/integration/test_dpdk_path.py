@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The dpdk path on veth (pathbench-dpdk with net_af_xdp and net_af_packet inside the DUT
-netns, xdp-live load): the ledger balances at a paced rate, latency comes from the tag;
+netns, xdp-live load): the ledger balances at a paced rate, latency comes from the tag,
+queues.dpdk_rx_queue holds the rte_eth_rx_queue_count samples or why there are none;
 SIGTERM of the run leaves no DPDK process, runtime directory or namespace behind."""
 import glob
 import json
@@ -49,6 +50,24 @@ with tempfile.TemporaryDirectory() as tmp:
         lat = sc["latency"]
         check(lat["count"] == th["delivered"] and 0 < lat["p50"] <= lat["p99"], f"{name}: latency {lat}")
         check(sc["topology"]["pmd"] in ("af_xdp", "af_packet"), f"{name}: topology {sc['topology']}")
+        # The scenario's queues are those of its last trial.
+        views = [("scenario", sc.get("queues", {}), sc["trials"][-1]["dpdk"])]
+        views += [(f"trial {i}", t.get("queues", {}), t["dpdk"]) for i, t in enumerate(sc["trials"])]
+        for where, q, app in views:
+            e = q.get("dpdk_rx_queue")
+            check(e is not None, f"{name}: {where} queues has no dpdk_rx_queue: {list(q)}")
+            if "absent" in e:
+                # On net_af_xdp / net_af_packet the PMD has no rx_queue_count: ENOTSUP.
+                check(e["absent"].startswith("rte_eth_rx_queue_count: ") and app["driver"] in e["absent"],
+                      f"{name}: {where} dpdk_rx_queue: {e}")
+                check(app["qdepth_supported"] or app["qdepth_error"] in e["absent"],
+                      f"{name}: {where} dpdk_rx_queue: {e} does not say {app['qdepth_error']}")
+            else:
+                check(app["qdepth_supported"], f"{name}: {where}: samples although the app found no support")
+                check(e["series"] and e["count"] > 0 and 0 <= e["p50"] <= e["p99"] <= e["max"],
+                      f"{name}: {where} dpdk_rx_queue: {e}")
+        e = sc["queues"]["dpdk_rx_queue"]
+        print(f"{name}: dpdk_rx_queue {e.get('absent') or (e['max'], e['p99'], len(e['series']))}")
         print(f"{name}: sent {th['sent']} delivered {th['delivered']} p50 {lat['p50']} ns p99 {lat['p99']} ns")
     check(dpdk_leftovers() == ([], []), f"left behind: {dpdk_leftovers()}")
     assert_clean_host()

@@ -20,7 +20,8 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write("""// two loads through the kernel stack
         {"defaults": {"path": "kernel-udp", "duration": 2, "flows": 8, "queues": 2},
          "scenarios": [{"rate": ["max", %d]}]}""" % PACED)
-    p = run(["run", suite, "-o", out, "--json"], check_rc=0)
+    # udp_delivery: the per-datagram BPF count, cross-checked against the sink below.
+    p = run(["run", suite, "-o", out, "--json", "--probes", "default,udp_delivery"], check_rc=0)
     stdout_report = json.loads(p.stdout)
     with open(out) as f:
         report = json.load(f)
@@ -45,14 +46,14 @@ with tempfile.TemporaryDirectory() as tmp:
             # sent - delivered is what the kernel's UDP drop counters and the link counted.
             check(t["sent"] - t["delivered"] == k["udp_attributed"],
                   f"{name}: sent-delivered {t['sent'] - t['delivered']} != kernel counters {k}")
-            if "bpf_udp_read" in k:
-                check(k["bpf_udp_read"] == t["delivered"], f"{name}: BPF read {k['bpf_udp_read']} != delivered {t['delivered']}")
+            check(k.get("bpf_udp_read") == t["delivered"], f"{name}: BPF read {k.get('bpf_udp_read')} != delivered {t['delivered']}")
         lat = sc["latency"]
         check(lat["count"] == delivered, f"{name}: latency count {lat['count']} != delivered {delivered}")
         seq = [lat["min"], lat["p50"], lat["p90"], lat["p99"], lat["p999"], lat["max"]]
         check(seq[0] > 0, f"{name}: zero latency")
         check(all(a <= b for a, b in zip(seq, seq[1:])), f"{name}: percentiles not monotone: {seq}")
-        check("sock_drops:tp_btf/kfree_skb" in sc["probes"]["active"], f"{name}: kfree_skb probe not active: {sc['probes']}")
+        check("drops:tp_btf/kfree_skb" in sc["probes"]["active"], f"{name}: kfree_skb probe not active: {sc['probes']}")
+        check("udp_delivery:tp_btf/sock_recv_length" in sc["probes"]["active"], f"{name}: {sc['probes']['active']}")
 
     paced = report["scenarios"][1]
     check(paced["traffic"]["offered_pps"] == PACED, "second scenario should be paced")

@@ -17,12 +17,14 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(suite, "w") as f:
         json.dump({"defaults": {"duration": 1, "flows": 64, "queues": 2, "rate": 50000},
                    "scenarios": [{"path": "kernel-udp", "rps_cpus": ["0", "3"]},
-                                 {"path": "kernel-udp", "qdisc": "tbf:20mbit", "rate": "max"},
+                                 {"path": "kernel-udp", "qdisc": "tbf:5mbit", "rate": "max"},
                                  {"path": "kernel-tcp", "tcp_mode": ["stream", "rr"], "flows": 2, "rate": "max"}]}, f)
-    run(["run", suite, "-o", out], check_rc=0)
+    # Always attached, so spread counts every packet and can be held against the link.
+    run(["run", suite, "-o", out, "--probe-window", "all"], check_rc=0)
     with open(out) as f:
         report = json.load(f)
     validate(report)
+    check(report["scenarios"][0]["probes"]["sampling"]["mode"] == "always", f"{report['scenarios'][0]['probes']}")
     by_name = {s["name"]: s for s in report["scenarios"]}
     for s in report["scenarios"]:
         check(s["status"] == "ok", f"{s['name']}: {s['status']} {s.get('reason')}")
@@ -40,12 +42,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check("absent" in off["queues"]["qdisc_qlen"], "veth's noqueue has no qdisc queue")
     check(off["queues"]["socket_rmem"]["count"] > 0, "socket fill histogram empty")
 
-    tbf = by_name["kernel-udp/qdisc=tbf:20mbit/rate=max"]
+    tbf = by_name["kernel-udp/qdisc=tbf:5mbit/rate=max"]
     unsent = {d["reason"]: d["count"] for d in tbf["drops"]["unsent"]}
     check(unsent.get("QDISC_DROP", 0) > 0, f"tbf below the offered load should drop: {tbf['drops']}")
     q = tbf["queues"]["qdisc_qlen"]
     check(q.get("count", 0) > 0 and q["max"] > 1, f"qdisc length histogram: {q}")
-    check(tbf["topology"]["qdisc"] == "tbf:20mbit", f"topology: {tbf['topology']}")
+    check(tbf["topology"]["qdisc"] == "tbf:5mbit", f"topology: {tbf['topology']}")
     # TX stages: qdisc sojourn exists under tbf and is absent (never 0) on noqueue.
     soj = tbf["stages"]["tx_qdisc_sojourn"]
     check(soj.get("count", 0) > 0 and soj["p50"] > 0, f"tbf: qdisc sojourn stage {soj}")
@@ -72,6 +74,15 @@ with tempfile.TemporaryDirectory() as tmp:
         sc = json.load(f)["scenarios"][0]
     check(sc["probes"]["active"] and all(a.startswith("spread:") for a in sc["probes"]["active"]),
           f"--probes spread: {sc['probes']['active']}")
+    # The default window (100 ms of every 1000 ms): spread sees about a tenth of the packets.
+    smp = sc["probes"]["sampling"]
+    check(smp["mode"] == "windows" and smp["active_ms"] == 100 and smp["period_ms"] == 1000, f"sampling: {smp}")
+    seen = sum(q["packets"] for q in sc["spread"]["per_rx_queue"])
+    rx = sc["trials"][0]["kernel"]["dut_link_rx_packets"]
+    check(0 < seen <= 0.3 * rx, f"sampled spread saw {seen} of {rx} packets")
+    for bad in ["0/100", "200/100", "100", "x/1000", "100/70000"]:
+        p = run(["run", "--probe-window", bad, "--dry-run"])
+        check(p.returncode == 2 and "--probe-window" in p.stderr, f"--probe-window {bad}: {p.returncode} {p.stderr}")
     # UDP to a closed port: every datagram is attributed to NO_SOCKET, as many as Udp NoPorts.
     with open(suite, "w") as f:
         json.dump({"scenarios": [{"path": "kernel-udp", "dst_port": 7, "rate": 10000, "duration": 1}]}, f)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The XDP and AF_XDP paths end to end in fresh namespaces, driven by xdp-live: the ledger
 balances at a paced rate each path sustains, per-queue counts add up, both RX queues get
-traffic, and no XDP program outlives the run, even after SIGKILL."""
+traffic, the afxdp path reports its ring occupancy and XDP_STATISTICS over time under
+"queues", and no XDP program outlives the run, even after SIGKILL."""
 import json
 import os
 import signal
@@ -17,6 +18,30 @@ RATE = 20000
 
 require_root()
 assert_clean_host()
+
+
+def check_afxdp_queues(name, queues, trial, duration):
+    """The AF_XDP sampler's entries: ring fill within the ring, one series point per 100 ms,
+    and the ring-full series summing to the sockets' XDP_STATISTICS."""
+    for key in ("afxdp_rx_ring", "afxdp_fill_ring"):
+        e = queues.get(key)
+        check(e is not None and "absent" not in e, f"{name}: queues.{key}: {e}")
+        check(e["unit"] == "descriptors" and e["count"] > 0, f"{name}: {key}: {e}")
+        series = e["series"]
+        # One point per 100 ms of the trial (plus the partial last one); the CPUs are shared
+        # with the load, so allow late wakeups.
+        check(len(series) >= duration * 1000 / e["interval_ms"] / 2, f"{name}: {key}: {len(series)} points")
+        check(0 <= e["p50"] <= e["p99"] <= e["max"] <= e["capacity"], f"{name}: {key}: {e}")
+        check(max(series) == e["max"] and min(series) >= 0, f"{name}: {key}: series max {max(series)} vs {e['max']}")
+    sockets = trial["afxdp"]["sockets"]
+    for key, stat in (("afxdp_rx_ring_full", "rx_ring_full"), ("afxdp_rx_dropped", "rx_dropped"),
+                      ("afxdp_fill_ring_empty_descs", "rx_fill_ring_empty_descs")):
+        e = queues.get(key)
+        check(e is not None and "absent" not in e and e["series"], f"{name}: queues.{key}: {e}")
+        want = sum(s[stat] for s in sockets)
+        check(sum(e["series"]) == e["total"] == want, f"{name}: {key}: series sum {sum(e['series'])}, "
+              f"total {e['total']}, XDP_STATISTICS {want}")
+    return queues["afxdp_rx_ring"]
 
 
 def xdp_attached(netns):
@@ -74,6 +99,12 @@ with tempfile.TemporaryDirectory() as tmp:
             check(lat["count"] == delivered and lat["p50"] > 0, f"{name}: latency {lat['count']} vs {delivered}")
         if path == "afxdp":
             check(sc["topology"].get("afxdp_bind") in ("copy", "zerocopy"), f"{name}: bind mode {sc['topology']}")
+            for t in sc["trials"]:
+                check_afxdp_queues(name, t.get("queues", {}), t, 2)
+            # The scenario's queues are those of its last trial.
+            ring = check_afxdp_queues(name, sc.get("queues", {}), sc["trials"][-1], 2)
+            print(f"{name}: afxdp_rx_ring max {ring['max']} p99 {ring['p99']} of {ring['capacity']}, "
+                  f"{ring['count']} samples, rx_ring_full {sc['queues']['afxdp_rx_ring_full']['total']}")
         print(f"{name}: sent {sent} delivered {delivered} attributed {led['attributed']} queues {queues}")
     check(report["scenarios"][5]["topology"]["xdp_mode"] == "generic", "scenario 6 should be generic mode")
     assert_clean_host()
