@@ -160,7 +160,7 @@ ProbeSet::ProbeSet(const VethTopology& topo, const ProbeOptions& opts) : impl_(s
     }
   }
   probes::ProbeScope scope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(),
-                           topo.queues()};
+                           topo.queues(), opts.tcp};
   auto family = [&](const char* name, auto make) {
     if (!want(name)) return;
     try {
@@ -205,12 +205,12 @@ void ProbeSet::begin_trial() {
 #endif
 }
 
-TrialProbeResult ProbeSet::end_trial(const Receiver& receiver) {
+TrialProbeResult ProbeSet::end_trial(const Receiver* receiver) {
   TrialProbeResult r;
 #if PB_HAVE_BPF
   Impl& m = *impl_;
   auto keep = [&](const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
-    if (n && !receiver.accounts_for({side, reason, where, n})) r.drops[{side, reason, where}] += n;
+    if (n && !(receiver && receiver->accounts_for({side, reason, where, n}))) r.drops[{side, reason, where}] += n;
   };
   if (m.sampler) m.sampler->stop();
   if (m.sock_drops) {

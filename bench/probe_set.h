@@ -41,6 +41,7 @@ struct ProbeOptions {
   // The kernel counts run time per BPF program while the set lives (bpf_enable_stats),
   // which slows every BPF program on the host, XDP included: cost measurements only.
   bool run_time_stats = false;
+  bool tcp = false;  // a kernel-tcp run: the TCP stages (bench/tcp_path.h)
 };
 
 using DropKey = std::tuple<std::string, std::string, std::string>;  // side, reason, where
@@ -65,7 +66,8 @@ class ProbeSet {
   // {"active": [...], "unavailable": [{name, reason}], "sampling": {...}}
   nlohmann::json status() const;
   void begin_trial();
-  TrialProbeResult end_trial(const Receiver& receiver);
+  // Drops the receiver already counts (Receiver::accounts_for) are left out; none without one.
+  TrialProbeResult end_trial(const Receiver* receiver);
   // Per program {name, run_cnt, run_time_ns, ns_per_run} since attach, and the total.
   nlohmann::json bpf_stats() const;
 

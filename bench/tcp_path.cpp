@@ -290,7 +290,7 @@ TcpMode parse_tcp_mode(std::string_view name) {
   throw core::UsageError(fmt::format("tcp_mode: '{}' is not one of stream, rr", name));
 }
 
-TcpPath::TcpPath(const VethTopology& topo, const TcpPathConfig& cfg)
+TcpPath::TcpPath(const VethTopology& topo, const TcpPathConfig& cfg, ProbeOptions probes)
     : topo_(topo),
       cfg_(cfg),
       message_size_(cfg.message_size ? cfg.message_size
@@ -298,7 +298,13 @@ TcpPath::TcpPath(const VethTopology& topo, const TcpPathConfig& cfg)
   if (message_size_ > kMaxMessageSize)
     throw core::UsageError(fmt::format("message_size: {} is above {}", message_size_, kMaxMessageSize));
   if (cfg.port == 0) throw core::UsageError("kernel-tcp: port 0");
+  if (!probes.families.empty()) {
+    probes.tcp = true;
+    probes_ = std::make_unique<ProbeSet>(topo_, probes);
+  }
 }
+
+TcpPath::~TcpPath() = default;
 
 nlohmann::json TcpPath::describe() const {
   return {{"tcp_mode", cfg_.mode == TcpMode::kStream ? "stream" : "rr"},
@@ -329,6 +335,7 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
   uint64_t start_ns = 0, clients_done_ns = 0, end_ns = 0;
   {
     Connections conns = open_connections(topo_, cfg_, flows, rr);
+    if (probes_) probes_->begin_trial();
     const uint64_t duration_ns = uint64_t(req.duration_s * 1e9);
     start_ns = core::mono_ns();
     const uint64_t deadline = start_ns + duration_ns;
@@ -435,6 +442,16 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
     servers.join();
     end_ns = *std::max_element(server_done_ns.begin(), server_done_ns.end());
   }
+  nlohmann::json kernel_seen = nlohmann::json::array();
+  if (probes_) {
+    TrialProbeResult pr = probes_->end_trial(nullptr);
+    sections_ = pr.sections;
+    for (const auto& [key, n] : pr.drops) {
+      const auto& [side, reason, where] = key;
+      kernel_seen.push_back(drop_row(side, reason, where, n));
+      kernel_drops_[key] += n;
+    }
+  }
 
   // All sockets are closed; the last FIN/ACK exchange crosses the veth asynchronously, so
   // let the link counters settle (bounded) before the closing snapshot.
@@ -503,7 +520,8 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
                         {"retransmits", retransmits},
                         {"connections", connections}};
   if (rr) tcp["tag_mismatches"] = bad_tags;
-  return {{"offered_pps", req.offered_pps},
+  nlohmann::json trial = {
+          {"offered_pps", req.offered_pps},
           {"duration_s", seconds},
           {"sent", sent},
           {"delivered", delivered},
@@ -519,8 +537,11 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
                       {"attributed", attributed},
                       {"unaccounted", view.unaccounted()}}},
           {"drops", rows},
+          {"kernel_seen_drops", kernel_seen},
           {"kernel", view.kernel},
           {"tcp", tcp}};
+  trial.update(sections_);
+  return trial;
 }
 
 nlohmann::json TcpPath::sections() const {
@@ -529,13 +550,23 @@ nlohmann::json TcpPath::sections() const {
   if (dut_rx_dropped_) rows.push_back(drop_row("dut", "LINK_RX_DROPPED", "link rx_dropped", dut_rx_dropped_));
   int64_t unaccounted = int64_t(sent_) - int64_t(delivered_) - int64_t(attributed_);
   bool rr = cfg_.mode == TcpMode::kRr;
-  return {{"latency", core::to_json(latency_)},
+  nlohmann::json seen = nlohmann::json::array();
+  for (const auto& [key, n] : kernel_drops_) {
+    const auto& [side, reason, where] = key;
+    seen.push_back(drop_row(side, reason, where, n));
+  }
+  nlohmann::json status = probes_ ? probes_->status()
+                                  : nlohmann::json{{"active", nlohmann::json::array()},
+                                                   {"unavailable", nlohmann::json::array()}};
+  status["overhead"] = {{"measured", false}};
+  nlohmann::json out = {
+          {"latency", core::to_json(latency_)},
           {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},
                                  {"unaccounted", unaccounted}}},
-                     {"by_reason", rows}}},
-          {"probes", {{"active", nlohmann::json::array()},
-                      {"unavailable", nlohmann::json::array()},
-                      {"overhead", {{"measured", false}}}}},
+                     {"by_reason", rows},
+                     // Seen by kfree_skb but recovered by TCP (retransmits): not ledger losses.
+                     {"kernel_seen", seen}}},
+          {"probes", status},
           {"tcp", {{"mode", rr ? "rr" : "stream"},
                    {"message_size", message_size_},
                    {"trials", trials_},
@@ -545,6 +576,8 @@ nlohmann::json TcpPath::sections() const {
                    {"transactions", transactions_},
                    {"tps", rr && seconds_ > 0 ? double(transactions_) / seconds_ : 0.0},
                    {"retransmits", retransmits_}}}};
+  out.update(sections_);
+  return out;
 }
 
 }  // namespace pb::bench

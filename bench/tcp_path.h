@@ -11,12 +11,15 @@
 #pragma once
 
 #include <array>
+#include <map>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "bench/core/histogram.h"
 #include "bench/core/path.h"
+#include "bench/probe_set.h"
 #include "bench/topology_veth.h"
 
 namespace pb::bench {
@@ -41,8 +44,11 @@ class TcpPath : public core::Path {
  public:
   static constexpr unsigned kMaxFlows = 128;  // one client and one server thread per flow
 
-  // Validates the config (throws core::UsageError naming the key); opens nothing yet.
-  TcpPath(const VethTopology& topo, const TcpPathConfig& cfg);
+  // Validates the config (throws core::UsageError naming the key) and attaches the probe
+  // families (TCP stages; kfree_skb drops are shown beside the link ledger, not in it:
+  // TCP retransmits what the stack drops). No probes unless given. Opens no socket yet.
+  TcpPath(const VethTopology& topo, const TcpPathConfig& cfg, ProbeOptions probes = {.families = {}});
+  ~TcpPath() override;
 
   // One trial. req.flows connections (<= kMaxFlows, else core::UsageError).
   // stream: runs unpaced whatever req.offered_pps says (a byte stream has no packet rate
@@ -52,8 +58,9 @@ class TcpPath : public core::Path {
   //   (0 = as fast as each round trip allows); sent/delivered are transactions started and
   //   completed. Throws std::system_error when a socket, connect or accept fails.
   nlohmann::json run_trial(const core::TrialRequest& req) override;
-  // "latency" (rr transactions, merged), "drops" (the link-counter packet ledger),
-  // "probes", "tcp" (totals over the trials).
+  // "latency" (rr transactions, merged), "drops" (the link-counter packet ledger, and the
+  // kernel's kfree_skb drops as "kernel_seen"), "probes", "tcp" (totals over the trials),
+  // and the probe families' sections of the last trial.
   nlohmann::json sections() const override;
   // {"tcp_mode", "message_size", "port"}
   nlohmann::json describe() const override;
@@ -68,6 +75,9 @@ class TcpPath : public core::Path {
   unsigned trials_ = 0;
   uint64_t bytes_ = 0, transactions_ = 0, retransmits_ = 0;
   double seconds_ = 0;
+  std::unique_ptr<ProbeSet> probes_;
+  nlohmann::json sections_ = nlohmann::json::object();  // stages/spread/queues of the last trial
+  std::map<DropKey, uint64_t> kernel_drops_;            // kfree_skb / xdp:* over the trials
 };
 
 }  // namespace pb::bench

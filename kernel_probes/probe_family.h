@@ -20,6 +20,7 @@ struct ProbeScope {
   int dut_ifindex = 0;  // within the DUT netns
   int tg_ifindex = 0;   // within the TG netns
   unsigned queues = 1;  // RX/TX queues of the veth
+  bool tcp = false;     // a kernel-tcp run: TCP stages instead of the tagged UDP ones
 };
 
 // Every family's hooks run on every packet of the path, so a family is attached only

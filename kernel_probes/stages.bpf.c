@@ -18,6 +18,8 @@ const volatile __u32 dut_netns_ino = 0;
 const volatile __u32 tg_netns_ino = 0;
 const volatile __s32 dut_ifindex = 0;
 const volatile __s32 tg_ifindex = 0;
+/* kernel-tcp run: R4 starts the TCP stages (by skb address) instead of the tagged UDP ones. */
+const volatile __u32 tcp_mode = 0;
 
 /* The TG link's root qdisc kind, read once per trial (the loader clears tx_qdisc_seen). */
 char tx_root_qdisc[16] = {};
@@ -82,6 +84,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pb_stg_sockq);
 } sockq_zero SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PB_STG_MAX_TCP_SKBS);
+	__type(key, __u64);
+	__type(value, struct pb_stg_tcp);
+} tcp_skbs SEC(".maps");
 
 /* Field read: a direct (BTF-checked) load in tp_btf programs, bpf_probe_read_kernel in the
  * raw_tp twins. `btf` is a constant after inlining, so the other branch is never emitted. */
@@ -230,12 +239,31 @@ static __always_inline void rx_birth(bool btf, const struct sk_buff *skb)
 	}
 }
 
+/* The skb's address as a number (the verifier forbids arithmetic on the pointer). */
+static __always_inline __u64 skb_key(const struct sk_buff *skb)
+{
+	__u64 addr = 0;
+	bpf_probe_read_kernel(&addr, sizeof(addr), &skb);
+	return addr;
+}
+
+static __always_inline void tcp_netif_receive(const struct sk_buff *skb)
+{
+	__u64 k = skb_key(skb);
+	struct pb_stg_tcp v = {.t_netif_receive = bpf_ktime_get_ns(), .gen = window_gen};
+	bpf_map_update_elem(&tcp_skbs, &k, &v, BPF_ANY);
+}
+
 static __always_inline void rx_netif_receive(bool btf, const struct sk_buff *skb)
 {
 	struct pb_stg_key key;
 	struct pb_stg_pkt *p;
 	if (!dev_in(btf, RD(btf, skb, dev), dut_netns_ino, dut_ifindex))
 		return;
+	if (tcp_mode) {
+		tcp_netif_receive(skb);
+		return;
+	}
 	if (tag_at_ip((__u64)RD(btf, skb, data), &key))
 		return;
 	__u64 now = bpf_ktime_get_ns();
@@ -339,6 +367,37 @@ static __always_inline void rx_recv(bool btf, const struct sock *sk, int ret, in
 		return;
 	}
 	record(PB_STG_RX_DATA_READY_TO_RECV, now - s->ts);
+}
+
+/* tcp:tcp_probe in tcp_rcv_established: only sockets of the DUT netns. */
+static __always_inline void tcp_rcv(bool btf, const struct sock *sk, const struct sk_buff *skb)
+{
+	if (!sk || !dut_netns_ino)
+		return;
+	struct net *net = RD(btf, sk, __sk_common.skc_net.net);
+	if (!net || RD(btf, net, ns.inum) != dut_netns_ino)
+		return;
+	__u64 k = skb_key(skb), now = bpf_ktime_get_ns();
+	struct pb_stg_tcp *v = bpf_map_lookup_elem(&tcp_skbs, &k);
+	if (!v || v->gen != window_gen || !v->t_netif_receive || v->t_netif_receive > now) {
+		miss(PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV);
+		return;
+	}
+	record(PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV, now - v->t_netif_receive);
+	v->t_netif_receive = 0;
+	v->t_tcp_rcv = now;
+}
+
+/* skb:skb_copy_datagram_iovec: any copy on the host; only skbs seen at tcp_probe match. */
+static __always_inline void tcp_copy(const struct sk_buff *skb)
+{
+	__u64 k = skb_key(skb), now = bpf_ktime_get_ns();
+	struct pb_stg_tcp *v = bpf_map_lookup_elem(&tcp_skbs, &k);
+	if (!v)
+		return;
+	if (v->gen == window_gen && v->t_tcp_rcv && v->t_tcp_rcv <= now)
+		record(PB_STG_TCP_RCV_TO_COPY, now - v->t_tcp_rcv);
+	bpf_map_delete_elem(&tcp_skbs, &k);
 }
 
 /* ---- TX (TG) ---- */
@@ -581,3 +640,15 @@ SEC("tp_btf/net_dev_xmit")
 int BPF_PROG(stg_x_btf, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }
 SEC("raw_tp/net_dev_xmit")
 int BPF_PROG(stg_x_raw, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }
+
+/* tcp:tcp_probe (4.16+; sk, skb): kernel-tcp runs only (the loader switches it off otherwise). */
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(stg_tcp_btf, struct sock *sk, const struct sk_buff *skb) { if (window_open) tcp_rcv(true, sk, skb); return 0; }
+SEC("raw_tp/tcp_probe")
+int BPF_PROG(stg_tcp_raw, struct sock *sk, const struct sk_buff *skb) { if (window_open) tcp_rcv(false, sk, skb); return 0; }
+
+/* skb:skb_copy_datagram_iovec (skb, len): kernel-tcp runs only. */
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(stg_copy_btf, const struct sk_buff *skb, int len) { if (window_open) tcp_copy(skb); return 0; }
+SEC("raw_tp/skb_copy_datagram_iovec")
+int BPF_PROG(stg_copy_raw, const struct sk_buff *skb, int len) { if (window_open) tcp_copy(skb); return 0; }

@@ -20,13 +20,21 @@
  *   tx_dev_queue_to_start_xmit      T2 -> T5, with or without a qdisc in between.
  *   tx_start_xmit_to_xmit           T5 -> T6 net:net_dev_xmit: the driver's ndo_start_xmit
  *                                   (for veth: the hand-over to the peer).
+ *   tcp_rx_netif_receive_to_tcp_rcv kernel-tcp only. R4 net:netif_receive_skb on the DUT link ->
+ *                                   tcp:tcp_probe (tcp_rcv_established of a DUT socket): IP +
+ *                                   TCP input up to the established-state handler.
+ *   tcp_rx_tcp_rcv_to_copy          kernel-tcp only. tcp:tcp_probe -> skb:skb_copy_datagram_iovec
+ *                                   (the first copy out of that skb): receive queue wait until
+ *                                   the application reads. A segment TCP coalesced into the
+ *                                   previous skb is never copied by itself and has no sample.
  *
  * Keys: R3..R5 and T2..T5 by the payload tag (flow, seq) in one slot of a direct-mapped
  * array (cheaper than an LRU hash: no allocation), taken over at each birth (T2 resets the
  * whole slot, R3 its RX half; a colliding newer packet evicts an older one); T0->T2 by thread (synchronous);
  * T5->T6 by skb address in a per-CPU slot (synchronous in xmit_one, the skb is never read at
  * T6 because the peer may own it by then); R5->R6 by a per-socket FIFO (UDP delivers in
- * queue order), since sock_recv_length names no skb.
+ * queue order), since sock_recv_length names no skb. The TCP stages (a byte stream has no
+ * per-packet tag) by skb address in an LRU hash, reset at R4.
  *
  * Sampling windows: the loader attaches the programs only for part of each period (an
  * attached tracepoint costs even when the program returns at once) and bumps window_gen
@@ -49,7 +57,9 @@ enum pb_stg_stage {
 	PB_STG_TX_QDISC_DEQUEUE_TO_START_XMIT = 6,
 	PB_STG_TX_DEV_QUEUE_TO_START_XMIT = 7,
 	PB_STG_TX_START_XMIT_TO_XMIT = 8,
-	PB_STG_COUNT = 9,
+	PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV = 9,
+	PB_STG_TCP_RCV_TO_COPY = 10,
+	PB_STG_COUNT = 11,
 };
 
 /* Deltas above this are taken as stale state, not latency: counted in misses. */
@@ -85,6 +95,15 @@ struct pb_stg_sockq {
 	__u64 deq;  /* datagrams read (sock_recv_length) in this window */
 	__u64 gen;  /* the window the counters are aligned for; both counters only grow */
 	struct pb_stg_slot slot[PB_STG_SOCKQ_SLOTS];
+};
+
+/* kernel-tcp RX: per skb address, from R4. */
+#define PB_STG_MAX_TCP_SKBS 16384
+struct pb_stg_tcp {
+	__u64 t_netif_receive; /* R4; 0 once consumed at tcp_probe */
+	__u64 t_tcp_rcv;       /* tcp_probe; 0 until then */
+	__u32 gen;
+	__u32 pad;
 };
 
 /* T5 -> T6 per CPU. */

@@ -21,6 +21,7 @@ const std::array<const char*, PB_STG_COUNT> kStageNames = {
     "rx_birth_to_netif_receive",   "rx_netif_receive_to_data_ready", "rx_data_ready_to_recv",
     "tx_send_to_dev_queue",        "tx_dev_queue_to_qdisc_enqueue",  "tx_qdisc_sojourn",
     "tx_qdisc_dequeue_to_start_xmit", "tx_dev_queue_to_start_xmit",  "tx_start_xmit_to_xmit",
+    "tcp_rx_netif_receive_to_tcp_rcv", "tcp_rx_tcp_rcv_to_copy",
 };
 
 void StagesProbe::SkelDeleter::operator()(stages_bpf* s) const { stages_bpf__destroy(s); }
@@ -40,10 +41,18 @@ constexpr StageHooks kStageHooks[PB_STG_COUNT] = {
     {"sk_data_ready", "sock_recv_length"},   {"sock_send_length", "net_dev_queue"},
     {"net_dev_queue", "qdisc_enqueue"},      {"qdisc_enqueue", "qdisc_dequeue"},
     {"qdisc_dequeue", "net_dev_start_xmit"}, {"net_dev_queue", "net_dev_start_xmit"},
-    {"net_dev_start_xmit", "net_dev_xmit"},
+    {"net_dev_start_xmit", "net_dev_xmit"},  {"netif_receive_skb", "tcp_probe"},
+    {"tcp_probe", "skb_copy_datagram_iovec"},
 };
 
-bool is_rx(int stage) { return stage <= PB_STG_RX_DATA_READY_TO_RECV; }
+bool is_tcp(int stage) { return stage >= PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV; }
+
+// The events a kernel-tcp run hooks (the rest key on the UDP payload tag).
+bool tcp_event(const std::string& event) {
+  return event == "netif_receive_skb" || event == "tcp_probe" || event == "skb_copy_datagram_iovec";
+}
+
+bool is_rx(int stage) { return stage <= PB_STG_RX_DATA_READY_TO_RECV || stage >= PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV; }
 
 bool is_qdisc(int stage) {
   return stage == PB_STG_TX_DEV_QUEUE_TO_QDISC_ENQUEUE || stage == PB_STG_TX_QDISC_SOJOURN ||
@@ -60,6 +69,14 @@ StagesProbe::StagesProbe(const ProbeScope& scope, bool raw_tp_only) : scope_(sco
   skel_->rodata->tg_netns_ino = scope.tg_netns_ino;
   skel_->rodata->dut_ifindex = scope.dut_ifindex;
   skel_->rodata->tg_ifindex = scope.tg_ifindex;
+  skel_->rodata->tcp_mode = scope.tcp ? 1 : 0;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    std::string sec = bpf_program__section_name(prog);
+    std::string event = sec.substr(sec.rfind('/') + 1);
+    bool tcp_only = event == "tcp_probe" || event == "skb_copy_datagram_iovec";
+    if (scope.tcp ? !tcp_event(event) : tcp_only) bpf_program__set_autoload(prog, false);
+  }
   hooks_.prepare(skel_->obj, raw_tp_only);
   if (int err = stages_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object stages");
   hooks_.select(skel_->obj, false);
@@ -138,6 +155,9 @@ std::string StagesProbe::hook_problem(const std::string& event) const {
 std::string StagesProbe::absent_reason(int stage, uint64_t misses) const {
   if (is_rx(stage) && !scope_.dut_netns_ino) return "no DUT namespace in the probe scope";
   if (!is_rx(stage) && !scope_.tg_netns_ino) return "no TG namespace in the probe scope";
+  if (is_tcp(stage) && !scope_.tcp) return "kernel-tcp only (tcp:tcp_probe): not a TCP path";
+  if (!is_tcp(stage) && scope_.tcp)
+    return "not measured on kernel-tcp: keyed by the UDP payload tag, which a TCP byte stream does not carry";
   const StageHooks& h = kStageHooks[stage];
   for (const char* ev : {h.from, h.to})
     if (std::string p = hook_problem(ev); !p.empty()) return "tracepoint unavailable: " + p;

@@ -117,16 +117,16 @@ std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const V
 }
 
 std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
+  bench::ProbeOptions probes{bench::parse_probe_list(opts.probes, "--probes"),
+                             bench::parse_probe_sampling(opts.probe_window, "--probe-window")};
   if (spec.path == "kernel-tcp")
     return std::make_unique<bench::TcpPath>(
-        topo, bench::TcpPathConfig{bench::parse_tcp_mode(spec.tcp_mode), spec.message_size});
+        topo, bench::TcpPathConfig{bench::parse_tcp_mode(spec.tcp_mode), spec.message_size}, probes);
   bench::TrafficEndpoints endpoints = topo.endpoints();
   endpoints.dut_port = uint16_t(spec.dst_port);
   bench::GeneratorFactory gen = [ep = endpoints, name = resolved_generator(spec)](const core::TrialRequest& req) {
     return make_generator(name, ep, req);
   };
-  bench::ProbeOptions probes{bench::parse_probe_list(opts.probes, "--probes"),
-                             bench::parse_probe_sampling(opts.probe_window, "--probe-window")};
   return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo), probes);
 }
 

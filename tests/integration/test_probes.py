@@ -61,6 +61,18 @@ with tempfile.TemporaryDirectory() as tmp:
     for c in stream["trials"][0]["tcp"]["connections"]:
         check(c["rtt_us"] > 0 and c["snd_cwnd"] > 0, f"tcp_info: {c}")
     check(rr["latency"]["count"] == rr["throughput"]["delivered"] > 100, f"rr: {rr['throughput']}")
+    # TCP stages (by skb address): every rr request is one segment, so with the probes always
+    # attached nearly every transaction has both samples; UDP's tag-keyed stages are absent.
+    for sc in (stream, rr):
+        for st in ("tcp_rx_netif_receive_to_tcp_rcv", "tcp_rx_tcp_rcv_to_copy"):
+            v = sc["stages"][st]
+            check(v.get("count", 0) > 0 and v["p50"] <= v["p99"], f"{sc['name']}: {st} {v}")
+        check("absent" in sc["stages"]["rx_birth_to_netif_receive"], f"{sc['name']}: {sc['stages']}")
+        check(any(a.startswith("stages:") and "tcp_probe" in a for a in sc["probes"]["active"]), sc["probes"])
+    n_rr = rr["stages"]["tcp_rx_tcp_rcv_to_copy"]["count"]
+    check(0.9 * rr["throughput"]["delivered"] <= n_rr <= 1.1 * rr["throughput"]["delivered"] + 10,
+          f"rr: {n_rr} copy samples for {rr['throughput']['delivered']} transactions")
+    check("absent" in off["stages"]["tcp_rx_tcp_rcv_to_copy"], f"udp: {off['stages']['tcp_rx_tcp_rcv_to_copy']}")
 
     # --probes: none attaches nothing; a list attaches only those families.
     run(["run", "--path", "kernel-udp", "--rate", "10000", "--duration", "1", "--probes", "none", "-o", out], check_rc=0)
