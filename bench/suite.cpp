@@ -316,6 +316,23 @@ void require_object(const json& value, const std::string& what) {
 }
 
 // Appends spec under its name, applying the drop-identical / "#N" suffix rule.
+// Keys that mean something on some paths only. Where the suite (not the command line)
+// gives one to a scenario of another path, e.g. the default suite's dpdk pmd list once
+// --path kernel-udp replaced its path, it is dropped instead of multiplying names.
+struct PathKey {
+  std::string_view key;
+  std::string_view path;
+};
+constexpr PathKey kPathOnlyKeys[] = {{"pmd", "dpdk"},         {"dpdk_engine", "dpdk"},      {"afxdp_mode", "afxdp"},
+                                     {"busy_poll", "afxdp"},  {"tcp_mode", "kernel-tcp"},   {"message_size", "kernel-tcp"}};
+
+void drop_foreign_keys(json& merged, const json& overrides) {
+  auto path = merged.find(std::string(kPathKey));
+  if (path == merged.end() || !path->is_string()) return;
+  for (const auto& [key, only] : kPathOnlyKeys)
+    if (path->get<std::string>() != only && !overrides.contains(std::string(key))) merged.erase(std::string(key));
+}
+
 void add_unique(std::vector<ScenarioSpec>& out, std::map<std::string, std::size_t>& by_name, ScenarioSpec spec) {
   const std::string base = spec.name;
   for (unsigned n = 1;; ++n) {
@@ -465,6 +482,7 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
     entry.merged = defaults;
     for (const auto& [key, value] : scenario.items()) entry.merged[key] = value;
     for (const auto& [key, value] : overrides.items()) entry.merged[key] = value;
+    drop_foreign_keys(entry.merged, overrides);
     // json objects iterate in sorted key order, which fixes both name and expansion order.
     for (auto& [key, value] : entry.merged.items()) {
       if (value.is_array() && value.size() == 1) value = json(value[0]);

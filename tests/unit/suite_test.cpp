@@ -185,6 +185,18 @@ json two_rate_suite() {
               {"scenarios", json::array({json{{"rate", "max"}}, json{{"rate", 50000}}})}};
 }
 
+// --path kernel-udp over the default suite: the dpdk entry's pmd list means nothing for
+// kernel-udp, so it neither multiplies nor names scenarios; a pmd the user gave stays.
+TEST(ExpandSuite, PathOverrideDropsKeysOfOtherPaths) {
+  std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite", json{{"path", "kernel-udp"}});
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[0].name, "kernel-udp/rate=max");
+  EXPECT_EQ(specs[1].name, "kernel-udp/rate=50000");
+  specs = expand_suite(default_suite(), "default suite", json{{"path", "kernel-udp"}, {"pmd", "af_xdp"}});
+  ASSERT_FALSE(specs.empty());
+  for (const ScenarioSpec& spec : specs) EXPECT_EQ(spec.pmd, "af_xdp") << spec.name;
+}
+
 TEST(ExpandSuite, DefaultSuite) {
   std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite");
   ASSERT_EQ(specs.size(), 14u);
