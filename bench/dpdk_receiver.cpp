@@ -110,18 +110,12 @@ nlohmann::json dpdk_rx_queue_json(const nlohmann::json& doc, const std::string& 
   for (const auto& m : slots) series.push_back(m ? nlohmann::json(*m) : nlohmann::json(nullptr));
   if (h.empty()) return {{"absent", fmt::format("rte_eth_rx_queue_count: no sample on {} (the run was shorter than "
                                                 "one {} ns interval)", where, sample_ns)}};
-  return {{"unit", "descriptors"},
-          {"count", h.count()},
-          {"max", h.max()},
-          {"p50", std::min(h.percentile(50), h.max())},
-          {"p99", std::min(h.percentile(99), h.max())},
-          {"histogram", core::to_json(h)["histogram"]},
-          {"interval_ms", kQueueIntervalMs},
-          {"sample_ms", double(sample_ns) / 1e6},
-          {"scope", fmt::format("rte_eth_rx_queue_count of each of {} RX queues every {} ns from the app's start "
-                                "(count, p50, p99 over every sample); series: max over queues and samples per {} ms",
-                                nq, sample_ns, kQueueIntervalMs)},
-          {"series", series}};
+  nlohmann::json out = core::queue_shape(h, h.max(), "descriptors", kQueueIntervalMs, std::move(series));
+  out["sample_ms"] = sample_ns % 1'000'000 ? nlohmann::json(double(sample_ns) / 1e6) : nlohmann::json(sample_ns / 1'000'000);
+  out["scope"] = fmt::format("rte_eth_rx_queue_count of each of {} RX queues every {} ns from the app's start (count, "
+                             "p50, p99 over every sample); series: max over queues and samples per {} ms",
+                             nq, sample_ns, kQueueIntervalMs);
+  return out;
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   for (const auto& d : rx.drops) trial_drops[{d.side, d.reason, d.where}] += d.count;
   std::string ledger_source = "receiver";
   if (probes_) {
-    TrialProbeResult pr = probes_->end_trial(*receiver_);
+    TrialProbeResult pr = probes_->end_trial(receiver_.get());
     for (const auto& [key, n] : pr.drops) trial_drops[key] += n;
     kernel.update(pr.kernel);
     sections_ = pr.sections;

@@ -44,6 +44,13 @@ struct ProbeOptions {
   bool tcp = false;  // a kernel-tcp run: the TCP stages (bench/tcp_path.h)
 };
 
+// Options that attach nothing.
+inline ProbeOptions no_probes() {
+  ProbeOptions o;
+  o.families.clear();
+  return o;
+}
+
 using DropKey = std::tuple<std::string, std::string, std::string>;  // side, reason, where
 
 struct TrialProbeResult {

@@ -47,7 +47,7 @@ class TcpPath : public core::Path {
   // Validates the config (throws core::UsageError naming the key) and attaches the probe
   // families (TCP stages; kfree_skb drops are shown beside the link ledger, not in it:
   // TCP retransmits what the stack drops). No probes unless given. Opens no socket yet.
-  TcpPath(const VethTopology& topo, const TcpPathConfig& cfg, ProbeOptions probes = {.families = {}});
+  TcpPath(const VethTopology& topo, const TcpPathConfig& cfg, ProbeOptions probes = no_probes());
   ~TcpPath() override;
 
   // One trial. req.flows connections (<= kMaxFlows, else core::UsageError).

@@ -173,18 +173,6 @@ nlohmann::json series_json(const std::vector<std::optional<uint64_t>>& points) {
   return a;
 }
 
-nlohmann::json shape(const core::Histogram& h, uint64_t exact_max, const char* unit,
-                     const std::vector<std::optional<uint64_t>>& points) {
-  // Bucket bounds can overshoot the exact maximum the series saw; never report beyond it.
-  return {{"unit", unit},
-          {"count", h.count()},
-          {"max", exact_max},
-          {"p50", std::min(h.percentile(50), exact_max)},
-          {"p99", std::min(h.percentile(99), exact_max)},
-          {"interval_ms", QueuesProbe::kSampleMs},
-          {"series", series_json(points)}};
-}
-
 }  // namespace
 
 nlohmann::json QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const std::string& hook,
@@ -203,7 +191,7 @@ nlohmann::json QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const 
   if (h.empty()) return {{"absent", why_none}};
   // The sampler's exact maximum; the histogram's when events fell between read and reset.
   uint64_t max = series_[metric].max ? series_[metric].max : h.max();
-  return shape(h, max, unit, series_[metric].points);
+  return core::queue_shape(h, max, unit, kSampleMs, series_json(series_[metric].points));
 }
 
 nlohmann::json QueuesProbe::end_trial() {
@@ -221,7 +209,8 @@ nlohmann::json QueuesProbe::end_trial() {
   } else if (softnet_hist_.empty()) {
     out["softnet_backlog"] = {{"absent", "the trial ended before the first sample"}};
   } else {
-    out["softnet_backlog"] = shape(softnet_hist_, series_[kSoftnet].max, "packets", series_[kSoftnet].points);
+    out["softnet_backlog"] =
+        core::queue_shape(softnet_hist_, series_[kSoftnet].max, "packets", kSampleMs, series_json(series_[kSoftnet].points));
     out["softnet_backlog"]["scope"] = "host-wide (softnet_stat is not per netns); max over CPUs per sample";
   }
   return out;

@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -17,9 +18,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -184,12 +188,16 @@ AfxdpSink::AfxdpSink(AfxdpSinkConfig cfg) : cfg_(std::move(cfg)) {
     throw core::UsageError(fmt::format("afxdp sink: batch must be in [1, rx_size {}]", cfg_.rx_size));
   if (cfg_.expected_flows > kMaxFlows)
     throw core::UsageError(fmt::format("afxdp sink: expected_flows {} above {}", cfg_.expected_flows, kMaxFlows));
+  if (cfg_.sample_ms != 0 && (cfg_.interval_ms < cfg_.sample_ms || cfg_.interval_ms % cfg_.sample_ms != 0))
+    throw core::UsageError(fmt::format("afxdp sink: interval_ms {} is not a multiple of sample_ms {}", cfg_.interval_ms,
+                                       cfg_.sample_ms));
   nthreads_ = std::min(cfg_.queues, usable_cpus());
   if (nthreads_ < cfg_.queues)
     PB_INFO("afxdp sink: {} queues, {} CPUs usable: {} threads share the sockets", cfg_.queues, nthreads_, nthreads_);
 }
 
 AfxdpSink::~AfxdpSink() {
+  stop_sampler(false);
   if (running_) {
     abort_.store(true);
     for (auto& w : workers_)
@@ -270,7 +278,95 @@ XskStatistics read_xdp_statistics(int fd, const std::string& what) {
   return r;
 }
 
+// Where one ring's shared indices live: the ring's mmaped header, written by the kernel
+// (RX producer, fill consumer) and by the worker thread (RX consumer, fill producer).
+struct RingIndices {
+  const uint32_t* producer = nullptr;
+  const uint32_t* consumer = nullptr;
+  uint32_t size = 0;
+};
+
+// Entries published and not yet consumed, as user space sees them (the kernel publishes
+// its index per batch). The consumer is read first: the producer read after it is never
+// behind it, so the difference is never negative; a consumer that moved in between can
+// make it overshoot, hence the clamp to the ring size.
+uint32_t ring_fill(const RingIndices& r) {
+  const uint32_t cons = __atomic_load_n(r.consumer, __ATOMIC_ACQUIRE);
+  const uint32_t prod = __atomic_load_n(r.producer, __ATOMIC_ACQUIRE);
+  const uint32_t n = prod - cons;
+  if (int32_t(n) < 0) return 0;
+  return std::min(n, r.size);
+}
+
+uint64_t counter_delta(uint64_t now, uint64_t before) { return now >= before ? now - before : 0; }
+
 }  // namespace
+
+// The sampler thread's state. It only loads ring indices (shared memory) and calls
+// getsockopt(XDP_STATISTICS) once per interval, so the workers do no extra work per frame.
+struct AfxdpSink::Sampler {
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;  // guarded by mu
+  std::vector<RingIndices> rx, fill;  // per socket
+  std::vector<int> fds;               // per socket
+  std::vector<XskStatistics> last;    // per socket, at the end of the last closed interval
+  uint32_t rx_max = 0, fill_max = 0;  // of the open interval
+  unsigned in_interval = 0;           // samples taken in the open interval
+  AfxdpQueueSamples out;
+
+  ~Sampler() {
+    if (thread.joinable()) {
+      {
+        std::lock_guard lock(mu);
+        stop = true;
+      }
+      cv.notify_all();
+      thread.join();
+    }
+  }
+
+  void sample() {
+    for (size_t i = 0; i < rx.size(); ++i) {
+      uint32_t r = ring_fill(rx[i]), f = ring_fill(fill[i]);
+      out.rx_ring.hist.record(r);
+      out.fill_ring.hist.record(f);
+      rx_max = std::max(rx_max, r);
+      fill_max = std::max(fill_max, f);
+    }
+    ++in_interval;
+  }
+
+  void close_interval() {
+    out.rx_ring.series.push_back(rx_max);
+    out.fill_ring.series.push_back(fill_max);
+    rx_max = fill_max = 0;
+    in_interval = 0;
+    uint64_t full = 0, dropped = 0, empty = 0;
+    for (size_t i = 0; i < fds.size(); ++i) {
+      XskStatistics now = read_xdp_statistics(fds[i], "afxdp sink sampler: XDP_STATISTICS");
+      full += counter_delta(now.rx_ring_full, last[i].rx_ring_full);
+      dropped += counter_delta(now.rx_dropped, last[i].rx_dropped);
+      empty += counter_delta(now.rx_fill_ring_empty_descs, last[i].rx_fill_ring_empty_descs);
+      last[i] = now;
+    }
+    out.rx_ring_full.push_back(full);
+    out.rx_dropped.push_back(dropped);
+    out.rx_fill_ring_empty_descs.push_back(empty);
+  }
+
+  // Adds what the counters moved after the last interval (the drain) to that interval.
+  void finish(const std::vector<XskStatistics>& final_stats) {
+    if (!out.error.empty() || out.rx_ring_full.empty()) return;
+    for (size_t i = 0; i < final_stats.size() && i < last.size(); ++i) {
+      out.rx_ring_full.back() += counter_delta(final_stats[i].rx_ring_full, last[i].rx_ring_full);
+      out.rx_dropped.back() += counter_delta(final_stats[i].rx_dropped, last[i].rx_dropped);
+      out.rx_fill_ring_empty_descs.back() +=
+          counter_delta(final_stats[i].rx_fill_ring_empty_descs, last[i].rx_fill_ring_empty_descs);
+    }
+  }
+};
 
 void AfxdpSink::start() {
   if (running_) throw std::logic_error("afxdp sink: already started");
@@ -364,6 +460,68 @@ void AfxdpSink::start() {
   }
   running_ = true;
   for (auto& w : workers_) w->thread = std::thread([this, wp = w.get()] { worker_main(*wp); });
+
+  if (cfg_.sample_ms != 0) {
+    sampler_ = std::make_unique<Sampler>();
+    Sampler& sm = *sampler_;
+    sm.out.sample_ms = cfg_.sample_ms;
+    sm.out.interval_ms = cfg_.interval_ms;
+    sm.out.rx_ring.capacity = cfg_.rx_size;
+    sm.out.fill_ring.capacity = cfg_.fill_size;
+    try {
+      for (auto& s : sockets_) {
+        sm.rx.push_back({s->rx.producer, s->rx.consumer, s->rx.size});
+        sm.fill.push_back({s->fill.producer, s->fill.consumer, s->fill.size});
+        sm.fds.push_back(s->fd);
+        sm.last.push_back(read_xdp_statistics(s->fd, fmt::format("afxdp sink: XDP_STATISTICS of queue {}", s->queue)));
+      }
+      sm.thread = std::thread([this] { sampler_main(); });
+    } catch (const std::exception& e) {
+      // The sink still works without its queue view; the report says why it is missing.
+      sm.out.error = e.what();
+      PB_WARN("afxdp sink: no ring sampler: {}", e.what());
+    }
+  }
+}
+
+void AfxdpSink::sampler_main() {
+  pthread_setname_np(pthread_self(), "pb-afxdp-sample");  // its CPU time shows in top -H
+  Sampler& sm = *sampler_;
+  const auto period = std::chrono::milliseconds(cfg_.sample_ms);
+  const unsigned per_interval = cfg_.interval_ms / cfg_.sample_ms;
+  auto next = std::chrono::steady_clock::now();
+  std::unique_lock lock(sm.mu);
+  try {
+    for (;;) {
+      next += period;
+      // A late wakeup (a busy CPU) starts the schedule over instead of sampling in a burst.
+      if (auto now = std::chrono::steady_clock::now(); now > next + period) next = now + period;
+      if (sm.cv.wait_until(lock, next, [&] { return sm.stop; })) return;
+      sm.sample();
+      if (sm.in_interval == per_interval) sm.close_interval();
+    }
+  } catch (const std::exception& e) {
+    sm.out.error = e.what();
+    PB_WARN("afxdp sink: ring sampler stopped: {}", e.what());
+  }
+}
+
+void AfxdpSink::stop_sampler(bool last) {
+  if (!sampler_ || !sampler_->thread.joinable()) return;
+  Sampler& sm = *sampler_;
+  {
+    std::lock_guard lock(sm.mu);
+    sm.stop = true;
+  }
+  sm.cv.notify_all();
+  sm.thread.join();
+  if (!last || !sm.out.error.empty()) return;
+  try {
+    sm.sample();  // the last, partial interval
+    sm.close_interval();
+  } catch (const std::exception& e) {
+    sm.out.error = e.what();
+  }
 }
 
 void AfxdpSink::worker_main(Worker& w) {
@@ -501,6 +659,8 @@ void AfxdpSink::worker_main(Worker& w) {
 
 AfxdpSinkResult AfxdpSink::stop(bool drain) {
   if (!running_) throw std::logic_error("afxdp sink: not started");
+  // The trial's load is over: the queue view ends here, not after the drain.
+  stop_sampler(drain);
   if (drain) {
     stop_ns_.store(core::mono_ns(), std::memory_order_relaxed);
     stop_.store(true, std::memory_order_release);
@@ -566,6 +726,13 @@ AfxdpSinkResult AfxdpSink::stop(bool drain) {
   }
   for (bench::UdpFlowRx& f : res.flows) f.lost = f.counts.gaps();
   res.elapsed_s = last > first ? double(last - first) / 1e9 : 0;
+  if (sampler_) {
+    std::vector<XskStatistics> final_stats;
+    for (const AfxdpSocketResult& s : res.sockets) final_stats.push_back(s.stats);
+    sampler_->finish(final_stats);
+    res.queues = std::move(sampler_->out);
+    sampler_.reset();
+  }
   workers_.clear();
   teardown();
   return res;

@@ -2,7 +2,8 @@
 // redirects each frame by its RX queue into one AF_XDP socket per queue; one thread per
 // socket (capped at the usable CPUs) reads the RX ring, checks the payload tag, records
 // end-to-end latency and per-flow sequence accounting, and either recycles the frame
-// (rxdrop) or swaps the MACs and sends it back out through the TX ring (l2fwd).
+// (rxdrop) or swaps the MACs and sends it back out through the TX ring (l2fwd). A sampler
+// thread watches ring occupancy and XDP_STATISTICS while it runs (DESIGN.md "Queue depths").
 #pragma once
 
 #include <atomic>
@@ -49,6 +50,10 @@ struct AfxdpSinkConfig {
   unsigned idle_ms = 200;       // stop(drain): a thread is done after this long without frames
   unsigned max_drain_ms = 5000; // stop(drain) gives up after this long even if frames keep coming
   uint32_t reorder_window = bench::kDefaultReorderWindow;  // see FlowTracker
+  // The sampler thread reads every socket's RX and fill ring pointers each sample_ms and
+  // XDP_STATISTICS each interval_ms (a multiple of sample_ms); 0: no sampler.
+  unsigned sample_ms = 10;
+  unsigned interval_ms = 100;
 };
 
 // getsockopt(SOL_XDP, XDP_STATISTICS) of one socket (fields as the kernel names them).
@@ -59,6 +64,26 @@ struct XskStatistics {
   uint64_t rx_ring_full = 0;              // RX ring had no room: the frame was dropped
   uint64_t rx_fill_ring_empty_descs = 0;  // times the fill ring was found empty
   uint64_t tx_ring_empty_descs = 0;
+};
+
+// Occupancy of one kind of ring (RX or fill) over every socket, as the sampler saw it.
+struct AfxdpRingSamples {
+  uint32_t capacity = 0;         // ring size in descriptors
+  core::Histogram hist;          // one value per socket per sample (exact max)
+  std::vector<uint64_t> series;  // per interval: the max over sockets and samples
+};
+
+// What the sampler thread recorded during a run of the sink. The series cover start() to
+// stop(); the last interval is partial, and its XDP_STATISTICS deltas also hold what came
+// during the drain, so each counter series sums to the sockets' final statistics.
+struct AfxdpQueueSamples {
+  unsigned sample_ms = 0;    // 0: the sampler did not run
+  unsigned interval_ms = 0;
+  AfxdpRingSamples rx_ring;    // descriptors the kernel produced, not yet consumed by us
+  AfxdpRingSamples fill_ring;  // buffers we gave the kernel, not yet taken by it
+  // XDP_STATISTICS deltas per interval, summed over sockets.
+  std::vector<uint64_t> rx_ring_full, rx_dropped, rx_fill_ring_empty_descs;
+  std::string error;  // why the sampler stopped early ("" when it ran to the end)
 };
 
 // One socket (one RX queue) as the sink saw it.
@@ -91,6 +116,7 @@ struct AfxdpSinkResult {
   double elapsed_s = 0;                       // first to last frame received
   XdpMode xdp_mode = XdpMode::kNative;
   uint64_t tx = 0, completed = 0;             // l2fwd, summed over sockets
+  AfxdpQueueSamples queues;                   // ring occupancy and XDP_STATISTICS over time
 
   // Frames the AF_XDP layer dropped after the program redirected them:
   // Σ (rx_dropped + rx_ring_full) over sockets.
@@ -133,7 +159,11 @@ class AfxdpSink {
   struct Socket;
   struct Worker;
   struct Program;
+  struct Sampler;
   void worker_main(Worker& w);
+  void sampler_main();
+  // Joins the sampler thread; with `last`, takes a final sample and closes its interval.
+  void stop_sampler(bool last);
   void teardown();
 
   AfxdpSinkConfig cfg_;
@@ -141,6 +171,7 @@ class AfxdpSink {
   std::unique_ptr<Program> prog_;
   std::vector<std::unique_ptr<Socket>> sockets_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<Sampler> sampler_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> abort_{false};
   std::atomic<uint64_t> stop_ns_{0};

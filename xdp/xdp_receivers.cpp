@@ -1,5 +1,8 @@
 #include "xdp/xdp_receivers.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "bench/core/clock.h"
@@ -54,6 +57,68 @@ std::vector<uint64_t> per_queue(const XdpVerdictReading& r, unsigned queues) {
   for (const auto& c : r.per_cpu_queue)
     if (c.rx_queue < queues) q[c.rx_queue] += c.counts.packets;
   return q;
+}
+
+// A ring's occupancy in the report's queue shape (as kernel_probes/queues_probe.cpp), plus
+// the histogram's buckets: {unit, capacity, count, max, p50, p99, histogram: [[upper, count]],
+// interval_ms, sample_ms, scope, series}.
+nlohmann::json ring_json(const AfxdpRingSamples& r, const AfxdpQueueSamples& q, const char* what) {
+  if (r.hist.empty()) return {{"absent", "the sampler took no sample of the AF_XDP rings"}};
+  // max is exact: every sample was record()ed.
+  nlohmann::json out = core::queue_shape(r.hist, r.hist.max(), "descriptors", q.interval_ms, r.series);
+  out["capacity"] = r.capacity;
+  out["sample_ms"] = q.sample_ms;
+  out["scope"] = fmt::format("{} of each socket sampled every {} ms (count, p50, p99 over every sample); series: max "
+                             "over sockets and samples per {} ms, the last interval partial",
+                             what, q.sample_ms, q.interval_ms);
+  return out;
+}
+
+// An XDP_STATISTICS counter per interval, summed over sockets, in the same shape (the
+// percentiles are over intervals) plus its total.
+nlohmann::json counter_series_json(const std::vector<uint64_t>& per_interval, const AfxdpQueueSamples& q,
+                                   const char* unit, const char* what) {
+  if (per_interval.empty()) return {{"absent", "the sampler closed no interval"}};
+  core::Histogram h;
+  uint64_t total = 0, max = 0;
+  for (uint64_t v : per_interval) {
+    h.record(v);
+    total += v;
+    max = std::max(max, v);
+  }
+  nlohmann::json out = core::queue_shape(h, max, unit, q.interval_ms, per_interval);
+  out["total"] = total;
+  out["scope"] = fmt::format("XDP_STATISTICS {} per {} ms interval, summed over sockets; the last interval also holds "
+                             "the drain after the load stopped",
+                             what, q.interval_ms);
+  return out;
+}
+
+// The receiver's "queues" entries for the afxdp path (DESIGN.md "Queue depths").
+nlohmann::json afxdp_queues_json(const AfxdpQueueSamples& q) {
+  nlohmann::json out = nlohmann::json::object();
+  const char* keys[] = {"afxdp_rx_ring", "afxdp_fill_ring", "afxdp_rx_ring_full", "afxdp_rx_dropped",
+                        "afxdp_fill_ring_empty_descs"};
+  std::string why;
+  if (q.sample_ms == 0) why = "the AF_XDP ring sampler was off";
+  else if (!q.error.empty()) why = "AF_XDP ring sampler: " + q.error;
+  if (!why.empty()) {
+    for (const char* k : keys) out[k] = {{"absent", why}};
+    return out;
+  }
+  out["afxdp_rx_ring"] = ring_json(q.rx_ring, q, "RX ring fill (descriptors the kernel produced, not yet consumed)");
+  // The kernel publishes its fill-ring index lazily (when its cached batch runs out), so
+  // what user space sees is an upper bound of what the kernel still holds.
+  out["afxdp_fill_ring"] = ring_json(q.fill_ring, q,
+                                     "fill ring fill (buffers given to the kernel that it has not yet released; "
+                                     "the kernel releases them lazily, when its cached batch runs out)");
+  out["afxdp_rx_ring_full"] = counter_series_json(q.rx_ring_full, q, "frames per interval",
+                                                  "rx_ring_full (frames dropped: RX ring full)");
+  out["afxdp_rx_dropped"] = counter_series_json(q.rx_dropped, q, "frames per interval",
+                                                "rx_dropped (frames dropped: too large, or no fill buffer)");
+  out["afxdp_fill_ring_empty_descs"] = counter_series_json(
+      q.rx_fill_ring_empty_descs, q, "events per interval", "rx_fill_ring_empty_descs (fill ring found empty)");
+  return out;
 }
 
 
@@ -191,6 +256,7 @@ bench::RxResult AfxdpReceiver::end_trial(const bench::TxResult& tx) {
   add_drop(rx, "dut", "MALFORMED", "afxdp sink", r.malformed);
   rx.extra["afxdp"] = {{"sockets", sockets}, {"redirected", r.redirected}, {"fallback", r.fallback},
                        {"l2fwd_tx", r.tx}, {"l2fwd_completed", r.completed}};
+  rx.queues = afxdp_queues_json(r.queues);
   if (landing_) {
     // l2fwd: what the sockets sent back and the TG received is delivered; frames the
     // sockets took but could not send are lost at the TX ring.

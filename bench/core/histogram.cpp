@@ -118,4 +118,16 @@ nlohmann::json to_json(const Histogram& h) {
 
 void to_json(nlohmann::json& j, const Histogram& h) { j = to_json(h); }
 
+nlohmann::json queue_shape(const Histogram& h, uint64_t exact_max, const std::string& unit, unsigned interval_ms,
+                           nlohmann::json series) {
+  return {{"unit", unit},
+          {"count", h.count()},
+          {"max", exact_max},
+          {"p50", std::min(h.percentile(50), exact_max)},
+          {"p99", std::min(h.percentile(99), exact_max)},
+          {"histogram", to_json(h)["histogram"]},
+          {"interval_ms", interval_ms},
+          {"series", std::move(series)}};
+}
+
 }  // namespace pb::core

@@ -64,4 +64,11 @@ nlohmann::json to_json(const Histogram& h);
 // The same, for nlohmann's ADL conversion (`nlohmann::json j = histogram;`).
 void to_json(nlohmann::json& j, const Histogram& h);
 
+// A queue depth in the report's "queues" shape (DESIGN.md): {unit, count, max, p50, p99,
+// histogram, interval_ms, series}. `exact_max` is the true maximum when the caller knows
+// it (bucket bounds may overshoot it); the percentiles never exceed it. `series` holds one
+// point per interval_ms (null: nothing seen in that interval).
+nlohmann::json queue_shape(const Histogram& h, uint64_t exact_max, const std::string& unit, unsigned interval_ms,
+                           nlohmann::json series);
+
 }  // namespace pb::core

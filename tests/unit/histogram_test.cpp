@@ -425,5 +425,22 @@ TEST(Histogram, JsonOfEmptyHistogram) {
   EXPECT_TRUE(j.at("histogram").is_array());
 }
 
+// The queue shape clamps percentiles to the exact maximum (a bucket's upper bound may
+// overshoot it) and carries the series as given.
+TEST(QueueShape, ClampsToExactMaxAndKeepsSeries) {
+  Histogram h;
+  for (uint64_t v : {1000u, 1000u, 1001u}) h.record(v);
+  nlohmann::json series = nlohmann::json::array({1000, nullptr, 1001});
+  nlohmann::json q = queue_shape(h, 1001, "bytes", 100, series);
+  EXPECT_EQ(q["unit"], "bytes");
+  EXPECT_EQ(q["count"], 3u);
+  EXPECT_EQ(q["max"], 1001u);
+  EXPECT_LE(q["p99"].get<uint64_t>(), 1001u);
+  EXPECT_LE(q["p50"].get<uint64_t>(), q["p99"].get<uint64_t>());
+  EXPECT_EQ(q["interval_ms"], 100u);
+  EXPECT_EQ(q["series"], series);
+  EXPECT_TRUE(q["histogram"].is_array());
+}
+
 }  // namespace
 }  // namespace pb::core
