@@ -8,6 +8,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -42,8 +43,9 @@ class HookSet {
   // the caller already switched off stay off and are not hooks of this set.
   void prepare(bpf_object* obj, bool raw_tp_only = false);
   // After load: per event, attaches the first flavour that attaches and keeps it as the
-  // hook's program; with `stay_attached` false it detaches again (attach() opens).
-  void select(bpf_object* obj, bool stay_attached);
+  // hook's program; with `stay_attached` false it detaches again (attach() opens). With
+  // `include`, only the events it accepts are hooks of this set (an object may feed two).
+  void select(bpf_object* obj, bool stay_attached, const std::function<bool(const std::string&)>& include = {});
   // Attaches every selected program that is not attached; a refusal now is logged.
   void attach();
   void detach();

@@ -31,7 +31,7 @@ class ProbeFamily {
   // "stages", "spread", "queues": the family name, also its section name in the report.
   virtual std::string name() const = 0;
   // Programs chosen per hook, and the hooks the kernel refused (with the reason).
-  const AttachedPrograms& programs() const { return hooks_.programs(); }
+  virtual const AttachedPrograms& programs() const { return hooks_.programs(); }
   // Starts a trial: clears or snapshots the maps. Hooks are detached.
   virtual void begin_trial() = 0;
   // Ends the trial (hooks detached again); returns the report section for this trial

@@ -3,7 +3,9 @@
  * Every hook has a tp_btf program (5.5+, typed arguments read directly) and a raw_tp twin
  * (4.17+, the same body reading through bpf_probe_read_kernel); the loader attaches one of
  * the two per hook. The syscall entries are classic tracepoints (syscalls:sys_enter_*,
- * no BTF typedef exists for them). Event prototypes as on 6.18 (seed-tools.md §3.1). */
+ * no BTF typedef exists for them); the loader keeps them attached for a whole trial, not
+ * per sampling window: detaching one waits for an RCU tasks-trace grace period (~50 ms
+ * here), and they cost per syscall, not per packet. Event prototypes as on 6.18 (seed-tools.md §3.1). */
 #include "vmlinux.h"
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>

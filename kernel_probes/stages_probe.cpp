@@ -79,11 +79,23 @@ StagesProbe::StagesProbe(const ProbeScope& scope, bool raw_tp_only) : scope_(sco
   }
   hooks_.prepare(skel_->obj, raw_tp_only);
   if (int err = stages_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object stages");
-  hooks_.select(skel_->obj, false);
+  auto syscall_entry = [](const std::string& event) { return event.rfind("sys_enter_", 0) == 0; };
+  hooks_.select(skel_->obj, false, [&](const std::string& e) { return !syscall_entry(e); });
+  trial_hooks_.select(skel_->obj, false, syscall_entry);
+  for (const AttachedPrograms* p : {&hooks_.programs(), &trial_hooks_.programs()}) {
+    all_.active.insert(all_.active.end(), p->active.begin(), p->active.end());
+    all_.prog_fds.insert(all_.prog_fds.end(), p->prog_fds.begin(), p->prog_fds.end());
+    all_.unavailable.insert(all_.unavailable.end(), p->unavailable.begin(), p->unavailable.end());
+  }
   snapshot_ = read_totals();
 }
 
-StagesProbe::~StagesProbe() { hooks_.detach(); }
+StagesProbe::~StagesProbe() {
+  hooks_.detach();
+  trial_hooks_.detach();
+}
+
+
 
 void StagesProbe::window_opened() {
   __atomic_add_fetch(&skel_->bss->window_gen, 1, __ATOMIC_SEQ_CST);
@@ -134,6 +146,7 @@ StagesProbe::Totals StagesProbe::read_totals() const {
 }
 
 void StagesProbe::begin_trial() {
+  trial_hooks_.attach();
   snapshot_ = read_totals();
   skel_->bss->tx_qdisc_seen = 0;
   std::memset(skel_->bss->tx_root_qdisc, 0, sizeof(skel_->bss->tx_root_qdisc));
@@ -149,6 +162,7 @@ std::string StagesProbe::hook_problem(const std::string& event) const {
     }
     return all;
   }
+  if (event.rfind("sys_enter_", 0) == 0) return trial_hooks_.problem(event);
   return hooks_.problem(event);
 }
 
@@ -175,6 +189,7 @@ std::string StagesProbe::absent_reason(int stage, uint64_t misses) const {
 }
 
 nlohmann::json StagesProbe::end_trial() {
+  trial_hooks_.detach();
   Totals now = read_totals();
   nlohmann::json out = nlohmann::json::object();
   std::vector<uint64_t> delta(PB_HIST_NBUCKETS);

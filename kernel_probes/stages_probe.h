@@ -32,10 +32,13 @@ class StagesProbe : public ProbeFamily {
   ~StagesProbe() override;
 
   std::string name() const override { return "stages"; }
-  // Snapshots the histograms and miss counters, forgets the TG qdisc kind seen so far.
+  // Both sets: the windowed hooks and the per-trial syscall entries.
+  const AttachedPrograms& programs() const override { return all_; }
+  // Snapshots the histograms and miss counters, forgets the TG qdisc kind seen so far,
+  // attaches the syscall-entry hooks (for the whole trial, see stages.bpf.c).
   void begin_trial() override;
   // {"<stage>": latency shape | {"absent": why}} for every stage in kStageNames, counting
-  // only what happened since begin_trial().
+  // only what happened since begin_trial(). Detaches the syscall-entry hooks.
   nlohmann::json end_trial() override;
 
  protected:
@@ -59,6 +62,8 @@ class StagesProbe : public ProbeFamily {
 
   ProbeScope scope_;
   std::unique_ptr<stages_bpf, SkelDeleter> skel_;
+  HookSet trial_hooks_;  // the syscalls:sys_enter_* hooks: attached per trial, not per window
+  AttachedPrograms all_;  // programs of hooks_ and trial_hooks_
   Totals snapshot_;
 };
 

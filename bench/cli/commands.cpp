@@ -97,7 +97,8 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   ro.probes = o.probes.empty() ? "default" : o.probes;
   if (!o.probe_window.empty()) bench::parse_probe_sampling(o.probe_window, "--probe-window");
   if (!o.probe_window.empty()) ro.probe_window = o.probe_window;
-  ro.measure_overhead = o.measure_overhead;
+  ro.measure_overhead = o.measure_overhead || !o.overhead_pairs.empty();
+  if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(bench::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
   if (o.dry_run) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : ro.scenarios) list.push_back({{"name", s.name}, {"given", s.given}});
@@ -218,7 +219,8 @@ void add_commands(CLI::App& app, Options& o) {
                   "ACTIVE_MS/PERIOD_MS the per-packet probes (spread, queues, stages) are attached during a "
                   "trial (default 100/1000), or all");
   run->add_flag("--measure-overhead", o.measure_overhead,
-                "also run each scenario's trial with and without probes in 3 alternating pairs");
+                "also run each scenario's trial with and without probes in alternating pairs (3)");
+  run->add_option("--overhead-pairs", o.overhead_pairs, "pairs for --measure-overhead (3..50; implies it)");
   run->add_option("--xdp-mode", o.xdp_mode, "native | generic, for the paths that attach XDP");
   run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
   run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");

@@ -15,7 +15,7 @@ struct Options {
   // run
   std::string suite_file;
   std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine, rcvbuf;
-  std::string rps_cpus, xps_cpus, rfs_entries, qdisc, probe_window;
+  std::string rps_cpus, xps_cpus, rfs_entries, qdisc, probe_window, overhead_pairs;
   std::string output;
   bool dry_run = false;
   bool measure_overhead = false;

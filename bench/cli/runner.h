@@ -20,6 +20,7 @@ struct RunOptions {
   std::string probes = "default";  // default | none | comma list (bench/probe_set.h)
   std::string probe_window = "100/1000";  // ACTIVE_MS/PERIOD_MS | all (bench/probe_set.h)
   bool measure_overhead = false;   // alternating with/without-probes trial pairs per scenario
+  unsigned overhead_pairs = 3;     // how many pairs (>= 3)
 };
 
 // Runs every scenario; returns the final report. A scenario that cannot run here ends

@@ -63,10 +63,29 @@ def leftovers():
     return ns, files
 
 
+RCU_EXPEDITED = "/sys/kernel/rcu_expedited"
+
+
+def _rcu_expedited():
+    try:
+        with open(RCU_EXPEDITED) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+# The host's value before this test ran pathbench, when no run (of a concurrent test) held
+# it changed: runs set it while xdp-live or probe windows are active, and must restore it.
+_RCU_BEFORE = _rcu_expedited() if not state_files() else None
+
+
 def assert_clean_host():
     ns, files = leftovers()
     assert ns == [], f"pb-* namespaces left behind: {ns}"
     assert files == [], f"state files left: {files}"
+    if _RCU_BEFORE is not None and not state_files():
+        now = _rcu_expedited()
+        assert now == _RCU_BEFORE, f"{RCU_EXPEDITED} is {now}, was {_RCU_BEFORE} before the test"
 
 
 def check(cond, msg):
