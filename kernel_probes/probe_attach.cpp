@@ -30,19 +30,26 @@ int flavour_rank(const std::string& kind) {
 
 }  // namespace
 
-void HookSet::prepare(bpf_object* obj, bool raw_tp_only) {
+void HookSet::prepare(bpf_object* obj, Flavour first) {
   std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
     std::string sec = bpf_program__section_name(prog);
-    if (kind_of(sec) != "tp_btf" || !bpf_program__autoload(prog)) continue;
+    int rank = flavour_rank(kind_of(sec));
+    if (rank < 0 || !bpf_program__autoload(prog)) continue;
     std::string event = event_of(sec);
+    if (rank < int(first)) {
+      bpf_program__set_autoload(prog, false);
+      skipped_[event] += std::string(skipped_[event].empty() ? "" : "; ") + kind_of(sec) + "/" + event +
+                         ": skipped (flavours from " + kFlavours[size_t(first)] + " on)";
+      continue;
+    }
+    if (rank != 0) continue;
     bool present = vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-    if (present && !raw_tp_only) continue;
+    if (present) continue;
     bpf_program__set_autoload(prog, false);
-    btf_missing_[event] = raw_tp_only ? "skipped (raw_tp only)"
-                          : vmlinux   ? "no such tracepoint in this kernel's BTF"
-                                      : "no kernel BTF (/sys/kernel/btf/vmlinux)";
+    skipped_[event] = "tp_btf/" + event + ": " +
+                      (vmlinux ? "no such tracepoint in this kernel's BTF" : "no kernel BTF (/sys/kernel/btf/vmlinux)");
   }
 }
 
@@ -50,7 +57,7 @@ void HookSet::select(bpf_object* obj, bool stay_attached, const std::function<bo
   auto wanted = [&](const std::string& event) { return !include || include(event); };
   // event -> its programs by flavour rank
   std::map<std::string, std::array<bpf_program*, kFlavours.size()>> hooks;
-  for (const auto& [event, why] : btf_missing_)
+  for (const auto& [event, why] : skipped_)
     if (wanted(event)) hooks[event];
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
@@ -62,7 +69,7 @@ void HookSet::select(bpf_object* obj, bool stay_attached, const std::function<bo
   for (const auto& [event, slots] : hooks) {
     std::string why;
     auto note = [&](const std::string& s) { why += (why.empty() ? "" : "; ") + s; };
-    if (auto it = btf_missing_.find(event); it != btf_missing_.end()) note("tp_btf/" + event + ": " + it->second);
+    if (auto it = skipped_.find(event); it != skipped_.end()) note(it->second);
     bool ok = false;
     for (bpf_program* p : slots) {
       if (!p) continue;

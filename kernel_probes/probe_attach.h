@@ -31,6 +31,9 @@ struct AttachedPrograms {
   std::vector<ProbeUnavailable> unavailable;
 };
 
+// The attach flavours in the order a hook tries them.
+enum class Flavour { kTpBtf = 0, kRawTp = 1, kTracepoint = 2 };
+
 class HookSet {
  public:
   HookSet() = default;
@@ -39,9 +42,10 @@ class HookSet {
   ~HookSet() { detach(); }
 
   // Before load: switches off every tp_btf program whose event has no btf_trace_<event>
-  // in the kernel's BTF (all of them with `raw_tp_only`, which tests the twins). Programs
-  // the caller already switched off stay off and are not hooks of this set.
-  void prepare(bpf_object* obj, bool raw_tp_only = false);
+  // in the kernel's BTF, and every program of a flavour before `first` (tests use that to
+  // exercise the twins an older kernel would get). Programs the caller already switched
+  // off stay off and are not hooks of this set.
+  void prepare(bpf_object* obj, Flavour first = Flavour::kTpBtf);
   // After load: per event, attaches the first flavour that attaches and keeps it as the
   // hook's program; with `stay_attached` false it detaches again (attach() opens). With
   // `include`, only the events it accepts are hooks of this set (an object may feed two).
@@ -60,7 +64,7 @@ class HookSet {
   std::vector<BpfLink> links_;
   AttachedPrograms programs_;
   std::map<std::string, std::string> state_;      // event -> "" | why not
-  std::map<std::string, std::string> btf_missing_;  // event -> why its tp_btf was switched off
+  std::map<std::string, std::string> skipped_;  // event -> why programs of it were switched off
 };
 
 }  // namespace pb::probes

@@ -31,7 +31,7 @@ SockDropsProbe::SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino, So
     bpf_program__set_autoload(prog, hooks.delivery);
   for (bpf_program* prog : {p.sd_fail_queue, p.sd_fail_queue_raw, p.sd_kfree_skb, p.sd_kfree_skb_raw, p.sd_kfree_skb_tp})
     bpf_program__set_autoload(prog, hooks.drops);
-  hooks_.prepare(skel_->obj);
+  hooks_.prepare(skel_->obj, hooks.first);
   if (int err = sock_drops_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object sock_drops");
   hooks_.select(skel_->obj, true);
 }

@@ -38,6 +38,7 @@ struct SockDropsReading {
 struct SockDropsHooks {
   bool drops = true;
   bool delivery = false;
+  Flavour first = Flavour::kTpBtf;  // tests: the flavours an older kernel would get
 };
 
 class SockDropsProbe {

@@ -61,7 +61,7 @@ bool is_qdisc(int stage) {
 
 }  // namespace
 
-StagesProbe::StagesProbe(const ProbeScope& scope, bool raw_tp_only) : scope_(scope) {
+StagesProbe::StagesProbe(const ProbeScope& scope, Flavour first) : scope_(scope) {
   route_libbpf_logs();
   skel_.reset(stages_bpf__open());
   if (!skel_) throw_errno("open BPF object stages");
@@ -77,7 +77,7 @@ StagesProbe::StagesProbe(const ProbeScope& scope, bool raw_tp_only) : scope_(sco
     bool tcp_only = event == "tcp_probe" || event == "skb_copy_datagram_iovec";
     if (scope.tcp ? !tcp_event(event) : tcp_only) bpf_program__set_autoload(prog, false);
   }
-  hooks_.prepare(skel_->obj, raw_tp_only);
+  hooks_.prepare(skel_->obj, first);
   if (int err = stages_bpf__load(skel_.get()); err) throw_errno(-err, "load BPF object stages");
   auto syscall_entry = [](const std::string& event) { return event.rfind("sys_enter_", 0) == 0; };
   hooks_.select(skel_->obj, false, [&](const std::string& e) { return !syscall_entry(e); });

@@ -23,10 +23,10 @@ class StagesProbe : public ProbeFamily {
  public:
   // Opens and loads the family for `scope` (RX stages need dut_netns_ino, TX stages
   // tg_netns_ino; an ifindex of 0 matches any link in that netns) and picks per hook the
-  // program the kernel takes (HookSet; `raw_tp_only` tests the raw_tp twins); a hook the
+  // program the kernel takes (HookSet; `first` lets tests use the twins); a hook the
   // kernel refuses every way goes to programs().unavailable. Attached only in sampling
   // windows (open_window). Throws std::system_error when the object cannot load.
-  explicit StagesProbe(const ProbeScope& scope, bool raw_tp_only = false);
+  explicit StagesProbe(const ProbeScope& scope, Flavour first = Flavour::kTpBtf);
   StagesProbe(const StagesProbe&) = delete;
   StagesProbe& operator=(const StagesProbe&) = delete;
   ~StagesProbe() override;

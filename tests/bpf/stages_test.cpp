@@ -202,7 +202,7 @@ TEST_F(StagesTest, SampledWindows) {
 
 // The raw_tp twins (what a kernel without a tp_btf hook gets) measure the same stages.
 TEST_F(StagesTest, RawTpTwins) {
-  StagesProbe probe(pair_->scope(), /*raw_tp_only=*/true);
+  StagesProbe probe(pair_->scope(), Flavour::kRawTp);
   WindowSampler always(1, 1, {&probe});
   for (const std::string& a : probe.programs().active)
     EXPECT_TRUE(a.rfind("raw_tp/", 0) == 0 || a.rfind("tracepoint/", 0) == 0) << a;
