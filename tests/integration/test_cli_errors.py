@@ -25,6 +25,13 @@ expect_usage_error(["run", "--frame-size", "12"], "frame_size")
 expect_usage_error(["run", "--flows", "0"], "flows")
 expect_usage_error(["run", "--duration", "-1"], "duration")
 expect_usage_error(["run", "--no-such-flag"], "--no-such-flag")
+expect_usage_error(["run", "--qdisc", "fq"], "--qdisc", "fq")
+expect_usage_error(["run", "--rps-cpus", "zz"], "--rps-cpus", "zz")
+expect_usage_error(["run", "--xps-cpus", "3g"], "--xps-cpus", "3g")
+expect_usage_error(["run", "--rfs-entries", "-5"], "--rfs-entries")
+expect_usage_error(["run", "--probe-window", "0/100"], "--probe-window", "0/100")
+expect_usage_error(["run", "--probes", "default,nope"], "--probes", "nope")
+expect_usage_error(["run", "--overhead-pairs", "2"], "--overhead-pairs")
 expect_usage_error(["bogus-command"], "bogus-command")
 
 with tempfile.TemporaryDirectory() as tmp:
