@@ -282,6 +282,9 @@ RxResult DpdkReceiver::end_trial(const TxResult& tx) {
   drop("DPDK_IMISSED", "eth_imissed");
   drop("DPDK_RX_NOMBUF", "eth_rx_nombuf");
   drop("DPDK_IERRORS", "eth_ierrors");
+  // net_af_packet: frames its PACKET ring had no room for (DPDK 22.11 leaves imissed 0).
+  if (uint64_t n = num(doc, "packet_tp_drops"))
+    rx.drops.push_back({"dut", "AF_PACKET_RING_FULL", "PACKET_STATISTICS tp_drops", n});
   rx.queues["dpdk_rx_queue"] = dpdk_rx_queue_json(doc, cfg_.pmd);
   // Untagged frames are not the generator's (af_packet also sees the DUT's own outgoing
   // ICMP): counted in "malformed", never in the ledger.

@@ -333,7 +333,13 @@ void drop_foreign_keys(json& merged, const json& overrides) {
     if (path->get<std::string>() != only && !overrides.contains(std::string(key))) merged.erase(std::string(key));
 }
 
-void add_unique(std::vector<ScenarioSpec>& out, std::map<std::string, std::size_t>& by_name, ScenarioSpec spec) {
+void add_unique(std::vector<ScenarioSpec>& out, std::map<std::string, std::size_t>& by_name, ScenarioSpec spec,
+                bool named_by_user) {
+  // A generated name for settings already there (two suite entries an override made
+  // equal) runs once, under the first name; a name the user gave always runs.
+  if (!named_by_user)
+    for (const ScenarioSpec& have : out)
+      if (same_settings(have, spec)) return;
   const std::string base = spec.name;
   for (unsigned n = 1;; ++n) {
     std::string candidate = n == 1 ? base : base + "#" + std::to_string(n);
@@ -514,7 +520,7 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
       std::string name = one.contains(kNameKey) ? one[kNameKey].get<std::string>() : spec.path;
       for (const std::string& key : entry.named) name += "/" + key + "=" + name_value(one[key]);
       spec.name = std::move(name);
-      add_unique(out, by_name, std::move(spec));
+      add_unique(out, by_name, std::move(spec), one.contains(kNameKey));
       // Odometer step: the last axis turns fastest.
       for (std::size_t a = entry.axes.size(); a-- > 0;) {
         if (++index[a] < entry.merged[entry.axes[a]].size()) break;

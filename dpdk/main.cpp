@@ -29,6 +29,7 @@
 #include "dpdk/engines.h"
 #include "dpdk/eth_port.h"
 #include "dpdk/mempool.h"
+#include "dpdk/packet_stats.h"
 #include "dpdk/telemetry.h"
 
 namespace pb::dpdk {
@@ -258,6 +259,11 @@ int run(int argc, char** argv, bool& json_out) {
     if (g_signal != 0) stop_reason = g_signal == SIGINT ? "SIGINT" : "SIGTERM";
     // The result is read before the telemetry goes: it holds the stats lock then.
     result = stats_json(src, StatsDetail::kFinal);
+  }
+  if (auto ps = read_packet_socket_stats()) {
+    result["packet_sockets"] = ps->sockets;
+    result["packet_tp_packets"] = ps->packets;
+    result["packet_tp_drops"] = ps->drops;
   }
   result["stop_reason"] = stop_reason;
   port.stop();

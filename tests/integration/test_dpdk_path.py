@@ -47,6 +47,12 @@ with tempfile.TemporaryDirectory() as tmp:
         for t in sc["trials"]:
             check(sum(t["per_queue"]) == t["delivered"], f"{name}: per-queue {t['per_queue']} != {t['delivered']}")
             check(t["dpdk"]["rx_packets"] >= t["delivered"], f"{name}: rx_packets {t['dpdk']['rx_packets']}")
+            if sc["topology"]["pmd"] == "af_packet":
+                # The PMD's PACKET sockets: every frame offered to them is counted, ring drops too.
+                app = t["dpdk"]
+                check(app.get("packet_sockets", 0) >= 1, f"{name}: no PACKET_STATISTICS: {list(app)}")
+                check(app["packet_tp_packets"] >= t["delivered"] + app["packet_tp_drops"],
+                      f"{name}: tp_packets {app['packet_tp_packets']} < delivered + tp_drops")
         lat = sc["latency"]
         check(lat["count"] == th["delivered"] and 0 < lat["p50"] <= lat["p99"], f"{name}: latency {lat}")
         check(sc["topology"]["pmd"] in ("af_xdp", "af_packet"), f"{name}: topology {sc['topology']}")

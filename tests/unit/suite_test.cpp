@@ -195,6 +195,9 @@ TEST(ExpandSuite, PathOverrideDropsKeysOfOtherPaths) {
   specs = expand_suite(default_suite(), "default suite", json{{"path", "kernel-udp"}, {"pmd", "af_xdp"}});
   ASSERT_FALSE(specs.empty());
   for (const ScenarioSpec& spec : specs) EXPECT_EQ(spec.pmd, "af_xdp") << spec.name;
+  // Two entries the overrides made equal run once.
+  specs = expand_suite(default_suite(), "default suite", json{{"path", "dpdk"}, {"pmd", "af_packet"}});
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"dpdk/rate=max", "dpdk/rate=50000"}));
 }
 
 TEST(ExpandSuite, DefaultSuite) {
