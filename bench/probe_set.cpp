@@ -132,14 +132,17 @@ ProbeSet::ProbeSet(const VethTopology& topo, const ProbeOptions& opts) : impl_(s
           topo.dut_netns_inode(), topo.tg_netns_inode(),
           probes::SockDropsHooks{.drops = want("drops"), .delivery = want("udp_delivery")});
       m.udp_delivery = want("udp_delivery");
-      for (const auto& hook : m.sock_drops->programs().active) m.kfree_skb |= hook.find("kfree_skb") != std::string::npos;
-      const auto& progs = m.sock_drops->programs();
-      auto is_delivery = [](const std::string& hook) {
-        return hook.find("sk_data_ready") != std::string::npos || hook.find("sock_recv_length") != std::string::npos;
+      // One object, two families: its hooks are shown under the family that asked for them.
+      auto family_of = [](const std::string& hook) {
+        bool delivery = hook.find("sk_data_ready") != std::string::npos || hook.find("sock_recv_length") != std::string::npos;
+        return delivery ? "udp_delivery" : "drops";
       };
-      for (size_t i = 0; i < progs.active.size(); ++i)
-        m.add(is_delivery(progs.active[i]) ? "udp_delivery" : "drops", progs.active[i], progs.prog_fds[i]);
-      for (const auto& u : progs.unavailable) m.add_unavailable(is_delivery(u.name) ? "udp_delivery" : "drops", u);
+      const auto& progs = m.sock_drops->programs();
+      for (size_t i = 0; i < progs.active.size(); ++i) {
+        m.add(family_of(progs.active[i]), progs.active[i], progs.prog_fds[i]);
+        m.kfree_skb |= progs.active[i].find("kfree_skb") != std::string::npos;
+      }
+      for (const auto& u : progs.unavailable) m.add_unavailable(family_of(u.name), u);
     } catch (const std::exception& e) {
       m.unavailable(want("drops") ? "drops" : "udp_delivery", e.what());
     }
