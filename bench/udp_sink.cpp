@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include <optional>
 
 #include "bench/core/clock.h"
+#include "bench/core/cpus.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
@@ -29,13 +29,6 @@ namespace {
 constexpr size_t kRecvBufSize = 2048;
 // How often a blocked recvmmsg wakes up to look at the stop flags.
 constexpr long kPollUs = 10'000;
-
-unsigned usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, CPU_COUNT(&set));
-}
 
 }  // namespace
 
@@ -81,7 +74,7 @@ UdpSink::UdpSink(UdpSinkConfig cfg) : cfg_(std::move(cfg)) {
   }
   // More reader threads than CPUs only adds context switches on the CPUs that also run
   // softirq processing.
-  nthreads_ = std::min(cfg_.sockets, usable_cpus());
+  nthreads_ = std::min(cfg_.sockets, unsigned(core::allowed_cpus().size()));
   if (nthreads_ < cfg_.sockets)
     PB_INFO("udp sink: {} sockets asked, {} CPUs usable: running {}", cfg_.sockets, nthreads_, nthreads_);
 }

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <xdp/libxdp.h>
@@ -28,6 +27,7 @@
 #include <thread>
 
 #include "bench/core/clock.h"
+#include "bench/core/cpus.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
@@ -53,13 +53,6 @@ namespace {
 
 // How long an idle thread blocks in poll() before it looks at the stop flags again.
 constexpr int kPollMs = 10;
-
-unsigned usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1, CPU_COUNT(&set));
-}
 
 bool is_pow2(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -191,7 +184,7 @@ AfxdpSink::AfxdpSink(AfxdpSinkConfig cfg) : cfg_(std::move(cfg)) {
   if (cfg_.sample_ms != 0 && (cfg_.interval_ms < cfg_.sample_ms || cfg_.interval_ms % cfg_.sample_ms != 0))
     throw core::UsageError(fmt::format("afxdp sink: interval_ms {} is not a multiple of sample_ms {}", cfg_.interval_ms,
                                        cfg_.sample_ms));
-  nthreads_ = std::min(cfg_.queues, usable_cpus());
+  nthreads_ = std::min(cfg_.queues, unsigned(core::allowed_cpus().size()));
   if (nthreads_ < cfg_.queues)
     PB_INFO("afxdp sink: {} queues, {} CPUs usable: {} threads share the sockets", cfg_.queues, nthreads_, nthreads_);
 }

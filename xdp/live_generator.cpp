@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "bench/core/clock.h"
+#include "bench/core/cpus.h"
 #include "bench/core/threads.h"
 #include "bench/core/errors.h"
 #include "bench/core/rtnl.h"
@@ -48,17 +49,6 @@ constexpr uint64_t kPaceBatchNs = 1'000'000;
 // After the last call, wait this long at most for the DUT end to drain its XDP ring (its
 // NAPI counts the frames as TG tx_packets).
 constexpr uint64_t kSettleNs = 200'000'000;
-
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) throw_errno("sched_getaffinity");
-  std::vector<int> v;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) v.push_back(c);
-  if (v.empty()) v.push_back(0);
-  return v;
-}
 
 void pin_to_cpu(int cpu) {
   cpu_set_t set;
@@ -170,7 +160,7 @@ LiveGeneratorConfig checked(LiveGeneratorConfig cfg) {
   if (!(cfg.duration_s > 0)) throw core::UsageError("xdp-live: duration must be > 0");
   if (cfg.batch_size == 0 || cfg.batch_size > 256) throw core::UsageError("xdp-live: batch_size must be in [1, 256]");
   if (cfg.ifname.empty()) throw core::UsageError("xdp-live: ifname must be set");
-  if (cfg.cpus.empty()) cfg.cpus = allowed_cpus();
+  if (cfg.cpus.empty()) cfg.cpus = core::allowed_cpus();
   if (cfg.cpus.size() > cfg.flows) cfg.cpus.resize(cfg.flows);
   if (cfg.threads_per_cpu == 0 || cfg.threads_per_cpu > 8)
     throw core::UsageError("xdp-live: threads_per_cpu must be in [1, 8]");

@@ -1,10 +1,10 @@
 #include "bench/cli/generators.h"
 
-#include <sched.h>
 
 #include <algorithm>
 
 #include "bench/afpacket_generator.h"
+#include "bench/core/cpus.h"
 #include "bench/core/errors.h"
 #include "bench/core/rtnl.h"
 #include "bench/core/log.h"
@@ -78,12 +78,9 @@ Cfg frame_generator_config(const TrafficEndpoints& ep, const core::TrialRequest&
 // The CPUs this process may run on minus `avoid`; empty (= all) when nothing would be left.
 std::vector<int> cpus_except(const std::vector<int>& avoid) {
   if (avoid.empty()) return {};
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return {};
   std::vector<int> cpus;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set) && std::find(avoid.begin(), avoid.end(), c) == avoid.end()) cpus.push_back(c);
+  for (int c : core::allowed_cpus())
+    if (std::find(avoid.begin(), avoid.end(), c) == avoid.end()) cpus.push_back(c);
   return cpus;
 }
 #endif
