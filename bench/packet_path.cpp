@@ -10,7 +10,6 @@ namespace pb::bench {
 namespace {
 
 
-double ratio(uint64_t part, uint64_t whole) { return whole ? double(part) / double(whole) : 0.0; }
 
 // The kernel's own view of the trial: UDP and link counters in both namespaces. For the
 // UDP paths, `udp_attributed` is what the UDP layer and the veth counted as dropped
@@ -51,9 +50,6 @@ nlohmann::json imbalance(const std::vector<uint64_t>& v) {
   return {{"max_over_mean", max / (sum / n)}, {"jain", sum * sum / (n * sum_sq)}};
 }
 
-nlohmann::json drop_row(const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
-  return {{"side", side}, {"reason", reason}, {"where", where}, {"count", n}};
-}
 
 }  // namespace
 
@@ -135,7 +131,7 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
 
   // Attributed drops: what the receiver knows (XDP verdicts, ring overflows) plus every
   // kfree_skb in the two namespaces.
-  std::map<DropKey, uint64_t> trial_drops;
+  DropCounts trial_drops;
   for (const auto& d : rx.drops) trial_drops[{d.side, d.reason, d.where}] += d.count;
   std::string ledger_source = "receiver";
   if (probes_) {
@@ -183,13 +179,8 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   add_into(per_cpu_, rx.per_cpu);
 
   double seconds = tx.elapsed_s > 0 ? tx.elapsed_s : req.duration_s;
-  nlohmann::json trial = {
-      {"offered_pps", req.offered_pps},
-      {"duration_s", seconds},
-      {"sent", sent},
-      {"delivered", delivered},
-      {"loss_ratio", ratio(sent - std::min(sent, delivered), sent)},
-      {"rx_pps", double(delivered) / seconds},
+  nlohmann::json trial = trial_head(req.offered_pps, seconds, sent, delivered);
+  trial.update({
       {"tx_pps", tx.achieved_pps},
       {"send_errors", tx.send_errors},
       {"lost", rx.lost},
@@ -203,27 +194,19 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
                   {"unaccounted", unaccounted}}},
       {"drops", rows},
       {"unsent", unsent},
-      {"kernel", kernel}};
+      {"kernel", kernel}});
   trial.update(rx.extra);
   trial.update(sections_);
   return trial;
 }
 
 nlohmann::json PacketPath::sections() const {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& [key, n] : drops_) {
-    const auto& [side, reason, where] = key;
-    rows.push_back(drop_row(side, reason, where, n));
-  }
+  nlohmann::json rows = drop_rows(drops_);
   int64_t unaccounted = int64_t(sent_) - int64_t(delivered_) - int64_t(attributed_);
   nlohmann::json per_queue = nlohmann::json::array(), per_cpu = nlohmann::json::array();
   for (size_t q = 0; q < per_queue_.size(); ++q) per_queue.push_back({{"queue", q}, {"packets", per_queue_[q]}});
   for (size_t c = 0; c < per_cpu_.size(); ++c) per_cpu.push_back({{"cpu", c}, {"packets", per_cpu_[c]}});
-  nlohmann::json unsent = nlohmann::json::array();
-  for (const auto& [key, n] : unsent_) {
-    const auto& [side, reason, where] = key;
-    unsent.push_back(drop_row(side, reason, where, n));
-  }
+  nlohmann::json unsent = drop_rows(unsent_);
   nlohmann::json out = {
       {"latency", core::to_json(latency_)},
       {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},

@@ -47,8 +47,8 @@ class PacketPath : public core::Path {
   nlohmann::json sections_ = nlohmann::json::object();  // stages/spread/queues of the last trial
   core::Histogram latency_;
   uint64_t sent_ = 0, delivered_ = 0, attributed_ = 0;
-  std::map<DropKey, uint64_t> drops_;
-  std::map<DropKey, uint64_t> unsent_;  // TG qdisc drops: refused to the sender, not sent
+  DropCounts drops_;
+  DropCounts unsent_;  // TG qdisc drops: refused to the sender, not sent
   std::vector<uint64_t> per_queue_;
   std::vector<uint64_t> per_cpu_;
   bool rx_queues_from_receiver_ = false;

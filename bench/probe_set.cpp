@@ -223,7 +223,7 @@ TrialProbeResult ProbeSet::end_trial(const Receiver* receiver) {
       r.kernel["bpf_udp_read"] = p1.dut.read - m.p0.dut.read;
     }
     r.kernel["bpf_udp_fail_queue"] = p1.dut.fail_queue - m.p0.dut.fail_queue;
-    std::map<DropKey, uint64_t> before;
+    DropCounts before;
     for (const auto& d : m.p0.drops) before[{d.side, d.reason, d.where}] += d.count;
     for (const auto& d : p1.drops) keep(d.side, d.reason, d.where, d.count - before[{d.side, d.reason, d.where}]);
     r.saw_kfree_skb = m.kfree_skb;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bench/topology_veth.h"
+#include "bench/trial_record.h"
 #include "bench/traffic.h"
 
 namespace pb::bench {
@@ -51,10 +52,8 @@ inline ProbeOptions no_probes() {
   return o;
 }
 
-using DropKey = std::tuple<std::string, std::string, std::string>;  // side, reason, where
-
 struct TrialProbeResult {
-  std::map<DropKey, uint64_t> drops;  // attributable, minus what the receiver accounts for
+  DropCounts drops;  // attributable, minus what the receiver accounts for
   bool saw_kfree_skb = false;         // the kfree_skb probe ran (the ledger source)
   nlohmann::json kernel = nlohmann::json::object();    // extra "kernel" trial fields
   nlohmann::json sections = nlohmann::json::object();  // "stages", "spread", "queues"

@@ -276,11 +276,7 @@ LinkView link_view(const CounterSnapshot& dut0, const CounterSnapshot& dut1, con
   return v;
 }
 
-double ratio(uint64_t part, uint64_t whole) { return whole ? double(part) / double(whole) : 0.0; }
 
-nlohmann::json drop_row(const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
-  return {{"side", side}, {"reason", reason}, {"where", where}, {"count", n}};
-}
 
 }  // namespace
 
@@ -446,11 +442,8 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
   if (probes_) {
     TrialProbeResult pr = probes_->end_trial(nullptr);
     sections_ = pr.sections;
-    for (const auto& [key, n] : pr.drops) {
-      const auto& [side, reason, where] = key;
-      kernel_seen.push_back(drop_row(side, reason, where, n));
-      kernel_drops_[key] += n;
-    }
+    kernel_seen = drop_rows(pr.drops);
+    for (const auto& [key, n] : pr.drops) kernel_drops_[key] += n;
   }
 
   // All sockets are closed; the last FIN/ACK exchange crosses the veth asynchronously, so
@@ -520,13 +513,8 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
                         {"retransmits", retransmits},
                         {"connections", connections}};
   if (rr) tcp["tag_mismatches"] = bad_tags;
-  nlohmann::json trial = {
-          {"offered_pps", req.offered_pps},
-          {"duration_s", seconds},
-          {"sent", sent},
-          {"delivered", delivered},
-          {"loss_ratio", ratio(sent - std::min(sent, delivered), sent)},
-          {"rx_pps", double(delivered) / seconds},
+  nlohmann::json trial = trial_head(req.offered_pps, seconds, sent, delivered);
+  trial.update({
           {"bytes_sent", bytes_sent},
           {"bytes_received", bytes_received},
           {"latency", core::to_json(trial_latency)},
@@ -539,7 +527,7 @@ nlohmann::json TcpPath::run_trial(const core::TrialRequest& req) {
           {"drops", rows},
           {"kernel_seen_drops", kernel_seen},
           {"kernel", view.kernel},
-          {"tcp", tcp}};
+          {"tcp", tcp}});
   trial.update(sections_);
   return trial;
 }
@@ -550,11 +538,6 @@ nlohmann::json TcpPath::sections() const {
   if (dut_rx_dropped_) rows.push_back(drop_row("dut", "LINK_RX_DROPPED", "link rx_dropped", dut_rx_dropped_));
   int64_t unaccounted = int64_t(sent_) - int64_t(delivered_) - int64_t(attributed_);
   bool rr = cfg_.mode == TcpMode::kRr;
-  nlohmann::json seen = nlohmann::json::array();
-  for (const auto& [key, n] : kernel_drops_) {
-    const auto& [side, reason, where] = key;
-    seen.push_back(drop_row(side, reason, where, n));
-  }
   nlohmann::json status = probes_ ? probes_->status()
                                   : nlohmann::json{{"active", nlohmann::json::array()},
                                                    {"unavailable", nlohmann::json::array()}};
@@ -565,7 +548,7 @@ nlohmann::json TcpPath::sections() const {
                                  {"unaccounted", unaccounted}}},
                      {"by_reason", rows},
                      // Seen by kfree_skb but recovered by TCP (retransmits): not ledger losses.
-                     {"kernel_seen", seen}}},
+                     {"kernel_seen", drop_rows(kernel_drops_)}}},
           {"probes", status},
           {"tcp", {{"mode", rr ? "rr" : "stream"},
                    {"message_size", message_size_},

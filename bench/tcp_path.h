@@ -77,7 +77,7 @@ class TcpPath : public core::Path {
   double seconds_ = 0;
   std::unique_ptr<ProbeSet> probes_;
   nlohmann::json sections_ = nlohmann::json::object();  // stages/spread/queues of the last trial
-  std::map<DropKey, uint64_t> kernel_drops_;            // kfree_skb / xdp:* over the trials
+  DropCounts kernel_drops_;  // kfree_skb / xdp:* over the trials
 };
 
 }  // namespace pb::bench

@@ -11,6 +11,7 @@
 #include "bench/core/files.h"
 #include "bench/core/log.h"
 #include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/queues.h"
 #include "kernel_probes/queues.skel.h"
 #include "kernel_probes/spread_probe.h"
@@ -24,7 +25,6 @@ namespace {
 constexpr const char* kSoftnetPath = "/proc/net/softnet_stat";
 constexpr size_t kSoftnet = PB_Q_METRICS;  // index of the softnet series in series_
 
-size_t cpu_count() { return size_t(std::max(libbpf_num_possible_cpus(), 1)); }
 
 }  // namespace
 
@@ -88,15 +88,8 @@ QueuesProbe::~QueuesProbe() {
 
 void QueuesProbe::begin_trial() {
   stop_sampler();
-  size_t ncpu = cpu_count();
-  std::vector<uint64_t> zeros(ncpu);
-  int hist_fd = bpf_map__fd(skel_->maps.hist);
-  for (uint32_t k = 0; k < PB_Q_METRICS * PB_HIST_NBUCKETS; ++k)
-    if (bpf_map_update_elem(hist_fd, &k, zeros.data(), BPF_ANY) != 0) throw_errno("clear queues histogram");
-  std::vector<pb_q_recent> zero_recent(ncpu);
-  int recent_fd = bpf_map__fd(skel_->maps.recent);
-  for (uint32_t m = 0; m < PB_Q_METRICS; ++m)
-    if (bpf_map_update_elem(recent_fd, &m, zero_recent.data(), BPF_ANY) != 0) throw_errno("clear queues maxima");
+  zero_percpu<uint64_t>(bpf_map__fd(skel_->maps.hist), PB_Q_METRICS * PB_HIST_NBUCKETS, "queues histogram");
+  zero_percpu<pb_q_recent>(bpf_map__fd(skel_->maps.recent), PB_Q_METRICS, "queues maxima");
   series_.assign(PB_Q_METRICS + 1, Series{});
   softnet_hist_ = core::Histogram();
   stop_ = false;
@@ -116,11 +109,10 @@ void QueuesProbe::begin_trial() {
 // between the read and the reset of its CPU is lost to the series, never to the
 // histogram), and reads the softnet backlog. Called with mu_ held.
 void QueuesProbe::sample() {
-  size_t ncpu = cpu_count();
-  std::vector<pb_q_recent> per_cpu(ncpu), zeros(ncpu);
+  std::vector<pb_q_recent> zeros(possible_cpus());
   int recent_fd = bpf_map__fd(skel_->maps.recent);
   for (uint32_t m = 0; m < PB_Q_METRICS; ++m) {
-    if (bpf_map_lookup_elem(recent_fd, &m, per_cpu.data()) != 0) throw_errno("read queues maxima");
+    std::vector<pb_q_recent> per_cpu = read_percpu<pb_q_recent>(recent_fd, m, "queues maxima");
     if (bpf_map_update_elem(recent_fd, &m, zeros.data(), BPF_ANY) != 0) throw_errno("reset queues maxima");
     uint64_t events = 0, max = 0;
     for (const auto& r : per_cpu) {
@@ -178,14 +170,10 @@ nlohmann::json series_json(const std::vector<std::optional<uint64_t>>& points) {
 nlohmann::json QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const std::string& hook,
                                        const char* why_none) const {
   if (std::string why = hooks_.problem(hook); !why.empty()) return {{"absent", hook + " unavailable: " + why}};
-  size_t ncpu = cpu_count();
-  std::vector<uint64_t> per_cpu(ncpu), counts(PB_HIST_NBUCKETS);
+  std::vector<uint64_t> counts(PB_HIST_NBUCKETS);
   int hist_fd = bpf_map__fd(skel_->maps.hist);
-  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b) {
-    uint32_t key = metric * PB_HIST_NBUCKETS + b;
-    if (bpf_map_lookup_elem(hist_fd, &key, per_cpu.data()) != 0) throw_errno("read queues histogram");
-    for (uint64_t c : per_cpu) counts[b] += c;
-  }
+  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b)
+    counts[b] = sum_percpu(hist_fd, metric * PB_HIST_NBUCKETS + b, "queues histogram");
   core::Histogram h;
   h.add_bucket_counts(counts.data(), counts.size());
   if (h.empty()) return {{"absent", why_none}};

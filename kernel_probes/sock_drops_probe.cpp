@@ -10,6 +10,7 @@
 #include "bench/core/errors.h"
 #include "kernel_probes/drop_reasons.h"
 #include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/sock_drops.h"
 #include "kernel_probes/sock_drops.skel.h"
 
@@ -40,13 +41,10 @@ SockDropsProbe::~SockDropsProbe() { hooks_.detach(); }
 
 SockDropsReading SockDropsProbe::read() const {
   SockDropsReading r;
-  int ncpu = libbpf_num_possible_cpus();
-  std::vector<pb_sd_counts> per_cpu(size_t(std::max(ncpu, 1)));
   int counts_fd = bpf_map__fd(skel_->maps.counts);
   for (uint32_t side = 0; side < PB_SD_SIDES; ++side) {
     SockSideCounts& out = side == PB_SD_DUT ? r.dut : r.tg;
-    if (bpf_map_lookup_elem(counts_fd, &side, per_cpu.data()) != 0) throw_errno("read sock_drops counts");
-    for (const auto& c : per_cpu) {
+    for (const auto& c : read_percpu<pb_sd_counts>(counts_fd, side, "sock_drops counts")) {
       out.queued += c.queued;
       out.read += c.read;
       out.read_bytes += c.read_bytes;

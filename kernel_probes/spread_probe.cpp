@@ -7,6 +7,7 @@
 
 #include "bench/core/errors.h"
 #include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/spread.h"
 #include "kernel_probes/spread.skel.h"
 
@@ -47,25 +48,6 @@ SpreadProbe::~SpreadProbe() { hooks_.detach(); }
 
 void SpreadProbe::window_opened() { __atomic_add_fetch(&skel_->bss->window_gen, 1, __ATOMIC_SEQ_CST); }
 
-namespace {
-
-size_t cpu_count() { return size_t(std::max(libbpf_num_possible_cpus(), 1)); }
-
-template <typename T>
-std::vector<T> read_percpu(int fd, uint32_t key, const char* what) {
-  std::vector<T> v(cpu_count());
-  if (bpf_map_lookup_elem(fd, &key, v.data()) != 0) throw_errno(std::string("read ") + what);
-  return v;
-}
-
-template <typename T>
-void zero_percpu(int fd, uint32_t nkeys, const char* what) {
-  std::vector<T> zeros(cpu_count());
-  for (uint32_t k = 0; k < nkeys; ++k)
-    if (bpf_map_update_elem(fd, &k, zeros.data(), BPF_ANY) != 0) throw_errno(std::string("clear ") + what);
-}
-
-}  // namespace
 
 void SpreadProbe::begin_trial() {
   zero_percpu<pb_spread_cell>(bpf_map__fd(skel_->maps.cells), PB_SPREAD_SLOTS, "spread cells");
@@ -73,7 +55,7 @@ void SpreadProbe::begin_trial() {
 }
 
 nlohmann::json SpreadProbe::end_trial() {
-  size_t ncpu = cpu_count();
+  size_t ncpu = possible_cpus();
   std::vector<uint64_t> birth_cpu(ncpu), receive_cpu(ncpu), queue_births(PB_SPREAD_SLOTS);
   int cells_fd = bpf_map__fd(skel_->maps.cells);
   for (uint32_t slot = 0; slot < PB_SPREAD_SLOTS; ++slot) {

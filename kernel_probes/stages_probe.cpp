@@ -11,6 +11,7 @@
 #include "bench/core/histogram.h"
 #include "bench/core/log.h"
 #include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/stages.skel.h"
 
 namespace pb::probes {
@@ -109,7 +110,7 @@ StagesProbe::Totals StagesProbe::read_totals() const {
   const uint32_t n = PB_STG_COUNT * PB_HIST_NBUCKETS;
   t.buckets.assign(n, 0);
   t.misses.assign(PB_STG_COUNT, 0);
-  size_t ncpu = size_t(std::max(libbpf_num_possible_cpus(), 1));
+  size_t ncpu = possible_cpus();
 
   int fd = bpf_map__fd(skel_->maps.hist);
   std::vector<uint32_t> keys(n);
@@ -137,11 +138,7 @@ StagesProbe::Totals StagesProbe::read_totals() const {
   }
 
   int mfd = bpf_map__fd(skel_->maps.misses);
-  std::vector<uint64_t> per_cpu(ncpu);
-  for (uint32_t s = 0; s < PB_STG_COUNT; ++s) {
-    if (bpf_map_lookup_elem(mfd, &s, per_cpu.data()) != 0) throw_errno("read stages miss counters");
-    for (uint64_t v : per_cpu) t.misses[s] += v;
-  }
+  for (uint32_t s = 0; s < PB_STG_COUNT; ++s) t.misses[s] = sum_percpu(mfd, s, "stages miss counters");
   return t;
 }
 
