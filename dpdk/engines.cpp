@@ -12,7 +12,7 @@
 
 #include "bench/core/clock.h"
 #include "bench/core/payload.h"
-#include "bench/frame_builder.h"
+#include "bench/core/frame.h"
 
 namespace pb::dpdk {
 
@@ -30,7 +30,7 @@ inline void account_rx(QueueCtx& c, rte_mbuf* const* pkts, uint16_t n) {
   // straddles into the frame's second cache line. Fetch both for the whole burst first.
   for (uint16_t i = 0; i < n; ++i) {
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
-    rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], void*, bench::kMinFrameSize - 1));
+    rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], void*, core::kMinFrameSize - 1));
   }
   uint64_t now = c.clock->to_ns(rte_rdtsc());
   uint64_t bytes = 0, tagged = 0;
@@ -98,13 +98,13 @@ constexpr std::array<FwdEngine, 3> kEngines{{
 }  // namespace
 
 bool parse_tag(const uint8_t* frame, uint32_t len, uint64_t now_ns, uint64_t* latency_ns) {
-  if (len < bench::kMinFrameSize) return false;
+  if (len < core::kMinFrameSize) return false;
   // EtherType IPv4, version 4 with a 20-byte header, protocol UDP.
-  if (frame[12] != 0x08 || frame[13] != 0x00 || frame[bench::kFrameIpOffset] != 0x45 ||
-      frame[bench::kFrameIpOffset + 9] != IPPROTO_UDP)
+  if (frame[12] != 0x08 || frame[13] != 0x00 || frame[core::kFrameIpOffset] != 0x45 ||
+      frame[core::kFrameIpOffset + 9] != IPPROTO_UDP)
     return false;
   pb_payload tag;
-  std::memcpy(&tag, frame + bench::kFramePayloadOffset, sizeof(tag));
+  std::memcpy(&tag, frame + core::kFramePayloadOffset, sizeof(tag));
   if (tag.magic != PB_PAYLOAD_MAGIC) return false;
   *latency_ns = now_ns > tag.tx_ns ? now_ns - tag.tx_ns : 0;
   return true;

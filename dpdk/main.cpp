@@ -24,7 +24,7 @@
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
-#include "bench/frame_builder.h"
+#include "bench/core/frame.h"
 #include "dpdk/eal.h"
 #include "dpdk/engines.h"
 #include "dpdk/eth_port.h"
@@ -127,9 +127,9 @@ Options parse_options(int argc, char** argv) {
 // Sends `n` tagged frames out of each queue of `port` (tx_ns = now), so a loopback vdev
 // has tagged packets to receive. Returns how many the queues took.
 uint64_t inject_frames(const EthPort& port, rte_mempool* pool, unsigned n) {
-  bench::FrameSpec spec;
+  core::FrameSpec spec;
   spec.frame_size = 128;
-  std::vector<uint8_t> frame = bench::build_udp_frame(spec, 0);
+  std::vector<uint8_t> frame = core::build_udp_frame(spec, 0);
   uint64_t sent = 0;
   for (uint16_t q = 0; q < port.queues(); ++q) {
     for (unsigned i = 0; i < n;) {
@@ -139,7 +139,7 @@ uint64_t inject_frames(const EthPort& port, rte_mempool* pool, unsigned n) {
       for (unsigned j = 0; j < k; ++j) {
         auto* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(pkts[j], uint16_t(frame.size())));
         std::memcpy(p, frame.data(), frame.size());
-        bench::stamp_frame(p, spec.src_port_base, q, i + j, core::mono_ns());
+        core::stamp_frame(p, spec.src_port_base, q, i + j, core::mono_ns());
       }
       uint16_t ok = rte_eth_tx_burst(port.id(), q, pkts.data(), uint16_t(k));
       sent += ok;

@@ -10,7 +10,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/files.h"
 #include "bench/core/log.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "kernel_probes/queues.h"
 #include "kernel_probes/queues.skel.h"

@@ -9,7 +9,7 @@
 
 #include "bench/core/errors.h"
 #include "kernel_probes/drop_reasons.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "kernel_probes/sock_drops.h"
 #include "kernel_probes/sock_drops.skel.h"

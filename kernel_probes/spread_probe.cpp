@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "bench/core/errors.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "kernel_probes/spread.h"
 #include "kernel_probes/spread.skel.h"

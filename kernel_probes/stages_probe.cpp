@@ -10,7 +10,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/histogram.h"
 #include "bench/core/log.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "kernel_probes/stages.skel.h"
 

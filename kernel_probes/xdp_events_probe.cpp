@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "bench/core/errors.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "kernel_probes/xdp_events.h"
 #include "kernel_probes/xdp_events.skel.h"
 

@@ -33,7 +33,7 @@
 #include "bench/core/netns.h"
 #include "bench/core/payload.h"
 #include "bench/core/unique_fd.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "xdp/xsk_redirect.h"
 #include "xdp/xsk_redirect.skel.h"
 
@@ -56,14 +56,9 @@ constexpr int kPollMs = 10;
 
 bool is_pow2(unsigned v) { return v != 0 && (v & (v - 1)) == 0; }
 
-int libxdp_print(enum libxdp_print_level level, const char* fmt, va_list args) {
-  char buf[1024];
-  int n = vsnprintf(buf, sizeof buf, fmt, args);
-  std::string msg(buf, n > 0 ? std::min<size_t>(size_t(n), sizeof buf - 1) : 0);
-  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-  (void)level;
-  PB_DEBUG("libxdp: {}", msg);
-  return n;
+int libxdp_print(enum libxdp_print_level, const char* fmt, va_list args) {
+  PB_DEBUG("libxdp: {}", probes::format_print(fmt, args));
+  return 0;
 }
 
 void route_libxdp_logs() { libxdp_set_print(libxdp_print); }
@@ -114,7 +109,7 @@ void AfxdpSinkResult::set_expected(std::span<const uint64_t> sent_per_flow) {
 
 uint64_t AfxdpSinkResult::lost() const {
   uint64_t n = 0;
-  for (const bench::UdpFlowRx& f : flows) n += f.lost;
+  for (const traffic::UdpFlowRx& f : flows) n += f.lost;
   return n;
 }
 
@@ -161,7 +156,7 @@ struct AfxdpSink::Worker {
   std::thread thread;
   std::vector<Socket*> sockets;
   // Owned by the thread until it is joined.
-  std::vector<bench::FlowTracker> flows;
+  std::vector<core::FlowTracker> flows;
   core::Histogram latency;
   std::exception_ptr error;
 };
@@ -374,8 +369,7 @@ void AfxdpSink::start() {
     if (!prog_->skel) throw_errno("afxdp sink: load BPF object xsk_redirect");
     const int xsks_fd = bpf_map__fd(prog_->skel->maps.xsks);
 
-    std::optional<core::NetnsGuard> in_ns;
-    if (cfg_.netns_fd >= 0) in_ns.emplace(cfg_.netns_fd);
+    core::NetnsGuard in_ns(cfg_.netns_fd);
     const int ifindex = int(if_nametoindex(cfg_.ifname.c_str()));
     if (ifindex == 0) throw_errno(fmt::format("afxdp sink: no link {} in the DUT netns", cfg_.ifname));
 
@@ -521,8 +515,7 @@ void AfxdpSink::worker_main(Worker& w) {
   try {
     // The sockets work from any netns; entering the DUT's keeps the busy-poll and wakeup
     // syscalls of this thread where the device is, as a reader would run in production.
-    std::optional<core::NetnsGuard> in_ns;
-    if (cfg_.netns_fd >= 0) in_ns.emplace(cfg_.netns_fd);
+    core::NetnsGuard in_ns(cfg_.netns_fd);
 
     const bool l2fwd = cfg_.mode == AfxdpMode::kL2Fwd;
     const uint32_t flow_limit = cfg_.expected_flows > 0 ? cfg_.expected_flows : kMaxFlows;
@@ -717,7 +710,7 @@ AfxdpSinkResult AfxdpSink::stop(bool drain) {
     if (res.flows.size() < w->flows.size()) res.flows.resize(w->flows.size());
     for (size_t f = 0; f < w->flows.size(); ++f) res.flows[f].counts += w->flows[f].counts();
   }
-  for (bench::UdpFlowRx& f : res.flows) f.lost = f.counts.gaps();
+  for (traffic::UdpFlowRx& f : res.flows) f.lost = f.counts.gaps();
   res.elapsed_s = last > first ? double(last - first) / 1e9 : 0;
   if (sampler_) {
     std::vector<XskStatistics> final_stats;

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "bench/core/histogram.h"
-#include "bench/flow_stats.h"
-#include "bench/udp_sink.h"
+#include "bench/core/flow_stats.h"
+#include "bench/traffic/udp_sink.h"
 #include "xdp/xdp_attach.h"
 
 namespace pb::xdp {
@@ -49,7 +49,7 @@ struct AfxdpSinkConfig {
   unsigned expected_flows = 0;  // flow ids >= this are malformed; 0: any id below kMaxFlows
   unsigned idle_ms = 200;       // stop(drain): a thread is done after this long without frames
   unsigned max_drain_ms = 5000; // stop(drain) gives up after this long even if frames keep coming
-  uint32_t reorder_window = bench::kDefaultReorderWindow;  // see FlowTracker
+  uint32_t reorder_window = core::kDefaultReorderWindow;  // see FlowTracker
   // The sampler thread reads every socket's RX and fill ring pointers each sample_ms and
   // XDP_STATISTICS each interval_ms (a multiple of sample_ms); 0: no sampler.
   unsigned sample_ms = 10;
@@ -107,7 +107,7 @@ struct AfxdpSinkResult {
   uint64_t delivered = 0;
   uint64_t bytes = 0;
   uint64_t malformed = 0;
-  std::vector<bench::UdpFlowRx> flows;        // indexed by flow id
+  std::vector<traffic::UdpFlowRx> flows;        // indexed by flow id
   std::vector<uint64_t> per_queue;            // delivered, by RX queue
   std::vector<AfxdpSocketResult> sockets;     // by RX queue
   uint64_t redirected = 0;                    // program counters over every queue slot,
@@ -132,7 +132,7 @@ struct AfxdpSinkResult {
 
 class AfxdpSink {
  public:
-  static constexpr unsigned kMaxFlows = bench::UdpSink::kMaxFlows;
+  static constexpr unsigned kMaxFlows = traffic::UdpSink::kMaxFlows;
 
   // Validates the config; throws pb::core::UsageError on bad values. Opens nothing yet.
   explicit AfxdpSink(AfxdpSinkConfig cfg);

@@ -26,9 +26,8 @@
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
-#include "bench/counters.h"
-#include "bench/pacer.h"
-#include "kernel_probes/libbpf_log.h"
+#include "bench/traffic/pacer.h"
+#include "kernel_probes/bpf_util.h"
 #include "xdp/xdp_live_gen.h"
 #include "xdp/xdp_live_gen.skel.h"
 
@@ -65,23 +64,13 @@ struct LinkTx {
 };
 
 LinkTx read_link_tx(int netns_fd, const std::string& ifname) {
-  bench::SnapshotOptions o;
-  o.ifnames = {ifname};
-  o.snmp = false;
-  o.softnet = false;
-  LinkTx t;
   try {
-    bench::CounterSnapshot s = netns_fd >= 0 ? bench::take_snapshot_in(netns_fd, o) : bench::take_snapshot(o);
-    auto g = s.groups.find(std::string(bench::kLinkGroupPrefix) + ifname);
-    if (g == s.groups.end()) return t;
-    auto p = g->second.find("tx_packets");
-    auto d = g->second.find("tx_dropped");
-    if (p == g->second.end() || d == g->second.end()) return t;
-    t = {true, p->second, d->second};
+    rtnl_link_stats64 s = core::link_stats64(ifname, netns_fd);
+    return {true, s.tx_packets, s.tx_dropped};
   } catch (const std::exception& e) {
     PB_WARN("xdp-live: cannot read link counters of {}: {}", ifname, e.what());
+    return {};
   }
-  return t;
 }
 
 }  // namespace
@@ -155,7 +144,7 @@ struct LiveGenerator::ThreadResult {
 namespace {
 
 LiveGeneratorConfig checked(LiveGeneratorConfig cfg) {
-  bench::validate_frame_spec(cfg.frame, cfg.flows);
+  core::validate_frame_spec(cfg.frame, cfg.flows);
   if (cfg.flows > PB_XLG_MAX_FLOWS) throw core::UsageError("xdp-live: too many flows");
   if (!(cfg.duration_s > 0)) throw core::UsageError("xdp-live: duration must be > 0");
   if (cfg.batch_size == 0 || cfg.batch_size > 256) throw core::UsageError("xdp-live: batch_size must be in [1, 256]");
@@ -171,7 +160,7 @@ LiveGeneratorConfig checked(LiveGeneratorConfig cfg) {
 
 LiveGenerator::LiveGenerator(LiveGeneratorConfig cfg)
     : cfg_(checked(std::move(cfg))),
-      frame_(bench::build_udp_frame(cfg_.frame, 0)),
+      frame_(core::build_udp_frame(cfg_.frame, 0)),
       ifindex_(core::link_ifindex(cfg_.ifname, cfg_.netns_fd)),
       prog_(cfg_.flows, cfg_.frame.src_port_base) {
   prog_.reset(cfg_.cpus);  // validates the CPU list now rather than at run()
@@ -182,13 +171,12 @@ LiveGenerator::~LiveGenerator() = default;
 void LiveGenerator::send_loop(unsigned cpu_index, uint64_t start_ns, const std::atomic<bool>& stop,
                               const std::atomic<bool>& halt, ThreadResult& out) {
   // The ifindex in the context is looked up in the calling thread's netns.
-  std::optional<core::NetnsGuard> in_ns;
-  if (cfg_.netns_fd >= 0) in_ns.emplace(cfg_.netns_fd);
+  core::NetnsGuard in_ns(cfg_.netns_fd);
   pin_to_cpu(cfg_.cpus[cpu_index]);
 
   const unsigned ncpus = unsigned(cfg_.cpus.size());
   const uint64_t owned = (cfg_.flows - cpu_index + ncpus - 1) / ncpus;  // |{f < flows : f % C == cpu_index}|
-  bench::PacerConfig pc;
+  traffic::PacerConfig pc;
   pc.rate_pps = cfg_.rate_pps;
   pc.share_num = owned;
   pc.share_den = uint64_t(cfg_.flows) * cfg_.threads_per_cpu;
@@ -200,7 +188,7 @@ void LiveGenerator::send_loop(unsigned cpu_index, uint64_t start_ns, const std::
   pc.batch_ns = kPaceBatchNs;
   // Teardown sleeps vary (24 to 60+ ms seen): keep 200 ms of credit so they are made up.
   pc.burst_ns = 200'000'000;
-  bench::Pacer pacer(pc);
+  traffic::Pacer pacer(pc);
   const uint64_t end_ns = start_ns + uint64_t(cfg_.duration_s * double(kNsPerSec));
 
   xdp_md ctx{};
@@ -259,7 +247,7 @@ void LiveGenerator::send_loop(unsigned cpu_index, uint64_t start_ns, const std::
   out.forfeited = pacer.forfeited();
 }
 
-LiveGeneratorResult LiveGenerator::run(std::atomic<bool>& stop) {
+LiveGeneratorResult LiveGenerator::run_detailed(std::atomic<bool>& stop) {
   const unsigned nthreads = unsigned(cfg_.cpus.size()) * cfg_.threads_per_cpu;
   prog_.reset(cfg_.cpus);
   LinkTx before = read_link_tx(cfg_.netns_fd, cfg_.ifname);
@@ -298,7 +286,7 @@ LiveGeneratorResult LiveGenerator::run(std::atomic<bool>& stop) {
     res.link_tx_dropped = after.dropped - before.dropped;
   }
 
-  bench::UdpGeneratorResult& tx = res.tx;
+  core::TxResult& tx = res.tx;
   uint64_t first = 0, last = 0;
   for (const ThreadResult& r : results) {
     res.prog_runs += r.runs;
@@ -335,5 +323,24 @@ LiveGeneratorResult LiveGenerator::run(std::atomic<bool>& stop) {
   tx.achieved_pps = tx.elapsed_s > 0 ? double(tx.sent) / tx.elapsed_s : 0;
   return res;
 }
+
+core::TxResult LiveGenerator::run(std::atomic<bool>& stop) {
+  LiveGeneratorResult r = run_detailed(stop);
+  PB_DEBUG("xdp-live: stamped {} link tx {} (sent = {})", r.stamped, r.link_tx_packets, r.sent_source);
+  return r.tx;
+}
+
+namespace {
+
+std::unique_ptr<core::Generator> make_live(const core::TrafficEndpoints& ep, const core::TrialRequest& req) {
+  auto gc = traffic::frame_generator_config<LiveGeneratorConfig>(ep, req);
+  gc.cpus = core::allowed_cpus_except(req.avoid_cpus);
+  return std::make_unique<LiveGenerator>(gc);
+}
+
+}  // namespace
+
+const traffic::GeneratorKind kLiveGenerator{
+    "xdp-live", "BPF_PROG_RUN with live frames and XDP_TX out of the TG veth: the fastest in-kernel source", make_live};
 
 }  // namespace pb::xdp

@@ -11,8 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "bench/frame_builder.h"
-#include "bench/udp_generator.h"
+#include "bench/core/frame.h"
+#include "bench/core/traffic.h"
+#include "bench/traffic/generators.h"
 
 struct xdp_live_gen_bpf;
 
@@ -23,7 +24,7 @@ namespace pb::xdp {
 struct LiveGeneratorConfig {
   int netns_fd = -1;        // TG netns: the ifindex is resolved there; -1: the caller's
   std::string ifname;       // TG device the frames leave by (pb-tg0)
-  bench::FrameSpec frame;   // MACs (src = TG end, dst = DUT end), IPs, ports, frame_size
+  core::FrameSpec frame;   // MACs (src = TG end, dst = DUT end), IPs, ports, frame_size
   unsigned flows = 1;       // flow f sends from frame.src_port_base + f
   uint64_t rate_pps = 0;    // 0: as fast as possible
   double duration_s = 1.0;
@@ -44,7 +45,7 @@ struct LiveGeneratorConfig {
 //                    which flow a refused frame belonged to is not known.
 //   tx.forfeited   = paced: frames the schedule owed but gave up after a stall.
 struct LiveGeneratorResult {
-  bench::UdpGeneratorResult tx;
+  core::TxResult tx;
   uint64_t stamped = 0;          // frames the program stamped and returned XDP_TX for
   uint64_t rejected = 0;         // frames the program dropped (CPU without a thread; short frame)
   bool link_counters = false;    // the TG link counters below were read
@@ -57,6 +58,9 @@ struct LiveGeneratorResult {
 };
 
 // The loaded stamper program and its maps; never attached to a device.
+// "xdp-live" for the generator table: on every CPU but the request's avoid_cpus.
+extern const traffic::GeneratorKind kLiveGenerator;
+
 class LiveGenProgram {
  public:
   // Opens and loads xdp_live_gen for `flows` flows; throws std::system_error.
@@ -88,7 +92,7 @@ class LiveGenProgram {
   unsigned ncpus_;  // possible CPUs: per-CPU map values
 };
 
-class LiveGenerator {
+class LiveGenerator final : public core::Generator {
  public:
   // Validates the config, builds the template, loads the program and resolves the TG
   // ifindex in cfg.netns_fd; throws pb::core::UsageError for bad values, std::system_error
@@ -96,14 +100,16 @@ class LiveGenerator {
   explicit LiveGenerator(LiveGeneratorConfig cfg);
   LiveGenerator(const LiveGenerator&) = delete;
   LiveGenerator& operator=(const LiveGenerator&) = delete;
-  ~LiveGenerator();
+  ~LiveGenerator() override;
 
   // Sends for duration_s or until `stop`; blocks. max: repeated BPF_PROG_RUN calls of
   // ~25 ms of stamping each (sized from the kernel's reported time per frame), the last
   // one cut to the time left; paced: a token bucket per thread (its share of rate_pps by
   // flows owned), one call per grant, so frames leave in bursts of up to ~25 ms worth. Each run restarts sequences at 0. Throws std::system_error when BPF_PROG_RUN
   // fails (EOPNOTSUPP/EINVAL: no live-frames support on this kernel).
-  LiveGeneratorResult run(std::atomic<bool>& stop);
+  LiveGeneratorResult run_detailed(std::atomic<bool>& stop);
+  // run_detailed(), as every generator reports it.
+  core::TxResult run(std::atomic<bool>& stop) override;
 
   const LiveGeneratorConfig& config() const { return cfg_; }
   int ifindex() const { return ifindex_; }

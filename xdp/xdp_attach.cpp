@@ -81,8 +81,7 @@ const char* attached_mode(uint8_t a) {
 }  // namespace
 
 std::vector<XdpAttached> xdp_programs_attached_in(int netns_fd) {
-  std::optional<core::NetnsGuard> in_ns;
-  if (netns_fd >= 0) in_ns.emplace(netns_fd);
+  core::NetnsGuard in_ns(netns_fd);
   core::Rtnl nl;  // bound to the netns entered above
   nlmsghdr* nlh = nl.begin(RTM_GETLINK, NLM_F_DUMP);
   auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));

@@ -27,7 +27,7 @@ void settle(CountFn count) {
   }
 }
 
-void add_drop(bench::RxResult& rx, const char* side, const char* reason, const char* where, uint64_t n) {
+void add_drop(core::RxResult& rx, const char* side, const char* reason, const char* where, uint64_t n) {
   if (n) rx.drops.push_back({side, reason, where, n});
 }
 
@@ -124,7 +124,7 @@ nlohmann::json afxdp_queues_json(const AfxdpQueueSamples& q) {
 
 }  // namespace
 
-XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, int rcvbuf)
+XdpVerdictReceiver::XdpVerdictReceiver(const core::Topology& topo, XdpVerdict verdict, XdpMode mode, int rcvbuf)
     : topo_(topo), verdict_(verdict), mode_(mode), dut_(XdpVerdictConfig{verdict, topo.redirect_ifindex()}) {
   // Where the path delivers: xdp-tx sends back to the TG, whose veth also needs an XDP
   // program for XDP_TX frames to be taken off the ring (GRO alone stalls after 512);
@@ -137,7 +137,7 @@ XdpVerdictReceiver::XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdi
     landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
     landing_->attach(topo.redirect_peer_ifindex(), XdpMode::kNative, topo.dut_netns());
   } else if (verdict == XdpVerdict::kPass) {
-    sockets_ = std::make_unique<bench::UdpSocketReceiver>(topo, topo.queues(), rcvbuf);
+    sockets_ = std::make_unique<traffic::UdpSocketReceiver>(topo, topo.queues(), rcvbuf);
   }
   dut_.attach(topo.dut_ifindex(), mode, topo.dut_netns());
 }
@@ -150,8 +150,8 @@ void XdpVerdictReceiver::begin_trial(const core::TrialRequest& req) {
   if (landing_) landing0_ = landing_->read();
 }
 
-bench::RxResult XdpVerdictReceiver::end_trial(const bench::TxResult& tx) {
-  bench::RxResult rx;
+core::RxResult XdpVerdictReceiver::end_trial(const core::TxResult& tx) {
+  core::RxResult rx;
   if (sockets_) rx = sockets_->end_trial(tx);
   settle([&] { return (landing_ ? landing_->read() : dut_.read()).total.packets; });
   XdpVerdictReading dut = delta(dut0_, dut_.read());
@@ -195,7 +195,7 @@ nlohmann::json XdpVerdictReceiver::probe_status() const {
   return {{"active", {std::string("xdp_verdict:") + to_string(verdict_)}}, {"unavailable", nlohmann::json::array()}};
 }
 
-AfxdpReceiver::AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll)
+AfxdpReceiver::AfxdpReceiver(const core::Topology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll)
     : topo_(topo), mode_(mode), afxdp_mode_(afxdp_mode), busy_poll_(busy_poll) {
   if (afxdp_mode == AfxdpMode::kL2Fwd) {
     landing_ = std::make_unique<XdpVerdictProgram>(XdpVerdictConfig{XdpVerdict::kDrop});
@@ -206,7 +206,7 @@ AfxdpReceiver::AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, Afxd
 void AfxdpReceiver::begin_trial(const core::TrialRequest& req) {
   AfxdpSinkConfig cfg;
   cfg.netns_fd = topo_.dut_netns();
-  cfg.ifname = bench::VethTopology::kDutIf;
+  cfg.ifname = topo_.dut_if();
   cfg.queues = topo_.queues();
   cfg.mode = afxdp_mode_;
   cfg.busy_poll = busy_poll_;
@@ -217,11 +217,11 @@ void AfxdpReceiver::begin_trial(const core::TrialRequest& req) {
   if (landing_) landing0_ = landing_->read();
 }
 
-bench::RxResult AfxdpReceiver::end_trial(const bench::TxResult& tx) {
+core::RxResult AfxdpReceiver::end_trial(const core::TxResult& tx) {
   AfxdpSinkResult r = sink_->stop(/*drain=*/true);
   sink_.reset();
   r.set_expected(tx.flow_sent());
-  bench::RxResult rx;
+  core::RxResult rx;
   rx.delivered = r.delivered;
   rx.latency = std::move(r.latency);
   rx.per_queue = r.per_queue;

@@ -1,4 +1,4 @@
-// The DUT side of the XDP and AF_XDP paths (DESIGN.md "Path"), as bench::Receivers:
+// The DUT side of the XDP and AF_XDP paths (DESIGN.md "Path"), as core::Receivers:
 // - XdpVerdictReceiver: xdp-drop, xdp-pass, xdp-tx, xdp-redirect. The verdict program sits
 //   on the DUT veth; where the path delivers, a counting program (or the UDP sockets, for
 //   xdp-pass) measures what arrived and its latency.
@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
-#include "bench/topology_veth.h"
-#include "bench/traffic.h"
-#include "bench/udp_receiver.h"
+#include "bench/core/topology.h"
+#include "bench/core/traffic.h"
+#include "bench/traffic/udp_receiver.h"
 #include "xdp/afxdp_sink.h"
 #include "xdp/xdp_verdict_loader.h"
 
@@ -21,47 +21,47 @@ namespace pb::xdp {
 // An XDP_DROP of one of our own programs on an skb (generic mode, or veth's skb path) also
 // shows in kfree_skb; the program's counters already account for it, as delivery or as a
 // drop of its own, so the kfree_skb row must not count a second time.
-inline bool is_own_xdp_drop(const bench::AttributedDrop& drop) {
+inline bool is_own_xdp_drop(const core::AttributedDrop& drop) {
   return drop.where.rfind("veth_xdp_rcv_skb", 0) == 0 || drop.where.rfind("do_xdp_generic", 0) == 0;
 }
 
-class XdpVerdictReceiver : public bench::Receiver {
+class XdpVerdictReceiver : public core::Receiver {
  public:
   // Loads and attaches the programs; throws std::system_error naming the interface and
   // mode when the kernel refuses.
   // `rcvbuf`: the xdp-pass sockets' buffer (0: kernel default).
-  XdpVerdictReceiver(const bench::VethTopology& topo, XdpVerdict verdict, XdpMode mode, int rcvbuf = 0);
+  XdpVerdictReceiver(const core::Topology& topo, XdpVerdict verdict, XdpMode mode, int rcvbuf = 0);
   ~XdpVerdictReceiver() override;
 
   void begin_trial(const core::TrialRequest& req) override;
-  bench::RxResult end_trial(const bench::TxResult& tx) override;
+  core::RxResult end_trial(const core::TxResult& tx) override;
   nlohmann::json describe() const override;
   nlohmann::json probe_status() const override;
-  bool accounts_for(const bench::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
+  bool accounts_for(const core::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
 
  private:
-  const bench::VethTopology& topo_;
+  const core::Topology& topo_;
   XdpVerdict verdict_;
   XdpMode mode_;
   XdpVerdictProgram dut_;                              // the verdict under test
   std::unique_ptr<XdpVerdictProgram> landing_;         // counts what xdp-tx / xdp-redirect deliver
-  std::unique_ptr<bench::UdpSocketReceiver> sockets_;  // xdp-pass: the stack's delivery point
+  std::unique_ptr<traffic::UdpSocketReceiver> sockets_;  // xdp-pass: the stack's delivery point
   XdpVerdictReading dut0_, landing0_;
 };
 
-class AfxdpReceiver : public bench::Receiver {
+class AfxdpReceiver : public core::Receiver {
  public:
-  AfxdpReceiver(const bench::VethTopology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll);
+  AfxdpReceiver(const core::Topology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll);
   void begin_trial(const core::TrialRequest& req) override;
-  bench::RxResult end_trial(const bench::TxResult& tx) override;
+  core::RxResult end_trial(const core::TxResult& tx) override;
   nlohmann::json describe() const override;
   // A full RX ring or empty fill ring also fails the redirect: XDP_STATISTICS counts it.
-  bool accounts_for(const bench::AttributedDrop& drop) const override {
+  bool accounts_for(const core::AttributedDrop& drop) const override {
     return is_own_xdp_drop(drop) || (drop.side == "dut" && drop.reason == "XDP_REDIRECT_ERR");
   }
 
  private:
-  const bench::VethTopology& topo_;
+  const core::Topology& topo_;
   XdpMode mode_;
   AfxdpMode afxdp_mode_;
   bool busy_poll_;

@@ -9,7 +9,7 @@
 
 #include "bench/core/errors.h"
 #include "bench/core/netns.h"
-#include "kernel_probes/libbpf_log.h"
+#include "kernel_probes/bpf_util.h"
 #include "xdp/xdp_verdict.h"
 #include "xdp/xdp_verdict.skel.h"
 
@@ -176,8 +176,7 @@ void XdpVerdictProgram::set_redirect_ifindex(int ifindex) {
 }
 
 void XdpVerdictProgram::attach(int ifindex, XdpMode mode, int netns_fd) {
-  std::optional<core::NetnsGuard> in_ns;
-  if (netns_fd >= 0) in_ns.emplace(netns_fd);
+  core::NetnsGuard in_ns(netns_fd);
   attachment_.reset();
   if (cfg_.verdict == XdpVerdict::kRedirect && !cfg_.use_cpumap)
     set_redirect_ifindex(cfg_.redirect_ifindex ? cfg_.redirect_ifindex : ifindex);

@@ -10,14 +10,14 @@
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
-#include "bench/cli/generators.h"
-#include "bench/counters.h"
-#include "bench/frame_builder.h"
-#include "bench/probe_set.h"
-#include "bench/env.h"
+#include "bench/cli/env.h"
+#include "bench/cli/tables.h"
+#include "bench/host/counters.h"
+#include "bench/core/frame.h"
+#include "kernel_probes/probe_set.h"
 #include "bench/cli/runner.h"
-#include "bench/state.h"
-#include "bench/suite.h"
+#include "bench/host/state.h"
+#include "bench/suite/suite.h"
 #include "reports/report_io.h"
 #include "reports/summary.h"
 
@@ -59,46 +59,44 @@ std::string default_report_path() {
 // value is checked here first so an error names the flag, not the suite key.
 nlohmann::json run_overrides(const Options& o) {
   nlohmann::json ov = nlohmann::json::object();
-  if (!o.path.empty()) ov["path"] = bench::split_list_flag(o.path, "--path");
-  if (!o.duration.empty()) ov["duration"] = bench::parse_duration(o.duration, "--duration");
-  if (!o.rate.empty()) ov["rate"] = o.rate == "max" ? nlohmann::json("max") : nlohmann::json(bench::parse_rate(o.rate, "--rate"));
-  if (!o.frame_size.empty()) ov["frame_size"] = bench::parse_uint(o.frame_size, "--frame-size (frame_size)", 66, 9000);
-  if (!o.flows.empty()) ov["flows"] = bench::parse_uint(o.flows, "--flows", 1, 65535);
-  if (!o.queues.empty()) ov["queues"] = bench::parse_uint(o.queues, "--queues", 1, 64);
-  if (!o.trials.empty()) ov["trials"] = bench::parse_uint(o.trials, "--trials", 1, 100);
-  if (!o.xdp_mode.empty()) ov["xdp_mode"] = bench::split_list_flag(o.xdp_mode, "--xdp-mode");
-  if (!o.generator.empty()) ov["generator"] = bench::split_list_flag(o.generator, "--generator");
-  if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = bench::split_list_flag(o.afxdp_mode, "--afxdp-mode");
-  if (!o.busy_poll.empty()) ov["busy_poll"] = bench::split_list_flag(o.busy_poll, "--busy-poll");
-  if (!o.rcvbuf.empty()) ov["rcvbuf"] = bench::parse_uint(o.rcvbuf, "--rcvbuf", 0, 1u << 30);
-  if (!o.pmd.empty()) ov["pmd"] = bench::split_list_flag(o.pmd, "--pmd");
-  if (!o.dpdk_engine.empty()) ov["dpdk_engine"] = bench::split_list_flag(o.dpdk_engine, "--dpdk-engine");
+  if (!o.path.empty()) ov["path"] = suite::split_list_flag(o.path, "--path");
+  if (!o.duration.empty()) ov["duration"] = suite::parse_duration(o.duration, "--duration");
+  if (!o.rate.empty()) ov["rate"] = o.rate == "max" ? nlohmann::json("max") : nlohmann::json(suite::parse_rate(o.rate, "--rate"));
+  if (!o.frame_size.empty()) ov["frame_size"] = suite::parse_uint(o.frame_size, "--frame-size (frame_size)", 66, 9000);
+  if (!o.flows.empty()) ov["flows"] = suite::parse_uint(o.flows, "--flows", 1, 65535);
+  if (!o.queues.empty()) ov["queues"] = suite::parse_uint(o.queues, "--queues", 1, 64);
+  if (!o.trials.empty()) ov["trials"] = suite::parse_uint(o.trials, "--trials", 1, 100);
+  if (!o.xdp_mode.empty()) ov["xdp_mode"] = suite::split_list_flag(o.xdp_mode, "--xdp-mode");
+  if (!o.generator.empty()) ov["generator"] = suite::split_list_flag(o.generator, "--generator");
+  if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = suite::split_list_flag(o.afxdp_mode, "--afxdp-mode");
+  if (!o.busy_poll.empty()) ov["busy_poll"] = suite::split_list_flag(o.busy_poll, "--busy-poll");
+  if (!o.rcvbuf.empty()) ov["rcvbuf"] = suite::parse_uint(o.rcvbuf, "--rcvbuf", 0, 1u << 30);
+  if (!o.pmd.empty()) ov["pmd"] = suite::split_list_flag(o.pmd, "--pmd");
+  if (!o.dpdk_engine.empty()) ov["dpdk_engine"] = suite::split_list_flag(o.dpdk_engine, "--dpdk-engine");
   // Masks and qdisc specs contain commas themselves: one value each, checked by the suite.
   if (!o.rps_cpus.empty()) ov["rps_cpus"] = o.rps_cpus;
   if (!o.xps_cpus.empty()) ov["xps_cpus"] = o.xps_cpus;
-  if (!o.rfs_entries.empty()) ov["rfs_entries"] = bench::parse_uint(o.rfs_entries, "--rfs-entries", 0, 1u << 20);
+  if (!o.rfs_entries.empty()) ov["rfs_entries"] = suite::parse_uint(o.rfs_entries, "--rfs-entries", 0, 1u << 20);
   if (!o.qdisc.empty()) ov["qdisc"] = o.qdisc;
   return ov;
 }
 
 int cmd_env(const Options& o) {
-  nlohmann::json env = bench::probe_environment();
+  nlohmann::json env = probe_environment();
   if (o.json) print_json(env);
-  else std::cout << bench::render_environment(env);
+  else std::cout << render_environment(env);
   return core::kExitOk;
 }
 
 int cmd_run(const Options& o, std::atomic<bool>& stop) {
   RunOptions ro;
-  ro.suite = o.suite_file.empty() ? bench::default_suite() : bench::read_suite_file(o.suite_file);
+  ro.suite = o.suite_file.empty() ? suite::default_suite() : suite::read_suite_file(o.suite_file);
   std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
-  ro.scenarios = bench::expand_suite(ro.suite, where, run_overrides(o));
-  bench::parse_probe_list(o.probes, "--probes");  // checked before anything runs
-  ro.probes = o.probes.empty() ? "default" : o.probes;
-  if (!o.probe_window.empty()) bench::parse_probe_sampling(o.probe_window, "--probe-window");
-  if (!o.probe_window.empty()) ro.probe_window = o.probe_window;
+  ro.scenarios = suite::expand_suite(ro.suite, where, run_overrides(o));
+  ro.probes.families = probes::parse_probe_list(o.probes, "--probes");
+  if (!o.probe_window.empty()) ro.probes.sampling = probes::parse_probe_sampling(o.probe_window, "--probe-window");
   ro.measure_overhead = o.measure_overhead || !o.overhead_pairs.empty();
-  if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(bench::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
+  if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(suite::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
   if (o.dry_run) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : ro.scenarios) list.push_back({{"name", s.name}, {"given", s.given}});
@@ -108,11 +106,11 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
     return core::kExitOk;
   }
   require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench run");
-  if (ro.probes != "none")
+  if (!ro.probes.families.empty())
     require_capabilities({{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}}, "pathbench run with probes");
   ro.output_path = o.output.empty() ? default_report_path() : o.output;
   // Whatever a killed earlier run left behind goes first.
-  nlohmann::json cleaned = bench::cleanup_stale_runs();
+  nlohmann::json cleaned = host::cleanup_stale_runs();
   for (const auto& r : cleaned["removed"]) PB_WARN("removed leftover of an earlier run: {}", r.get<std::string>());
   nlohmann::json report = run_suite(ro, stop);
   if (o.json) print_json(report);
@@ -126,7 +124,7 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
 
 int cmd_cleanup(const Options& o) {
   require_capabilities({{kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench cleanup");
-  nlohmann::json res = bench::cleanup_stale_runs();
+  nlohmann::json res = host::cleanup_stale_runs();
   if (o.json) print_json(res);
   else {
     if (res["removed"].empty()) std::cout << "nothing to clean up\n";
@@ -137,8 +135,8 @@ int cmd_cleanup(const Options& o) {
 }
 
 int cmd_snapshot(const Options& o) {
-  bench::CounterSnapshot snap;
-  if (o.netns.empty()) snap = bench::take_snapshot();
+  host::CounterSnapshot snap;
+  if (o.netns.empty()) snap = host::take_snapshot();
   else {
     core::UniqueFd fd;
     try {
@@ -146,9 +144,9 @@ int cmd_snapshot(const Options& o) {
     } catch (const std::system_error& e) {
       throw UsageError(fmt::format("--netns: {}", e.what()));
     }
-    snap = bench::take_snapshot_in(fd.get());
+    snap = host::take_snapshot_in(fd.get());
   }
-  nlohmann::json j = bench::to_json(snap);
+  nlohmann::json j = host::to_json(snap);
   if (o.json) print_json(j);
   else std::cout << j.dump(2) << std::endl;
   return core::kExitOk;
@@ -157,7 +155,7 @@ int cmd_snapshot(const Options& o) {
 // Load only, no receiver: for benchmarks that put another receiver on the DUT (testpmd).
 int cmd_generate(const Options& o, std::atomic<bool>& stop) {
   require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench generate");
-  bench::TrafficEndpoints ep;
+  core::TrafficEndpoints ep;
   core::UniqueFd ns;
   if (!o.netns.empty()) {
     try {
@@ -170,15 +168,15 @@ int cmd_generate(const Options& o, std::atomic<bool>& stop) {
   ep.tg_if = o.ifname;
   ep.tg_ip = o.src_ip;
   ep.dut_ip = o.dst_ip;
-  ep.dut_mac = bench::parse_mac(o.dst_mac, "--dst-mac");
+  ep.dut_mac = core::parse_mac(o.dst_mac, "--dst-mac");
   core::TrialRequest req;
-  req.offered_pps = o.rate.empty() || o.rate == "max" ? 0 : bench::parse_rate(o.rate, "--rate");
-  req.duration_s = o.duration.empty() ? 5.0 : bench::parse_duration(o.duration, "--duration");
-  req.flows = o.flows.empty() ? 8 : bench::parse_uint(o.flows, "--flows", 1, 65535);
-  req.frame_size = o.frame_size.empty() ? 66 : bench::parse_uint(o.frame_size, "--frame-size", 66, 1514);
+  req.offered_pps = o.rate.empty() || o.rate == "max" ? 0 : suite::parse_rate(o.rate, "--rate");
+  req.duration_s = o.duration.empty() ? 5.0 : suite::parse_duration(o.duration, "--duration");
+  req.flows = o.flows.empty() ? 8 : suite::parse_uint(o.flows, "--flows", 1, 65535);
+  req.frame_size = o.frame_size.empty() ? 66 : suite::parse_uint(o.frame_size, "--frame-size", 66, 1514);
   req.stop = &stop;
-  auto gen = make_generator(o.generator.empty() ? "xdp-live" : o.generator, ep, req);
-  bench::TxResult tx = gen->run(stop);
+  auto gen = find_generator(o.generator.empty() ? "xdp-live" : o.generator).make(ep, req);
+  core::TxResult tx = gen->run(stop);
   nlohmann::json j = {{"generator", o.generator.empty() ? "xdp-live" : o.generator},
                       {"sent", tx.sent},
                       {"bytes", tx.bytes},

@@ -16,30 +16,24 @@
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
-#include "bench/counters.h"
-#include "bench/env.h"
-#include "bench/cli/generators.h"
-#include "bench/dpdk_receiver.h"
-#include "bench/packet_path.h"
-#include "bench/udp_receiver.h"
-#if PB_HAVE_XDP
-#include "xdp/xdp_receivers.h"
-#endif
-#include "bench/state.h"
-#include "bench/steering.h"
-#include "bench/tcp_path.h"
-#include "bench/topology_veth.h"
+#include "bench/host/counters.h"
+#include "bench/cli/env.h"
+#include "bench/cli/tables.h"
+#include "bench/host/state.h"
+#include "bench/host/steering.h"
+#include "bench/host/topology_veth.h"
+#include "bench/paths/packet_path.h"
 #include "git_version.h"
 #include "reports/report_io.h"
 
 namespace pb::cli {
 
-using bench::CounterSnapshot;
-using bench::RunState;
-using bench::ScenarioSpec;
-using bench::VethTopology;
-using bench::delta_json;
-using bench::take_snapshot_in;
+using host::CounterSnapshot;
+using host::RunState;
+using suite::ScenarioSpec;
+using host::VethTopology;
+using host::delta_json;
+using host::take_snapshot_in;
 
 namespace {
 
@@ -87,55 +81,21 @@ nlohmann::json throughput_of(const nlohmann::json& trials) {
 
 constexpr const char* kRcuExpedited = "/sys/kernel/rcu_expedited";
 
-// "auto": the socket generator for kernel paths, live XDP frames for the XDP paths.
-std::string resolved_generator(const ScenarioSpec& spec) {
-  if (spec.generator != "auto") return spec.generator;
-  return spec.path.rfind("kernel-", 0) == 0 ? "udp-socket" : "xdp-live";
+// "auto": the path's own default generator.
+std::string_view resolved_generator(const suite::ScenarioSpec& spec) {
+  return spec.generator != "auto" ? std::string_view(spec.generator) : find_path(spec.path).default_generator;
 }
 
-// net_af_xdp binds to "combined" channels, and veth reports one however many queues it
-// has: the dpdk/af_xdp path runs on a single queue (reported in the topology).
-unsigned topology_queues(const ScenarioSpec& spec) {
-  return spec.path == "dpdk" && spec.pmd == "af_xdp" ? 1 : spec.queues;
-}
-
-std::unique_ptr<bench::Receiver> make_receiver(const ScenarioSpec& spec, const VethTopology& topo) {
-  if (spec.path == "kernel-udp")
-    return std::make_unique<bench::UdpSocketReceiver>(topo, spec.queues, int(spec.rcvbuf));
-  if (spec.path == "dpdk")
-    return std::make_unique<bench::DpdkReceiver>(
-        topo, bench::DpdkConfig{bench::find_dpdk_app(), spec.pmd, "", spec.dpdk_engine, topo.queues()});
-#if PB_HAVE_XDP
-  xdp::XdpMode mode = xdp::parse_xdp_mode(spec.xdp_mode);
-  if (spec.path == "afxdp")
-    return std::make_unique<xdp::AfxdpReceiver>(
-        topo, mode, spec.afxdp_mode == "l2fwd" ? xdp::AfxdpMode::kL2Fwd : xdp::AfxdpMode::kRxDrop, spec.busy_poll == "on");
-  if (spec.path.rfind("xdp-", 0) == 0)
-    return std::make_unique<xdp::XdpVerdictReceiver>(topo, xdp::parse_xdp_verdict(spec.path), mode, int(spec.rcvbuf));
-#endif
-  throw bench::PathUnavailable(fmt::format("path '{}' is not in this build (XDP support off)", spec.path));
-}
-
-std::unique_ptr<core::Path> make_path(const ScenarioSpec& spec, const VethTopology& topo, const RunOptions& opts) {
-  bench::ProbeOptions probes{bench::parse_probe_list(opts.probes, "--probes"),
-                             bench::parse_probe_sampling(opts.probe_window, "--probe-window")};
-  if (spec.path == "kernel-tcp")
-    return std::make_unique<bench::TcpPath>(
-        topo, bench::TcpPathConfig{bench::parse_tcp_mode(spec.tcp_mode), spec.message_size}, probes);
-  bench::TrafficEndpoints endpoints = topo.endpoints();
-  endpoints.dut_port = uint16_t(spec.dst_port);
-  bench::GeneratorFactory gen = [ep = endpoints, name = resolved_generator(spec)](const core::TrialRequest& req) {
-    return make_generator(name, ep, req);
-  };
-  return std::make_unique<bench::PacketPath>(topo, gen, make_receiver(spec, topo), probes);
+host::SteeringConfig steering_of(const suite::ScenarioSpec& spec) {
+  return {spec.rps_cpus, spec.xps_cpus, spec.rfs_entries, spec.qdisc};
 }
 
 // Whether per-packet probe families attach and detach in sampling windows.
 bool probe_windows(const RunOptions& opts) {
-  std::vector<std::string> families = bench::parse_probe_list(opts.probes, "--probes");
+  const std::vector<std::string>& families = opts.probes.families;
   bool sampled = std::any_of(families.begin(), families.end(),
                              [](const std::string& f) { return f == "spread" || f == "queues" || f == "stages"; });
-  return sampled && !bench::parse_probe_sampling(opts.probe_window, "--probe-window").always();
+  return sampled && !opts.probes.sampling.always();
 }
 
 double median(std::vector<double> v) {
@@ -146,7 +106,7 @@ double median(std::vector<double> v) {
 
 // The observer effect: the scenario's trial with and without probes, in alternating pairs
 // (with first, then without first, ...), compared by the median receive rate.
-nlohmann::json measure_overhead(bench::PacketPath& path, const ScenarioSpec& spec, unsigned pairs_wanted,
+nlohmann::json measure_overhead(paths::PacketPath& path, const suite::ScenarioSpec& spec, unsigned pairs_wanted,
                                 std::atomic<bool>& stop) {
   const int kPairs = int(pairs_wanted);
   std::vector<double> with, without;
@@ -184,7 +144,8 @@ nlohmann::json measure_overhead(bench::PacketPath& path, const ScenarioSpec& spe
           {"cost", ratios.empty() ? 0.0 : 1.0 - r}};
 }
 
-nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const RunOptions& opts,
+nlohmann::json run_scenario(const suite::ScenarioSpec& spec, host::RunState& state, const RunOptions& opts,
+                            const core::ProbeSessionFactory& probes,
                             std::atomic<bool>& stop, unsigned index, unsigned total) {
   nlohmann::json sc = {{"name", spec.name}, {"path", spec.path}, {"status", "ok"}, {"reason", nullptr}};
   sc["traffic"] = {{"generator", resolved_generator(spec)},
@@ -198,18 +159,20 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
     // - detaching a tracepoint probe that shares its tracepoint waits for one under the
     //   tracepoint mutex, which kept each probe sampling window open ~90 ms too long
     //   (5 ms expedited), at the per-packet cost of the still-attached hooks.
-    std::optional<bench::StateSysfsGuard> rcu;
+    std::optional<host::StateSysfsGuard> rcu;
     bool live = resolved_generator(spec) == "xdp-live";
     if ((live || probe_windows(opts)) && access(kRcuExpedited, W_OK) == 0) {
       rcu.emplace(state, kRcuExpedited, "1");
       sc["traffic"]["rcu_expedited"] = live ? "xdp-live" : "probe windows";
     }
-    VethTopology topo(state, {topology_queues(spec), fmt::format("s{}", index), spec.path == "xdp-redirect"});
-    bench::Steering steering(state, topo, spec);
+    const PathRow& row = find_path(spec.path);
+    host::VethTopology topo(state, {row.queues ? row.queues(spec) : spec.queues, fmt::format("s{}", index),
+                                    row.redirect_pair});
+    host::Steering steering(state, topo, steering_of(spec));
     sc["topology"] = topo.describe();
     sc["topology"].update(steering.describe());
-    auto path = make_path(spec, topo, opts);
-    CounterSnapshot tg0 = take_snapshot_in(topo.tg_netns()), dut0 = take_snapshot_in(topo.dut_netns());
+    auto path = row.make({spec, topo, find_generator(resolved_generator(spec)), probes});
+    host::CounterSnapshot tg0 = host::take_snapshot_in(topo.tg_netns()), dut0 = host::take_snapshot_in(topo.dut_netns());
     nlohmann::json trials = nlohmann::json::array();
     for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {
       PB_INFO("[{}/{}] {}: trial {}/{} at {} for {:.1f} s", index + 1, total, spec.name, t + 1, spec.trials,
@@ -221,25 +184,25 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
               tr["sent"].get<uint64_t>(), tr["delivered"].get<uint64_t>(), tr["rx_pps"].get<double>(),
               100 * tr["loss_ratio"].get<double>());
     }
-    CounterSnapshot tg1 = take_snapshot_in(topo.tg_netns()), dut1 = take_snapshot_in(topo.dut_netns());
+    host::CounterSnapshot tg1 = host::take_snapshot_in(topo.tg_netns()), dut1 = host::take_snapshot_in(topo.dut_netns());
     sc["trials"] = trials;
     sc["throughput"] = throughput_of(trials);
     sc.update(path->sections());
-    auto* packet_path = dynamic_cast<bench::PacketPath*>(path.get());
+    auto* packet_path = dynamic_cast<paths::PacketPath*>(path.get());
     if (opts.measure_overhead && packet_path && !stop.load()) {
       sc["probes"]["overhead"]["throughput"] = measure_overhead(*packet_path, spec, opts.overhead_pairs, stop);
       sc["probes"]["overhead"]["measured"] = true;
       sc["probes"]["overhead"]["bpf"] = packet_path->probe_cost();
     }
     sc["topology"].update(path->describe());  // after the trials: bind modes are known then
-    sc["counters"] = {{"dut", delta_json(dut0, dut1)}, {"tg", delta_json(tg0, tg1)}};
+    sc["counters"] = {{"dut", host::delta_json(dut0, dut1)}, {"tg", host::delta_json(tg0, tg1)}};
     if (trials.empty()) {
       sc["status"] = "error";
       sc["reason"] = "interrupted before the first trial ended";
     }
   } catch (const core::UsageError&) {
     throw;
-  } catch (const bench::PathUnavailable& e) {
+  } catch (const core::PathUnavailable& e) {
     sc["status"] = "skipped";
     sc["reason"] = e.what();
   } catch (const std::exception& e) {
@@ -255,18 +218,19 @@ nlohmann::json run_scenario(const ScenarioSpec& spec, RunState& state, const Run
 nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop) {
   uint64_t t0 = core::mono_ns();
   std::string started_at = rfc3339_now();
-  nlohmann::json env = bench::probe_environment();
+  nlohmann::json env = probe_environment();
   nlohmann::json report = {{"schema_version", 1}, {"context", context(opts, env, started_at)},
                            {"scenarios", nlohmann::json::array()}};
-  RunState state(bench::new_run_id());
+  host::RunState state(host::new_run_id());
+  probes::ProbeSetFactory probe_factory(opts.probes);
   unsigned total = unsigned(opts.scenarios.size());
   for (unsigned i = 0; i < total; ++i) {
-    const ScenarioSpec& spec = opts.scenarios[i];
+    const suite::ScenarioSpec& spec = opts.scenarios[i];
     nlohmann::json sc;
     if (stop.load()) {
       sc = {{"name", spec.name}, {"path", spec.path}, {"status", "skipped"}, {"reason", "run interrupted"}};
     } else {
-      sc = run_scenario(spec, state, opts, stop, i, total);
+      sc = run_scenario(spec, state, opts, probe_factory, stop, i, total);
     }
     report["scenarios"].push_back(std::move(sc));
     report["context"]["duration_s"] = double(core::mono_ns() - t0) / 1e9;

@@ -9,16 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "bench/scenario.h"
+#include "bench/suite/scenario.h"
+#include "kernel_probes/probe_set.h"
 
 namespace pb::cli {
 
 struct RunOptions {
-  std::vector<bench::ScenarioSpec> scenarios;
+  std::vector<suite::ScenarioSpec> scenarios;
   nlohmann::json suite;       // the suite as given (for context.suite)
   std::string output_path;    // the report file
-  std::string probes = "default";  // default | none | comma list (bench/probe_set.h)
-  std::string probe_window = "100/1000";  // ACTIVE_MS/PERIOD_MS | all (bench/probe_set.h)
+  probes::ProbeOptions probes;     // families and their sampling windows
   bool measure_overhead = false;   // alternating with/without-probes trial pairs per scenario
   unsigned overhead_pairs = 3;     // how many pairs (>= 3)
 };

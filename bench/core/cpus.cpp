@@ -21,4 +21,12 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+std::vector<int> allowed_cpus_except(const std::vector<int>& avoid) {
+  if (avoid.empty()) return {};
+  std::vector<int> cpus;
+  for (int c : allowed_cpus())
+    if (std::find(avoid.begin(), avoid.end(), c) == avoid.end()) cpus.push_back(c);
+  return cpus;
+}
+
 }  // namespace pb::core

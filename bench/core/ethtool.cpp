@@ -19,8 +19,7 @@ namespace {
 
 void ethtool_ioctl(int netns_fd, const std::string& ifname, ethtool_value& v, const std::string& what) {
   if (ifname.empty() || ifname.size() >= IFNAMSIZ) throw UsageError("bad interface name '" + ifname + "'");
-  std::optional<NetnsGuard> in_ns;
-  if (netns_fd >= 0) in_ns.emplace(netns_fd);
+  NetnsGuard in_ns(netns_fd);
   UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno(what + " " + ifname + ": socket");
   ifreq ifr{};

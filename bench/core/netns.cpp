@@ -97,13 +97,15 @@ bool delete_named_netns(const std::string& name) {
   return true;
 }
 
-NetnsGuard::NetnsGuard(int netns_fd) : saved_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
+NetnsGuard::NetnsGuard(int netns_fd) {
+  if (netns_fd < 0) return;
+  saved_.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!saved_) throw_errno("open current netns");
   if (setns(netns_fd, CLONE_NEWNET) != 0) throw_errno("enter netns");
 }
 
 NetnsGuard::~NetnsGuard() {
-  if (setns(saved_.get(), CLONE_NEWNET) != 0) PB_ERROR("return to previous netns: {}", std::strerror(errno));
+  if (saved_ && setns(saved_.get(), CLONE_NEWNET) != 0) PB_ERROR("return to previous netns: {}", std::strerror(errno));
 }
 
 }  // namespace pb::core

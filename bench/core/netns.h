@@ -4,7 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <optional>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "bench/core/unique_fd.h"
 
@@ -44,7 +48,8 @@ bool delete_named_netns(const std::string& name);
 
 class NetnsGuard {
  public:
-  // Switches the calling thread into `netns_fd`; throws on failure.
+  // Switches the calling thread into `netns_fd`; throws on failure. -1: stays where it is
+  // (the guard does nothing).
   explicit NetnsGuard(int netns_fd);
   NetnsGuard(const NetnsGuard&) = delete;
   NetnsGuard& operator=(const NetnsGuard&) = delete;
@@ -53,5 +58,41 @@ class NetnsGuard {
  private:
   UniqueFd saved_;
 };
+
+// Runs fn() with the calling thread inside `netns_fd` (-1: where it is) and back.
+template <typename Fn>
+auto with_netns(int netns_fd, Fn&& fn) {
+  NetnsGuard in(netns_fd);
+  return fn();
+}
+
+// Runs fn() inside `netns_fd` on a throwaway thread, so the caller's netns never changes
+// (what a netlink or procfs reader of another netns needs); rethrows what fn threw.
+template <typename Fn>
+auto in_netns_thread(int netns_fd, Fn&& fn) {
+  using R = decltype(fn());
+  std::exception_ptr error;
+  if constexpr (std::is_void_v<R>) {
+    std::thread([&] {
+      try {
+        with_netns(netns_fd, fn);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }).join();
+    if (error) std::rethrow_exception(error);
+  } else {
+    std::optional<R> out;
+    std::thread([&] {
+      try {
+        out.emplace(with_netns(netns_fd, fn));
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }).join();
+    if (error) std::rethrow_exception(error);
+    return std::move(*out);
+  }
+}
 
 }  // namespace pb::core

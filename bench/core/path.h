@@ -4,21 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <cstdint>
-#include <string>
-#include <vector>
+#include "bench/core/traffic.h"
 
 namespace pb::core {
-
-struct TrialRequest {
-  uint64_t offered_pps = 0;  // 0: as fast as the generator goes
-  double duration_s = 1.0;
-  unsigned frame_size = 66;
-  unsigned flows = 1;
-  std::atomic<bool>* stop = nullptr;  // set on SIGINT/SIGTERM: end the trial early
-  std::vector<int> avoid_cpus;        // CPUs a receiver busy-polls on: generators keep off them
-};
 
 class Path {
  public:

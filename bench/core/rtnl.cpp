@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -136,8 +137,7 @@ void neigh_add_permanent(Rtnl& nl, int ifindex, const std::string& ipv4, const s
 }
 
 std::array<uint8_t, 6> link_mac(const std::string& ifname, int netns_fd) {
-  std::optional<NetnsGuard> in_ns;
-  if (netns_fd >= 0) in_ns.emplace(netns_fd);
+  NetnsGuard in_ns(netns_fd);
   UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!s) throw_errno("socket");
   ifreq ifr{};
@@ -149,11 +149,36 @@ std::array<uint8_t, 6> link_mac(const std::string& ifname, int netns_fd) {
 }
 
 int link_ifindex(const std::string& ifname, int netns_fd) {
-  std::optional<NetnsGuard> in_ns;
-  if (netns_fd >= 0) in_ns.emplace(netns_fd);
+  NetnsGuard in_ns(netns_fd);
   int ifindex = ifindex_of(ifname);
   if (ifindex == 0) throw_errno(ENODEV, "find interface " + ifname);
   return ifindex;
+}
+
+rtnl_link_stats64 link_stats64(const std::string& ifname, int netns_fd) {
+  NetnsGuard in_ns(netns_fd);
+  Rtnl nl;
+  // A single GET answers with one RTM_NEWLINK and, asked to, an ACK that ends the exchange.
+  nlmsghdr* nlh = nl.begin(RTM_GETLINK, NLM_F_ACK);
+  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifm->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname.c_str());
+  rtnl_link_stats64 stats{};
+  bool found = false;
+  nl.dump(nlh, [&](const nlmsghdr* reply) {
+    if (reply->nlmsg_type != RTM_NEWLINK) return;
+    // mnl_attr_for_each casts from void*, which C++ does not do implicitly.
+    for (auto* attr = static_cast<const nlattr*>(mnl_nlmsg_get_payload_offset(reply, sizeof(ifinfomsg)));
+         mnl_attr_ok(attr, static_cast<const char*>(mnl_nlmsg_get_payload_tail(reply)) - reinterpret_cast<const char*>(attr));
+         attr = mnl_attr_next(attr)) {
+      if (mnl_attr_get_type(attr) != IFLA_STATS64) continue;
+      std::memcpy(&stats, mnl_attr_get_payload(attr),
+                  std::min<size_t>(sizeof(stats), mnl_attr_get_payload_len(attr)));
+      found = true;
+    }
+  }, "read link counters of " + ifname);
+  if (!found) throw_errno(ENODATA, "read link counters of " + ifname);
+  return stats;
 }
 
 }  // namespace pb::core

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <libmnl/libmnl.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
 #include <array>
@@ -50,5 +51,9 @@ void neigh_add_permanent(Rtnl& nl, int ifindex, const std::string& ipv4, const s
 // std::system_error naming the interface when it is missing.
 std::array<uint8_t, 6> link_mac(const std::string& ifname, int netns_fd = -1);
 int link_ifindex(const std::string& ifname, int netns_fd = -1);
+// The link counters of `ifname` inside `netns_fd` (-1: the caller's netns) as rtnetlink's
+// IFLA_STATS64 gives them (fields an older kernel does not send are 0); throws
+// std::system_error naming the interface.
+rtnl_link_stats64 link_stats64(const std::string& ifname, int netns_fd = -1);
 
 }  // namespace pb::core

@@ -19,16 +19,8 @@ void put_end_attrs(nlmsghdr* nlh, const VethEnd& end, unsigned queues) {
   if (end.netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, uint32_t(end.netns_fd));
 }
 
-// Runs `fn` with the calling thread inside `netns_fd` (or where it is, for -1).
-template <typename Fn>
-auto in_netns(int netns_fd, Fn&& fn) {
-  if (netns_fd < 0) return fn();
-  NetnsGuard guard(netns_fd);
-  return fn();
-}
-
 int configure_end(const VethEnd& end, unsigned mtu) {
-  return in_netns(end.netns_fd, [&] {
+  return with_netns(end.netns_fd, [&] {
     Rtnl nl;
     int ifindex = ifindex_of(end.ifname);
     if (ifindex == 0) throw_errno(ENODEV, "find veth end " + end.ifname);
@@ -65,7 +57,7 @@ VethPair::VethPair(VethConfig cfg) : cfg_(std::move(cfg)) {
     ifindex_a_ = configure_end(cfg_.a, cfg_.mtu);
     ifindex_b_ = configure_end(cfg_.b, cfg_.mtu);
   } catch (...) {
-    in_netns(cfg_.a.netns_fd, [&] {
+    with_netns(cfg_.a.netns_fd, [&] {
       Rtnl nl;
       link_delete(nl, cfg_.a.ifname);
     });
@@ -75,7 +67,7 @@ VethPair::VethPair(VethConfig cfg) : cfg_(std::move(cfg)) {
 
 VethPair::~VethPair() {
   try {
-    in_netns(cfg_.a.netns_fd, [&] {
+    with_netns(cfg_.a.netns_fd, [&] {
       Rtnl nl;
       link_delete(nl, cfg_.a.ifname);
     });

@@ -15,17 +15,17 @@
 
 #include "bench/core/errors.h"
 #include "bench/core/netns.h"
-#include "bench/state.h"
-#include "bench/topology_veth.h"
-#include "bench/udp_generator.h"
+#include "bench/host/state.h"
+#include "bench/host/topology_veth.h"
+#include "bench/traffic/udp_generator.h"
 #include "xdp/afxdp_sink.h"
 
 namespace pb::xdp {
 namespace {
 
-constexpr const char* kDutIf = bench::VethTopology::kDutIf;
-constexpr const char* kTgIp = bench::VethTopology::kTgIp;
-constexpr const char* kDutIp = bench::VethTopology::kDutIp;
+constexpr const char* kDutIf = host::VethTopology::kDutIf;
+constexpr const char* kTgIp = host::VethTopology::kTgIp;
+constexpr const char* kDutIp = host::VethTopology::kDutIp;
 
 // True when rtnetlink (IFLA_XDP) lists an XDP program on the DUT link.
 bool dut_has_xdp(int netns_fd) {
@@ -48,8 +48,8 @@ class AfxdpSinkTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, veth, XDP, AF_XDP)";
     if (std::string why = af_xdp_unavailable(); !why.empty()) GTEST_SKIP() << "AF_XDP unavailable: " << why;
-    state_ = std::make_unique<bench::RunState>(bench::new_run_id());
-    topo_ = std::make_unique<bench::VethTopology>(*state_, bench::VethTopologyConfig{2, "afx"});
+    state_ = std::make_unique<host::RunState>(host::new_run_id());
+    topo_ = std::make_unique<host::VethTopology>(*state_, host::VethTopologyConfig{2, "afx"});
   }
   void TearDown() override {
     topo_.reset();
@@ -68,8 +68,8 @@ class AfxdpSinkTest : public ::testing::Test {
     return c;
   }
 
-  bench::UdpGeneratorResult send(double duration_s, uint64_t rate_pps) const {
-    bench::UdpGeneratorConfig g;
+  core::TxResult send(double duration_s, uint64_t rate_pps) const {
+    traffic::UdpGeneratorConfig g;
     g.netns_fd = tg_netns();
     g.src_ip = kTgIp;
     g.dst_ip = kDutIp;
@@ -79,19 +79,19 @@ class AfxdpSinkTest : public ::testing::Test {
     g.frame_size = 128;
     g.rate_pps = rate_pps;
     g.duration_s = duration_s;
-    bench::UdpGenerator gen(g);
+    traffic::UdpGenerator gen(g);
     std::atomic<bool> stop{false};
     return gen.run(stop);
   }
 
   static constexpr unsigned kFlows = 8;
-  std::unique_ptr<bench::RunState> state_;
-  std::unique_ptr<bench::VethTopology> topo_;
+  std::unique_ptr<host::RunState> state_;
+  std::unique_ptr<host::VethTopology> topo_;
 };
 
 TEST_F(AfxdpSinkTest, RxDropLedgerBalances) {
   AfxdpSinkResult r;
-  bench::UdpGeneratorResult g;
+  core::TxResult g;
   {
     AfxdpSink sink(sink_config(AfxdpMode::kRxDrop));
     EXPECT_EQ(sink.threads(), std::min(2u, std::thread::hardware_concurrency()));
@@ -137,7 +137,7 @@ TEST_F(AfxdpSinkTest, RxDropLedgerBalances) {
 
 TEST_F(AfxdpSinkTest, L2FwdSendsBack) {
   AfxdpSinkResult r;
-  bench::UdpGeneratorResult g;
+  core::TxResult g;
   {
     AfxdpSink sink(sink_config(AfxdpMode::kL2Fwd));
     sink.start();
@@ -161,7 +161,7 @@ TEST_F(AfxdpSinkTest, GenericModeAndBusyPoll) {
   c.xdp_mode = XdpMode::kGeneric;
   c.busy_poll = true;
   AfxdpSinkResult r;
-  bench::UdpGeneratorResult g;
+  core::TxResult g;
   {
     AfxdpSink sink(c);
     sink.start();

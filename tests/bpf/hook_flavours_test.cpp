@@ -15,14 +15,14 @@
 
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
-#include "bench/state.h"
-#include "bench/topology_veth.h"
+#include "bench/host/state.h"
+#include "bench/host/topology_veth.h"
 #include "kernel_probes/sock_drops_probe.h"
 
 namespace pb::probes {
 namespace {
 
-using bench::VethTopology;
+using host::VethTopology;
 
 std::string cannot_run() {
   if (geteuid() != 0) return "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
@@ -35,14 +35,14 @@ std::string cannot_run() {
 }
 
 // Sends n datagrams from the TG netns to a port nobody listens on in the DUT netns.
-void send_to_closed_port(const VethTopology& topo, unsigned n) {
+void send_to_closed_port(const host::VethTopology& topo, unsigned n) {
   core::NetnsGuard in_tg(topo.tg_netns());
   core::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ASSERT_GE(fd.get(), 0);
   sockaddr_in dst{};
   dst.sin_family = AF_INET;
   dst.sin_port = htons(7);
-  ASSERT_EQ(inet_pton(AF_INET, VethTopology::kDutIp, &dst.sin_addr), 1);
+  ASSERT_EQ(inet_pton(AF_INET, host::VethTopology::kDutIp, &dst.sin_addr), 1);
   char payload[32] = {};
   for (unsigned i = 0; i < n; ++i) {
     ASSERT_EQ(::sendto(fd.get(), payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst),
@@ -63,9 +63,9 @@ class HookFlavours : public ::testing::TestWithParam<Flavour> {};
 TEST_P(HookFlavours, DropsFamilyCountsClosedPortDatagrams) {
   static const std::string reason = cannot_run();
   if (!reason.empty()) GTEST_SKIP() << reason;
-  bench::RunState state{bench::new_run_id()};
-  VethTopology topo{state, bench::VethTopologyConfig{1, "hkf"}};
-  VethTopology other{state, bench::VethTopologyConfig{1, "hko"}};
+  host::RunState state{host::new_run_id()};
+  host::VethTopology topo{state, host::VethTopologyConfig{1, "hkf"}};
+  host::VethTopology other{state, host::VethTopologyConfig{1, "hko"}};
 
   const Flavour first = GetParam();
   SockDropsProbe probe(topo.dut_netns_inode(), topo.tg_netns_inode(), {.drops = true, .delivery = false, .first = first});

@@ -18,11 +18,11 @@
 #include "bench/core/netns_sysfs.h"
 #include "bench/core/sysfs_guard.h"
 #include "bench/core/unique_fd.h"
-#include "bench/counters.h"
-#include "bench/state.h"
-#include "bench/topology_veth.h"
-#include "bench/udp_generator.h"
-#include "bench/udp_sink.h"
+#include "bench/host/counters.h"
+#include "bench/host/state.h"
+#include "bench/host/topology_veth.h"
+#include "bench/traffic/udp_generator.h"
+#include "bench/traffic/udp_sink.h"
 #include "kernel_probes/queues_probe.h"
 #include "kernel_probes/spread_probe.h"
 #include "kernel_probes/window_sampler.h"
@@ -30,11 +30,11 @@
 namespace pb::probes {
 namespace {
 
-using bench::VethTopology;
-constexpr const char* kTgIf = VethTopology::kTgIf;
-constexpr const char* kDutIf = VethTopology::kDutIf;
-constexpr const char* kTgIp = VethTopology::kTgIp;
-constexpr const char* kDutIp = VethTopology::kDutIp;
+using host::VethTopology;
+constexpr const char* kTgIf = host::VethTopology::kTgIf;
+constexpr const char* kDutIf = host::VethTopology::kDutIf;
+constexpr const char* kTgIp = host::VethTopology::kTgIp;
+constexpr const char* kDutIp = host::VethTopology::kDutIp;
 constexpr unsigned kQueues = 2;
 
 std::string cannot_run() {
@@ -60,8 +60,8 @@ using core::NetnsSysfs;
 // The project's veth topology with 2 queues: netns pair, static neighbours, IPv6 off, GRO
 // on at the DUT and TSO off at the TG (so veth takes UDP through NAPI and real RX queues).
 struct Rig {
-  bench::RunState state{bench::new_run_id()};
-  VethTopology topo{state, bench::VethTopologyConfig{kQueues, "spq"}};
+  host::RunState state{host::new_run_id()};
+  host::VethTopology topo{state, host::VethTopologyConfig{kQueues, "spq"}};
 
   ProbeScope scope() const {
     return ProbeScope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(), kQueues};
@@ -80,21 +80,21 @@ struct Trial {
   uint64_t delivered = 0;
 };
 
-uint64_t rx_packets(const bench::CounterSnapshot& s) {
-  return s.groups.at(std::string(bench::kLinkGroupPrefix) + kDutIf).at("rx_packets");
+uint64_t rx_packets(const host::CounterSnapshot& s) {
+  return s.groups.at(std::string(host::kLinkGroupPrefix) + kDutIf).at("rx_packets");
 }
 
 // One trial: 64 flows, 1 s at 50 kpps into a 2-socket sink, both families bracketing it.
 Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf = 0) {
-  bench::UdpSinkConfig sc;
+  traffic::UdpSinkConfig sc;
   sc.netns_fd = rig.topo.dut_netns();
   sc.bind_ip = kDutIp;
   sc.port = 9;
   sc.sockets = 2;
   sc.rcvbuf = rcvbuf;
   sc.expected_flows = 64;
-  bench::UdpSink sink(sc);
-  bench::UdpGeneratorConfig gc;
+  traffic::UdpSink sink(sc);
+  traffic::UdpGeneratorConfig gc;
   gc.netns_fd = rig.topo.tg_netns();
   gc.src_ip = kTgIp;
   gc.dst_ip = kDutIp;
@@ -104,8 +104,8 @@ Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf =
   gc.frame_size = 128;
   gc.rate_pps = 50000;
   gc.duration_s = 1.0;
-  bench::UdpGenerator gen(gc);
-  bench::SnapshotOptions so;
+  traffic::UdpGenerator gen(gc);
+  host::SnapshotOptions so;
   so.ifnames = {kDutIf};
   so.snmp = false;
   so.softnet = false;
@@ -113,11 +113,11 @@ Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf =
   sink.start();
   spread.begin_trial();
   queues.begin_trial();
-  auto before = bench::take_snapshot_in(rig.topo.dut_netns(), so);
+  auto before = host::take_snapshot_in(rig.topo.dut_netns(), so);
   std::atomic<bool> stop{false};
   auto sent = gen.run(stop);
   auto got = sink.stop(true);
-  auto after = bench::take_snapshot_in(rig.topo.dut_netns(), so);
+  auto after = host::take_snapshot_in(rig.topo.dut_netns(), so);
   Trial t;
   t.spread = spread.end_trial();
   t.queues = queues.end_trial();

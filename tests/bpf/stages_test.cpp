@@ -15,30 +15,30 @@
 #include <string>
 
 #include "bench/core/unique_fd.h"
-#include "bench/state.h"
-#include "bench/topology_veth.h"
-#include "bench/udp_generator.h"
-#include "bench/udp_sink.h"
+#include "bench/host/state.h"
+#include "bench/host/topology_veth.h"
+#include "bench/traffic/udp_generator.h"
+#include "bench/traffic/udp_sink.h"
 #include "kernel_probes/stages_probe.h"
 #include "kernel_probes/window_sampler.h"
 
 namespace pb::probes {
 namespace {
 
-using bench::VethTopology;
-constexpr const char* kTgIf = VethTopology::kTgIf;
-constexpr const char* kDutIp = VethTopology::kDutIp;
+using host::VethTopology;
+constexpr const char* kTgIf = host::VethTopology::kTgIf;
+constexpr const char* kDutIp = host::VethTopology::kDutIp;
 constexpr unsigned kFlows = 4;
 constexpr uint64_t kRate = 20000;
 
 // The project's veth topology (netns pair, static neighbours, IPv6 off, GRO on at the DUT)
 // with one queue, owned by its own run state.
 struct Pair {
-  bench::RunState state;
-  VethTopology topo;
+  host::RunState state;
+  host::VethTopology topo;
 
   explicit Pair(const std::string& suffix)
-      : state(bench::new_run_id()), topo(state, bench::VethTopologyConfig{1, suffix}) {}
+      : state(host::new_run_id()), topo(state, host::VethTopologyConfig{1, suffix}) {}
 
   ProbeScope scope() const {
     return ProbeScope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(), 1};
@@ -51,29 +51,29 @@ struct Pair {
   }
 
   struct Traffic {
-    bench::UdpGeneratorResult tx;
-    bench::UdpSinkResult rx;
+    core::TxResult tx;
+    traffic::UdpSinkResult rx;
   };
   // 1 s of tagged UDP at 20 kpps from the TG to a sink on the DUT.
   Traffic send(double duration_s = 1.0) const {
-    bench::UdpSinkConfig sc;
+    traffic::UdpSinkConfig sc;
     sc.netns_fd = topo.dut_netns();
     sc.bind_ip = kDutIp;
-    sc.port = VethTopology::kDutPort;
+    sc.port = host::VethTopology::kDutPort;
     sc.expected_flows = kFlows;
-    bench::UdpSink sink(sc);
+    traffic::UdpSink sink(sc);
     sink.start();
-    bench::UdpGeneratorConfig g;
+    traffic::UdpGeneratorConfig g;
     g.netns_fd = topo.tg_netns();
-    g.src_ip = VethTopology::kTgIp;
+    g.src_ip = host::VethTopology::kTgIp;
     g.dst_ip = kDutIp;
-    g.dst_port = VethTopology::kDutPort;
-    g.src_port_base = VethTopology::kTgPortBase;
+    g.dst_port = host::VethTopology::kDutPort;
+    g.src_port_base = host::VethTopology::kTgPortBase;
     g.flows = kFlows;
     g.frame_size = 128;
     g.rate_pps = kRate;
     g.duration_s = duration_s;
-    bench::UdpGenerator gen(g);
+    traffic::UdpGenerator gen(g);
     std::atomic<bool> stop{false};
     Traffic t;
     t.tx = gen.run(stop);

@@ -21,7 +21,7 @@
 #include "bench/core/payload.h"
 #include "bench/core/unique_fd.h"
 #include "bench/core/veth.h"
-#include "bench/frame_builder.h"
+#include "bench/core/frame.h"
 #include "xdp/live_generator.h"
 
 namespace pb::xdp {
@@ -35,12 +35,12 @@ std::string bpf_unavailable() {
 
 pb_payload tag_of(const uint8_t* frame) {
   pb_payload t;
-  std::memcpy(&t, frame + bench::kFramePayloadOffset, sizeof(t));
+  std::memcpy(&t, frame + core::kFramePayloadOffset, sizeof(t));
   return t;
 }
 
 uint16_t src_port_of(const uint8_t* frame) {
-  return uint16_t(frame[bench::kFrameSrcPortOffset] << 8 | frame[bench::kFrameSrcPortOffset + 1]);
+  return uint16_t(frame[core::kFrameSrcPortOffset] << 8 | frame[core::kFrameSrcPortOffset + 1]);
 }
 
 // Runs `fn` on a thread pinned to `cpu`: the program keeps per-CPU state.
@@ -82,8 +82,8 @@ TestRun run_once(const LiveGenProgram& prog, const std::vector<uint8_t>& frame) 
   return r;
 }
 
-bench::FrameSpec test_spec() {
-  bench::FrameSpec s;
+core::FrameSpec test_spec() {
+  core::FrameSpec s;
   s.src_mac = {0x02, 0, 0, 0, 0, 1};
   s.dst_mac = {0x02, 0, 0, 0, 0, 2};
   s.frame_size = 128;
@@ -95,7 +95,7 @@ TEST(XdpLiveGen, StampsFlowSeqPortAndTime) {
   constexpr unsigned kFlows = 3;
   LiveGenProgram prog(kFlows, 10000);
   prog.reset({0});  // one thread, on CPU 0: owns every flow
-  std::vector<uint8_t> frame = bench::build_udp_frame(test_spec(), 0);
+  std::vector<uint8_t> frame = core::build_udp_frame(test_spec(), 0);
   on_cpu(0, [&] {
     for (unsigned i = 0; i < 2 * kFlows + 1; ++i) {
       uint64_t before = core::mono_ns();
@@ -111,12 +111,12 @@ TEST(XdpLiveGen, StampsFlowSeqPortAndTime) {
       EXPECT_LE(t.tx_ns, after);
       EXPECT_EQ(src_port_of(r.out.data()), 10000 + i % kFlows);
       // Nothing but the port and the tag changes.
-      EXPECT_EQ(std::memcmp(r.out.data(), frame.data(), bench::kFrameSrcPortOffset), 0);
-      EXPECT_EQ(std::memcmp(r.out.data() + bench::kFrameSrcPortOffset + 2, frame.data() + bench::kFrameSrcPortOffset + 2,
-                            bench::kFramePayloadOffset - bench::kFrameSrcPortOffset - 2),
+      EXPECT_EQ(std::memcmp(r.out.data(), frame.data(), core::kFrameSrcPortOffset), 0);
+      EXPECT_EQ(std::memcmp(r.out.data() + core::kFrameSrcPortOffset + 2, frame.data() + core::kFrameSrcPortOffset + 2,
+                            core::kFramePayloadOffset - core::kFrameSrcPortOffset - 2),
                 0);
-      EXPECT_EQ(std::memcmp(r.out.data() + bench::kMinFrameSize, frame.data() + bench::kMinFrameSize,
-                            frame.size() - bench::kMinFrameSize),
+      EXPECT_EQ(std::memcmp(r.out.data() + core::kMinFrameSize, frame.data() + core::kMinFrameSize,
+                            frame.size() - core::kMinFrameSize),
                 0);
     }
   });
@@ -131,7 +131,7 @@ TEST(XdpLiveGen, ThreadsOwnDisjointFlows) {
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs 2 CPUs";
   LiveGenProgram prog(5, 10000);
   prog.reset({0, 1});  // CPU 0 owns flows 0, 2, 4; CPU 1 owns 1, 3
-  std::vector<uint8_t> frame = bench::build_udp_frame(test_spec(), 0);
+  std::vector<uint8_t> frame = core::build_udp_frame(test_spec(), 0);
   std::vector<uint32_t> flows0, flows1;
   on_cpu(1, [&] {
     for (int i = 0; i < 3; ++i) flows1.push_back(tag_of(run_once(prog, frame).out.data()).flow);
@@ -149,7 +149,7 @@ TEST(XdpLiveGen, InactiveCpuDrops) {
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs 2 CPUs";
   LiveGenProgram prog(2, 10000);
   prog.reset({0});
-  std::vector<uint8_t> frame = bench::build_udp_frame(test_spec(), 0);
+  std::vector<uint8_t> frame = core::build_udp_frame(test_spec(), 0);
   on_cpu(1, [&] { EXPECT_EQ(run_once(prog, frame).retval, uint32_t(XDP_DROP)); });
   LiveGenProgram::Counts c = prog.read();
   EXPECT_EQ(c.stamped, 0u);
@@ -204,7 +204,7 @@ TEST(XdpLiveGen, LiveRunReachesDutEnd) {
   std::atomic<bool> stop{false};
   LiveGeneratorResult r;
   try {
-    r = gen.run(stop);
+    r = gen.run_detailed(stop);
   } catch (const std::system_error& e) {
     if (e.code().value() == EOPNOTSUPP || e.code().value() == EINVAL)
       GTEST_SKIP() << "no BPF_F_TEST_XDP_LIVE_FRAMES here: " << e.what();

@@ -1,4 +1,4 @@
-#include "bench/counters.h"
+#include "bench/host/counters.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
 
-namespace pb::bench {
+namespace pb::host {
 namespace {
 
 constexpr const char* kSnmpFixture =
@@ -313,4 +313,4 @@ TEST(TakeSnapshotIn, UdpDatagramsOnLoopbackOfAFreshNetns) {
 }
 
 }  // namespace
-}  // namespace pb::bench
+}  // namespace pb::host

@@ -1,4 +1,4 @@
-#include "bench/frame_builder.h"
+#include "bench/core/frame.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,9 +8,9 @@
 #include <cstring>
 
 #include "bench/core/errors.h"
-#include "bench/udp_generator.h"
+#include "bench/traffic/udp_generator.h"
 
-namespace pb::bench {
+namespace pb::core {
 namespace {
 
 uint16_t be16(const std::vector<uint8_t>& f, size_t off) { return uint16_t(f[off] << 8 | f[off + 1]); }
@@ -108,4 +108,4 @@ TEST(FrameBuilder, Mac) {
 }
 
 }  // namespace
-}  // namespace pb::bench
+}  // namespace pb::core

@@ -1,4 +1,4 @@
-#include "bench/suite.h"
+#include "bench/suite/suite.h"
 
 #include <unistd.h>
 
@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "bench/core/errors.h"
-#include "bench/trial_record.h"
+#include "bench/paths/trial_record.h"
 
-namespace pb::bench {
+namespace pb::suite {
 namespace {
 
 using nlohmann::json;
@@ -399,25 +399,27 @@ TEST(LoadSuiteFile, ErrorsNameFileAndPosition) {
 }
 
 }  // namespace
-}  // namespace pb::bench
+}  // namespace pb::suite
 
-namespace pb::bench {
+namespace pb::paths {
 namespace {
+
+using nlohmann::json;
 
 // The shared trial fields: loss is what was sent and not delivered, never negative.
 TEST(TrialRecord, HeadAndDropRows) {
-  json h = trial_head(1000, 2.0, 100, 90);
+  json h = paths::trial_head(1000, 2.0, 100, 90);
   EXPECT_EQ(h["offered_pps"], 1000u);
   EXPECT_DOUBLE_EQ(h["loss_ratio"].get<double>(), 0.1);
   EXPECT_DOUBLE_EQ(h["rx_pps"].get<double>(), 45.0);
-  EXPECT_DOUBLE_EQ(trial_head(0, 1.0, 10, 12)["loss_ratio"].get<double>(), 0.0);
-  EXPECT_DOUBLE_EQ(trial_head(0, 0.0, 0, 0)["rx_pps"].get<double>(), 0.0);
-  DropCounts d{{{"dut", "NO_SOCKET", "here"}, 3}, {{"dut", "A", "there"}, 1}};
-  json rows = drop_rows(d);
+  EXPECT_DOUBLE_EQ(paths::trial_head(0, 1.0, 10, 12)["loss_ratio"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(paths::trial_head(0, 0.0, 0, 0)["rx_pps"].get<double>(), 0.0);
+  core::DropCounts d{{{"dut", "NO_SOCKET", "here"}, 3}, {{"dut", "A", "there"}, 1}};
+  json rows = paths::drop_rows(d);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0]["reason"], "A");
   EXPECT_EQ(rows[1], (json{{"side", "dut"}, {"reason", "NO_SOCKET"}, {"where", "here"}, {"count", 3}}));
 }
 
 }  // namespace
-}  // namespace pb::bench
+}  // namespace pb::paths

@@ -3,9 +3,9 @@
 
 #include <vector>
 
-#include "bench/flow_stats.h"
+#include "bench/core/flow_stats.h"
 
-namespace pb::bench {
+namespace pb::core {
 namespace {
 
 FlowCounts feed(const std::vector<uint64_t>& seqs, uint32_t window = kDefaultReorderWindow) {
@@ -142,4 +142,4 @@ TEST(FlowCounts, MergeAddsAndKeepsHighest) {
 }
 
 }  // namespace
-}  // namespace pb::bench
+}  // namespace pb::core

@@ -1,0 +1,129 @@
+#include "bench/cli/tables.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <vector>
+
+#include "bench/core/errors.h"
+#include "bench/paths/packet_path.h"
+#include "bench/paths/tcp_path.h"
+#include "bench/traffic/udp_receiver.h"
+#include "dpdk/dpdk_receiver.h"
+#include "pb_config.h"
+#if PB_HAVE_XDP
+#include "xdp/live_generator.h"
+#include "xdp/xdp_receivers.h"
+#endif
+
+namespace pb::cli {
+
+namespace {
+
+// Every path but kernel-tcp: a receiver under the shared packet trial loop.
+std::unique_ptr<core::Path> packet_path(const PathContext& c, std::unique_ptr<core::Receiver> receiver) {
+  core::TrafficEndpoints ep = c.topo.endpoints();
+  ep.dut_port = uint16_t(c.spec.dst_port);
+  return std::make_unique<paths::PacketPath>(c.topo, c.generator, ep, std::move(receiver), c.probes);
+}
+
+std::unique_ptr<core::Path> kernel_udp(const PathContext& c) {
+  return packet_path(c, std::make_unique<traffic::UdpSocketReceiver>(c.topo, c.spec.queues, int(c.spec.rcvbuf)));
+}
+
+std::unique_ptr<core::Path> kernel_tcp(const PathContext& c) {
+  return std::make_unique<paths::TcpPath>(
+      c.topo, paths::TcpPathConfig{paths::parse_tcp_mode(c.spec.tcp_mode), c.spec.message_size}, &c.probes);
+}
+
+std::unique_ptr<core::Path> dpdk_path(const PathContext& c) {
+  return packet_path(c, std::make_unique<dpdk::DpdkReceiver>(
+                            c.topo, dpdk::DpdkConfig{dpdk::find_dpdk_app(), c.spec.pmd, "", c.spec.dpdk_engine,
+                                                     c.topo.queues()}));
+}
+
+// net_af_xdp binds to "combined" channels, and veth reports one however many queues it
+// has: the dpdk/af_xdp path runs on a single queue (reported in the topology).
+unsigned dpdk_queues(const suite::ScenarioSpec& s) { return s.pmd == "af_xdp" ? 1 : s.queues; }
+
+#if PB_HAVE_XDP
+template <xdp::XdpVerdict V>
+std::unique_ptr<core::Path> xdp_verdict(const PathContext& c) {
+  return packet_path(c, std::make_unique<xdp::XdpVerdictReceiver>(c.topo, V, xdp::parse_xdp_mode(c.spec.xdp_mode),
+                                                                  int(c.spec.rcvbuf)));
+}
+
+std::unique_ptr<core::Path> afxdp(const PathContext& c) {
+  return packet_path(c, std::make_unique<xdp::AfxdpReceiver>(
+                            c.topo, xdp::parse_xdp_mode(c.spec.xdp_mode),
+                            c.spec.afxdp_mode == "l2fwd" ? xdp::AfxdpMode::kL2Fwd : xdp::AfxdpMode::kRxDrop,
+                            c.spec.busy_poll == "on"));
+}
+#else
+std::unique_ptr<core::Path> no_xdp(const PathContext& c) {
+  throw core::PathUnavailable(fmt::format("path '{}' is not in this build (XDP support off)", c.spec.path));
+}
+#endif
+
+#if PB_HAVE_XDP
+#define PB_XDP_PATH(fn) fn
+#else
+#define PB_XDP_PATH(fn) no_xdp
+#endif
+
+const std::array<PathRow, 8> kPaths{{
+    {"kernel-udp", "UDP sockets, one SO_REUSEPORT recvmmsg sink per queue", "udp-socket", false, nullptr, kernel_udp},
+    {"kernel-tcp", "TCP stream or request/response into a server in the DUT netns", "udp-socket", false, nullptr,
+     kernel_tcp},
+    {"xdp-drop", "XDP_DROP on the DUT veth", "xdp-live", false, nullptr, PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kDrop>)},
+    {"xdp-pass", "XDP_PASS, then the kernel-udp sockets", "xdp-live", false, nullptr,
+     PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kPass>)},
+    {"xdp-tx", "XDP_TX back to the TG, counted there", "xdp-live", false, nullptr,
+     PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kTx>)},
+    {"xdp-redirect", "devmap redirect to a second veth pair, counted where frames land", "xdp-live", true, nullptr,
+     PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kRedirect>)},
+    {"afxdp", "XSKMAP redirect into one AF_XDP socket per queue (rxdrop or l2fwd)", "xdp-live", false, nullptr,
+     PB_XDP_PATH(afxdp)},
+    {"dpdk", "pathbench-dpdk on the DUT port (net_af_xdp, net_af_packet or a PCI NIC)", "xdp-live", false,
+     dpdk_queues, dpdk_path},
+}};
+
+#undef PB_XDP_PATH
+
+const std::vector<const traffic::GeneratorKind*>& generators() {
+  static const std::vector<const traffic::GeneratorKind*> kinds = {
+      &traffic::kUdpSocketGenerator,
+#if PB_HAVE_XDP
+      &xdp::kLiveGenerator,
+#endif
+      &traffic::kAfPacketGenerator,
+  };
+  return kinds;
+}
+
+}  // namespace
+
+std::span<const PathRow> path_table() { return kPaths; }
+
+const PathRow& find_path(std::string_view name) {
+  std::vector<std::string_view> names;
+  for (const PathRow& p : kPaths) {
+    if (p.name == name) return p;
+    names.push_back(p.name);
+  }
+  throw core::UsageError(fmt::format("path '{}' is not one of {}", name, fmt::join(names, ", ")));
+}
+
+std::span<const traffic::GeneratorKind* const> generator_table() { return generators(); }
+
+const traffic::GeneratorKind& find_generator(std::string_view name) {
+  std::vector<std::string_view> names;
+  for (const traffic::GeneratorKind* g : generators()) {
+    if (g->name == name) return *g;
+    names.push_back(g->name);
+  }
+  throw core::UsageError(
+      fmt::format("generator '{}' is not in this build (it has: {})", name, fmt::join(names, ", ")));
+}
+
+}  // namespace pb::cli

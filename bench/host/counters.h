@@ -1,0 +1,85 @@
+// The classical counters (`ip -s link`, `nstat`/`netstat -s`, `/proc/net/softnet_stat`)
+// read from kernel interfaces, in the network namespace of the calling thread.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pb::host {
+
+// Counter name -> value, names exactly as the kernel prints them.
+using CounterGroup = std::map<std::string, uint64_t>;
+// Group name -> counters.
+using CounterGroups = std::map<std::string, CounterGroup>;
+
+inline constexpr std::string_view kLinkGroupPrefix = "link:";
+inline constexpr std::string_view kSoftnetGroup = "softnet";
+
+// One reading of the counters. Groups:
+//   "link:<ifname>"  every field of struct rtnl_link_stats64 (rtnetlink IFLA_STATS64);
+//   "Ip", "Icmp", "IcmpMsg", "Tcp", "Udp", "UdpLite"  from /proc/thread-self/net/snmp;
+//   "TcpExt", "IpExt", "MPTcpExt", ...               from /proc/thread-self/net/netstat;
+//   "Ip6", "Icmp6", "Udp6", "UdpLite6"               from /proc/thread-self/net/snmp6
+//                                                    (absent when IPv6 is off);
+//   "softnet"  per-CPU sums from /proc/net/softnet_stat (host-wide, not per netns).
+// Values the kernel prints as negative (Tcp MaxConn = -1) are stored two's complement.
+struct CounterSnapshot {
+  uint64_t taken_ns = 0;  // CLOCK_MONOTONIC time of the reading
+  CounterGroups groups;
+};
+
+// What take_snapshot reads.
+struct SnapshotOptions {
+  std::vector<std::string> ifnames;  // links to read; empty: every link of the netns
+  bool links = true;
+  bool snmp = true;  // snmp, netstat and snmp6
+  bool softnet = true;
+};
+
+// Parses the header/value line pairs of /proc/net/snmp or /proc/net/netstat
+// ("Udp: InDatagrams ..." then "Udp: 12 ..."); throws std::runtime_error on malformed text.
+CounterGroups parse_snmp(std::string_view text);
+
+// Parses /proc/net/snmp6 ("Udp6InDatagrams  12" per line) into groups named by the prefix
+// up to the '6' ("Udp6" -> "InDatagrams"); throws std::runtime_error on malformed text.
+CounterGroups parse_snmp6(std::string_view text);
+
+// Sums /proc/net/softnet_stat over CPUs: processed, dropped, time_squeeze, received_rps,
+// flow_limit_count; with 17 columns also squeeze_time and squeeze_budget (the two parts
+// of time_squeeze). Columns are hex; 13, 15 and 17 column layouts are understood.
+// Throws std::runtime_error on a line with fewer than 11 columns or a bad number.
+CounterGroup parse_softnet(std::string_view text);
+
+// Names the fields of an IFLA_STATS64 payload of `len` bytes (struct rtnl_link_stats64);
+// fields beyond `len` (an older kernel sends a shorter struct) are left out.
+CounterGroup parse_link_stats64(const void* payload, size_t len);
+
+// Reads the counters in the calling thread's netns; throws std::system_error when a
+// source cannot be read. A requested ifname that does not exist is logged and left out.
+CounterSnapshot take_snapshot(const SnapshotOptions& options = {});
+
+// take_snapshot inside `netns_fd`, on a short-lived thread, so the caller's netns never
+// changes; rethrows the thread's exception.
+CounterSnapshot take_snapshot_in(int netns_fd, const SnapshotOptions& options = {});
+
+// {"taken_ns": N, "link": {"<ifname>": {...}}, "snmp": {"Udp": {...}, "TcpExt": {...}, ...},
+//  "softnet": {...}}; values as unsigned, except those stored two's complement (signed).
+nlohmann::json to_json(const CounterSnapshot& snapshot);
+
+// Same shape as to_json with "interval_s" instead of "taken_ns" and after - before as
+// int64 per counter. Groups only in `after` (a link created in between) count from 0;
+// groups only in `before` (a link deleted in between) are left out.
+nlohmann::json delta_json(const CounterSnapshot& before, const CounterSnapshot& after);
+
+// One counter of a to_json/delta_json document by its key path, e.g. {"snmp", "Udp",
+// "InDatagrams"}; 0 when absent.
+uint64_t counter_at(const nlohmann::json& doc, std::initializer_list<const char*> path);
+
+}  // namespace pb::host

@@ -1,0 +1,103 @@
+#include "bench/host/steering.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "bench/core/errors.h"
+#include "bench/core/files.h"
+#include "bench/core/netns_sysfs.h"
+
+namespace pb::host {
+
+namespace {
+
+constexpr const char* kRpsSockFlowEntries = "/proc/sys/net/core/rps_sock_flow_entries";
+
+void write_queues(const core::NetnsSysfs& sysfs, const std::string& ifname, const char* dir, unsigned queues,
+                  const char* knob, const std::string& value) {
+  for (unsigned q = 0; q < queues; ++q)
+    core::write_file(sysfs.path(fmt::format("class/net/{}/queues/{}-{}/{}", ifname, dir, q, knob)), value);
+}
+
+std::string tc_path() {
+  for (const char* p : {"/usr/sbin/tc", "/sbin/tc", "/usr/bin/tc"})
+    if (access(p, X_OK) == 0) return p;
+  return "tc";
+}
+
+}  // namespace
+
+void run_tc(int netns_fd, const std::vector<std::string>& args) {
+  std::vector<std::string> argv_s = {tc_path()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) != 0) core::throw_errno("pipe");
+  pid_t pid = fork();
+  if (pid < 0) core::throw_errno("fork tc");
+  if (pid == 0) {
+    if (setns(netns_fd, CLONE_NEWNET) != 0) _exit(126);
+    dup2(err[1], 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(err[1]);
+  std::string msg;
+  char buf[512];
+  for (ssize_t n; (n = read(err[0], buf, sizeof buf)) > 0;) msg.append(buf, size_t(n));
+  close(err[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    throw std::system_error(EINVAL, std::generic_category(),
+                            fmt::format("tc {}: {}", fmt::join(args, " "), msg.empty() ? "failed" : msg));
+  }
+}
+
+Steering::Steering(RunState& state, const core::Topology& topo, const SteeringConfig& spec) {
+  unsigned queues = topo.queues();
+  if (!spec.rps_cpus.empty() || spec.rfs_entries) {
+    core::NetnsSysfs dut(topo.dut_netns());
+    if (!spec.rps_cpus.empty()) {
+      write_queues(dut, topo.dut_if(), "rx", queues, "rps_cpus", spec.rps_cpus);
+      applied_["rps_cpus"] = spec.rps_cpus;
+    }
+    if (spec.rfs_entries) {
+      rfs_global_.emplace(state, kRpsSockFlowEntries, std::to_string(spec.rfs_entries));
+      write_queues(dut, topo.dut_if(), "rx", queues, "rps_flow_cnt", std::to_string(spec.rfs_entries / queues));
+      applied_["rfs_entries"] = spec.rfs_entries;
+    }
+  }
+  if (!spec.xps_cpus.empty()) {
+    core::NetnsSysfs tg(topo.tg_netns());
+    write_queues(tg, topo.tg_if(), "tx", queues, "xps_cpus", spec.xps_cpus);
+    applied_["xps_cpus"] = spec.xps_cpus;
+  }
+  std::string kind = spec.qdisc.substr(0, spec.qdisc.find(':'));
+  std::string rate = spec.qdisc.find(':') == std::string::npos ? "" : spec.qdisc.substr(spec.qdisc.find(':') + 1);
+  const std::string dev = topo.tg_if();
+  if (kind == "pfifo_fast") {
+    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "pfifo_fast"});
+  } else if (kind == "tbf") {
+    // A shallow queue (8 KiB) so a load above the rate shows qdisc drops, not only the
+    // senders' socket backpressure.
+    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "4k", "limit",
+                             "8k"});
+  } else if (kind == "htb") {
+    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "handle", "1:", "htb", "default", "10"});
+    run_tc(topo.tg_netns(), {"class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", rate});
+  }
+  // "default" and "noqueue": veth's own default is noqueue, nothing to change.
+  applied_["qdisc"] = kind == "default" ? "noqueue" : spec.qdisc;
+}
+
+Steering::~Steering() = default;
+
+}  // namespace pb::host

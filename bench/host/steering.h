@@ -1,0 +1,43 @@
+// Steering: the scenario's RSS/RPS/RFS/XPS and qdisc settings applied to a topology
+// (DESIGN.md "Scenario"): rps_cpus on the DUT's RX queues, xps_cpus on the TG's TX queues,
+// RFS flow tables, and the TG's egress qdisc. Knobs inside pathbench's namespaces die with
+// them; the host-wide one (net.core.rps_sock_flow_entries) is restored on destruction and
+// recorded in the run's state file meanwhile.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bench/host/state.h"
+#include "bench/core/topology.h"
+
+namespace pb::host {
+
+// What a scenario asks of the steering knobs (values already checked by the suite).
+struct SteeringConfig {
+  std::string rps_cpus;          // hex CPU mask for every DUT RX queue ("" leaves it)
+  std::string xps_cpus;          // hex CPU mask for every TG TX queue ("" leaves it)
+  unsigned rfs_entries = 0;      // rps_sock_flow_entries (host-wide) and per-queue rps_flow_cnt
+  std::string qdisc = "default"; // TG egress: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE
+};
+
+class Steering {
+ public:
+  // Applies `cfg`; throws std::system_error naming the knob on failure.
+  Steering(RunState& state, const core::Topology& topo, const SteeringConfig& cfg);
+  ~Steering();
+  // {"rps_cpus", "xps_cpus", "rfs_entries", "qdisc"} as applied, for the report's topology.
+  nlohmann::json describe() const { return applied_; }
+
+ private:
+  std::optional<StateSysfsGuard> rfs_global_;
+  nlohmann::json applied_ = nlohmann::json::object();
+};
+
+// Runs `tc ARGS...` inside `netns_fd`; throws std::system_error with tc's message.
+void run_tc(int netns_fd, const std::vector<std::string>& args);
+
+}  // namespace pb::host

@@ -1,0 +1,37 @@
+#include "bench/traffic/udp_receiver.h"
+
+namespace pb::traffic {
+
+UdpSocketReceiver::UdpSocketReceiver(const core::Topology& topo, unsigned sockets, int rcvbuf)
+    : topo_(topo), sockets_(sockets), rcvbuf_(rcvbuf) {}
+
+void UdpSocketReceiver::begin_trial(const core::TrialRequest& req) {
+  UdpSinkConfig sc;
+  sc.netns_fd = topo_.dut_netns();
+  sc.bind_ip = topo_.dut_ip();
+  sc.port = topo_.dut_port();
+  sc.sockets = sockets_;
+  sc.rcvbuf = rcvbuf_;
+  sc.expected_flows = req.flows;
+  sink_ = std::make_unique<UdpSink>(sc);
+  sink_->start();
+}
+
+core::RxResult UdpSocketReceiver::end_trial(const core::TxResult& tx) {
+  UdpSinkResult r = sink_->stop(/*drain=*/true);
+  sink_.reset();
+  r.set_expected(tx.flow_sent());
+  core::RxResult out;
+  out.delivered = r.delivered;
+  out.latency = std::move(r.latency);
+  out.per_queue = r.per_socket;
+  out.lost = r.lost();
+  out.malformed = r.malformed;
+  for (const auto& f : r.flows) {
+    out.reordered += f.counts.reordered;
+    out.duplicates += f.counts.duplicates;
+  }
+  return out;
+}
+
+}  // namespace pb::traffic
