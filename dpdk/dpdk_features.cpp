@@ -12,16 +12,11 @@
 
 namespace pb::dpdk {
 
-using nlohmann::json;
-
-json probe_dpdk_features() {
-  json out;
+reports::DpdkFeatures probe_dpdk_features() {
+  reports::DpdkFeatures out;
 #ifdef PB_DPDK_VERSION
-  out["built"] = true;
-  out["version"] = PB_DPDK_VERSION;
-#else
-  out["built"] = false;
-  out["version"] = nullptr;
+  out.built = true;
+  out.version = std::string(PB_DPDK_VERSION);
 #endif
   // libdpdk.pc names no PMD directory; these globs cover Debian's multiarch layout and a
   // source install under /usr/local.
@@ -47,10 +42,9 @@ json probe_dpdk_features() {
     }
     globfree(&g);
   }
-  out["pmds"] = std::vector<std::string>(pmds.begin(), pmds.end());
-  out["pmd_dirs"] = std::vector<std::string>(dirs.begin(), dirs.end());
+  out.pmds.assign(pmds.begin(), pmds.end());
+  out.pmd_dirs.assign(dirs.begin(), dirs.end());
   return out;
 }
-
 
 }  // namespace pb::dpdk

@@ -2,11 +2,10 @@
 // and which poll-mode drivers are installed (found by their shared objects; no libdpdk).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "reports/model/capabilities.h"
 
 namespace pb::dpdk {
 
-// {"built", "version", "pmds": [...], "pmd_dirs": [...]}
-nlohmann::json probe_dpdk_features();
+reports::DpdkFeatures probe_dpdk_features();
 
 }  // namespace pb::dpdk

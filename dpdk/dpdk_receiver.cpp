@@ -59,13 +59,16 @@ std::string tail(const std::string& path, size_t max = 600) {
   return s.size() > max ? "..." + s.substr(s.size() - max) : s;
 }
 
-// Rebuilds a histogram from the report's [[upper, count], ...]: an upper bound maps to its
-// own bucket, so the bucket counts come back exactly.
-core::Histogram histogram_from(const nlohmann::json& latency) {
-  core::Histogram h;
-  if (!latency.is_object() || !latency.contains("histogram")) return h;
-  for (const auto& b : latency["histogram"]) h.record(b[0].get<uint64_t>(), b[1].get<uint64_t>());
-  return h;
+// The latency histogram from the app's final document: lat_hist_upper_ns/lat_hist_count
+// hold every non-empty bucket there (lat_hist_merge 1), and each upper bound maps back to
+// its own bucket.
+core::Histogram histogram_from(const nlohmann::json& doc) {
+  reports::Buckets buckets;
+  const auto upper = doc.value("lat_hist_upper_ns", nlohmann::json::array());
+  const auto count = doc.value("lat_hist_count", nlohmann::json::array());
+  for (size_t i = 0; i < upper.size() && i < count.size(); ++i)
+    buckets.emplace_back(upper[i].get<uint64_t>(), count[i].get<uint64_t>());
+  return core::histogram_of(buckets);
 }
 
 uint64_t num(const nlohmann::json& j, const char* key) {
@@ -79,22 +82,22 @@ constexpr uint64_t kQueueIntervalMs = 100;
 // qdepth_interval_ns, from the app's start) as the report's "dpdk_rx_queue" entry:
 // {unit, count, max, p50, p99, histogram, interval_ms, sample_ms, scope, series}, or
 // {"absent": why}.
-nlohmann::json dpdk_rx_queue_json(const nlohmann::json& doc, const std::string& pmd) {
+reports::QueueResult dpdk_rx_queue(const nlohmann::json& doc, const std::string& pmd) {
   std::string driver = doc.value("driver", std::string());
   std::string where = fmt::format("{} (--pmd {})", driver.empty() ? "?" : driver, pmd);
   if (!doc.value("qdepth_supported", false)) {
     std::string err = doc.value("qdepth_error", std::string("not reported by pathbench-dpdk"));
     // ethdev answers ENOTSUP when the PMD has no rx_queue_count callback.
     std::string why = err == std::strerror(ENOTSUP) ? "; the PMD does not implement it" : "";
-    return {{"absent", fmt::format("rte_eth_rx_queue_count: {} on {}{}", err, where, why)}};
+    return reports::Absent{fmt::format("rte_eth_rx_queue_count: {} on {}{}", err, where, why)};
   }
   const uint64_t sample_ns = num(doc, "qdepth_interval_ns");
   const size_t nq = num(doc, "queues");
   if (sample_ns == 0 || nq == 0)
-    return {{"absent", fmt::format("rte_eth_rx_queue_count: pathbench-dpdk reported no queues or sampling "
-                                   "interval on {}", where)}};
+    return reports::Absent{fmt::format(
+        "rte_eth_rx_queue_count: pathbench-dpdk reported no queues or sampling interval on {}", where)};
   core::Histogram h;
-  std::vector<std::optional<uint64_t>> slots;  // null: no sample in that interval
+  std::vector<reports::Nullable<uint64_t>> slots;  // null: no sample in that interval
   for (size_t q = 0; q < nq; ++q) {
     const auto samples = doc.value("qdepth_q" + std::to_string(q), nlohmann::json::array());
     for (size_t i = 0; i < samples.size(); ++i) {
@@ -106,13 +109,12 @@ nlohmann::json dpdk_rx_queue_json(const nlohmann::json& doc, const std::string& 
       slots[slot] = std::max(slots[slot].value_or(0), v);
     }
   }
-  nlohmann::json series = nlohmann::json::array();
-  for (const auto& m : slots) series.push_back(m ? nlohmann::json(*m) : nlohmann::json(nullptr));
-  if (h.empty()) return {{"absent", fmt::format("rte_eth_rx_queue_count: no sample on {} (the run was shorter than "
-                                                "one {} ns interval)", where, sample_ns)}};
-  nlohmann::json out = core::queue_shape(h, h.max(), "descriptors", kQueueIntervalMs, std::move(series));
-  out["sample_ms"] = sample_ns % 1'000'000 ? nlohmann::json(double(sample_ns) / 1e6) : nlohmann::json(sample_ns / 1'000'000);
-  out["scope"] = fmt::format("rte_eth_rx_queue_count of each of {} RX queues every {} ns from the app's start (count, "
+  if (h.empty())
+    return reports::Absent{fmt::format(
+        "rte_eth_rx_queue_count: no sample on {} (the run was shorter than one {} ns interval)", where, sample_ns)};
+  reports::Queue out = core::queue_of(h, h.max(), "descriptors", kQueueIntervalMs, std::move(slots));
+  out.sample_ms = double(sample_ns) / 1e6;
+  out.scope = fmt::format("rte_eth_rx_queue_count of each of {} RX queues every {} ns from the app's start (count, "
                              "p50, p99 over every sample); series: max over queues and samples per {} ms",
                              nq, sample_ns, kQueueIntervalMs);
   return out;
@@ -230,8 +232,8 @@ void DpdkReceiver::begin_trial(const core::TrialRequest& req) {
     }
     try {
       DpdkTelemetry tel(sock);
-      last_ = tel.query("/pathbench/stats");
-      if (last_.is_object() && last_.contains("rx_packets")) break;
+      nlohmann::json stats = tel.query("/pathbench/stats");
+      if (stats.is_object() && stats.contains("rx_packets")) break;
     } catch (const std::exception&) {
     }
     if (core::mono_ns() > deadline) {
@@ -273,7 +275,7 @@ core::RxResult DpdkReceiver::end_trial(const core::TxResult& tx) {
   core::RxResult rx;
   rx.delivered = num(doc, "tagged");
   rx.malformed = num(doc, "untagged");
-  rx.latency = histogram_from(doc.value("latency", nlohmann::json::object()));
+  rx.latency = histogram_from(doc);
   for (const auto& q : doc.value("queue_tagged", nlohmann::json::array())) rx.per_queue.push_back(q.get<uint64_t>());
   rx.per_queue_is_rx_queue = true;
   auto drop = [&](const char* reason, const char* key) {
@@ -285,19 +287,19 @@ core::RxResult DpdkReceiver::end_trial(const core::TxResult& tx) {
   // net_af_packet: frames its PACKET ring had no room for (DPDK 22.11 leaves imissed 0).
   if (uint64_t n = num(doc, "packet_tp_drops"))
     rx.drops.push_back({"dut", "AF_PACKET_RING_FULL", "PACKET_STATISTICS tp_drops", n});
-  rx.queues["dpdk_rx_queue"] = dpdk_rx_queue_json(doc, cfg_.pmd);
+  rx.queues["dpdk_rx_queue"] = dpdk_rx_queue(doc, cfg_.pmd);
   // Untagged frames are not the generator's (af_packet also sees the DUT's own outgoing
   // ICMP): counted in "malformed", never in the ledger.
-  doc.erase("latency");
-  rx.extra["dpdk"] = doc;
-  last_ = doc;
+  rx.dpdk = reports::RawJson{doc.dump()};
+  if (doc.contains("driver") && doc["driver"].is_string()) driver_ = doc["driver"].get<std::string>();
   return rx;
 }
 
-nlohmann::json DpdkReceiver::describe() const {
-  nlohmann::json d = {{"pmd", cfg_.pmd}, {"dpdk_engine", cfg_.engine}, {"dpdk_workers", workers_}};
-  if (last_.contains("driver")) d["dpdk_driver"] = last_["driver"];
-  return d;
+void DpdkReceiver::describe(reports::Topology& into) const {
+  into.pmd = cfg_.pmd;
+  into.dpdk_engine = cfg_.engine;
+  into.dpdk_workers = workers_;
+  if (!driver_.empty()) into.dpdk_driver = driver_;
 }
 
 }  // namespace pb::dpdk

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/core/unique_fd.h"
 #include "bench/core/topology.h"
 #include "bench/core/traffic.h"
@@ -49,7 +51,7 @@ class DpdkReceiver : public core::Receiver {
   // memory, no device) throws PathUnavailable with the EAL's last words.
   void begin_trial(const core::TrialRequest& req) override;
   core::RxResult end_trial(const core::TxResult& tx) override;
-  nlohmann::json describe() const override;
+  void describe(reports::Topology& into) const override;
   // Not losses of this path: af_packet taps a copy, and the original dies in the DUT's
   // stack for want of a UDP socket; io/macswap send frames back, and the TG's stack drops
   // what it receives.
@@ -69,7 +71,7 @@ class DpdkReceiver : public core::Receiver {
   core::UniqueFd stdout_;   // the app's final JSON
   std::string stderr_path_;
   unsigned trial_ = 0;
-  nlohmann::json last_ = nlohmann::json::object();
+  std::string driver_;  // the PMD's driver name, as the app reported it
 };
 
 }  // namespace pb::dpdk

@@ -141,7 +141,6 @@ nlohmann::json stats_json(const StatsSource& src, StatsDetail detail) {
   if (depth_error != 0) j["qdepth_error"] = std::string(std::strerror(-depth_error));
   for (size_t q = 0; q < nq; ++q) j["qdepth_q" + std::to_string(q)] = depth[q];
   if (final_doc) {
-    j["latency"] = core::to_json(latency);
     auto x = nlohmann::json::object();
     for (auto& [name, value] : src.port->xstats()) x[name] = value;
     j["xstats"] = std::move(x);

@@ -2,13 +2,12 @@
 // (stages, spread, queues): attach for a scenario, bracket each trial, say what it costs.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "kernel_probes/probe_attach.h"
+#include "reports/model/report.h"
 
 namespace pb::probes {
 
@@ -28,15 +27,15 @@ struct ProbeScope {
 class ProbeFamily {
  public:
   virtual ~ProbeFamily() = default;
-  // "stages", "spread", "queues": the family name, also its section name in the report.
+  // "stages", "spread", "queues": the family name.
   virtual std::string name() const = 0;
   // Programs chosen per hook, and the hooks the kernel refused (with the reason).
   virtual const AttachedPrograms& programs() const { return hooks_.programs(); }
   // Starts a trial: clears or snapshots the maps. Hooks are detached.
   virtual void begin_trial() = 0;
-  // Ends the trial (hooks detached again); returns the report section for this trial
-  // (DESIGN.md "Report"), e.g. {"<stage>": {latency shape} | {"absent": "why"}}.
-  virtual nlohmann::json end_trial() = 0;
+  // Ends the trial (hooks detached again); puts the family's section for this trial
+  // (DESIGN.md "Report": stages, spread or queues) into the trial record.
+  virtual void end_trial(reports::Trial& into) = 0;
   // A sampling window opens: the hooks attach, then the family learns of it.
   void open_window() {
     hooks_.attach();

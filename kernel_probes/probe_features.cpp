@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -31,7 +30,6 @@ namespace {
 using core::UniqueFd;
 using core::feature_fail;
 using core::try_feature;
-using nlohmann::json;
 
 constexpr const char* kKprobePmuDir = "/sys/bus/event_source/devices/kprobe";
 constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
@@ -140,10 +138,15 @@ void probe_fentry() {
   UniqueFd owned(link);
 }
 
-json probe_mount(const std::function<std::string(bool*)>& ensure) {
-  bool mounted_now = false;
-  std::string path = ensure(&mounted_now);
-  return {{"ok", true}, {"path", path}, {"mounted_now", mounted_now}, {"errno", nullptr}, {"error", nullptr}};
+reports::Mount probe_mount(std::string (*ensure)(bool*)) {
+  try {
+    bool mounted_now = false;
+    std::string path = ensure(&mounted_now);
+    return {true, path, mounted_now, {}, {}};
+  } catch (...) {
+    reports::Feature f = core::feature_failure(std::current_exception());
+    return {false, {}, {}, f.errno_name, f.error};
+  }
 }
 
 }  // namespace
@@ -158,16 +161,13 @@ std::string ensure_bpffs(bool* mounted_now) {
 
 bool kernel_btf() { return access(kVmlinuxBtf, R_OK) == 0; }
 
-json probe_kernel_features() {
+KernelFeatures probe_kernel_features() {
   route_libbpf_logs();
-  json out;
-  out["tracefs"] = core::try_section([] { return probe_mount(ensure_tracefs); });
-  out["bpffs"] = core::try_section([] { return probe_mount(ensure_bpffs); });
-  out["attach"] = {
-      {"tracepoint", try_feature(probe_tracepoint)}, {"raw_tp", try_feature(probe_raw_tp)},
-      {"tp_btf", try_feature(probe_tp_btf)},         {"kprobe", try_feature(probe_kprobe)},
-      {"fentry", try_feature(probe_fentry)},
-  };
+  KernelFeatures out;
+  out.tracefs = probe_mount(ensure_tracefs);
+  out.bpffs = probe_mount(ensure_bpffs);
+  out.attach = {try_feature(probe_tracepoint), try_feature(probe_raw_tp), try_feature(probe_tp_btf),
+                try_feature(probe_kprobe), try_feature(probe_fentry)};
   return out;
 }
 

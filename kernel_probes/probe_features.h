@@ -3,9 +3,9 @@
 // fentry), kernel BTF, and the tracefs/bpffs mounts the probes need (mounted when missing).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+
+#include "reports/model/capabilities.h"
 
 namespace pb::probes {
 
@@ -24,8 +24,12 @@ std::string ensure_bpffs(bool* mounted_now = nullptr);
 // Whether /sys/kernel/btf/vmlinux is readable.
 bool kernel_btf();
 
-// {"tracefs": {ok, path, mounted_now, ...}, "bpffs": {...}, "attach": {"tracepoint",
-// "raw_tp", "tp_btf", "kprobe", "fentry": {ok, errno, error}}}; each check is isolated.
-nlohmann::json probe_kernel_features();
+struct KernelFeatures {
+  reports::Mount tracefs, bpffs;
+  reports::AttachTypes attach;
+};
+// The mounts (mounting what is missing) and which attach types load and attach; each
+// check is isolated.
+KernelFeatures probe_kernel_features();
 
 }  // namespace pb::probes

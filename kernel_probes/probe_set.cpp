@@ -82,7 +82,7 @@ ProbeSampling parse_probe_sampling(const std::string& text, const std::string& w
 struct ProbeSet::Impl {
   explicit Impl(const core::Topology& t) : topo(t) {}
   const core::Topology& topo;
-  nlohmann::json status = {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()}};
+  reports::Probes status;
   bool udp_delivery = false;
   bool kfree_skb = false;  // the ledger's kernel source is attached
 #if PB_HAVE_BPF
@@ -96,11 +96,11 @@ struct ProbeSet::Impl {
   std::vector<std::pair<std::string, int>> programs;  // "family:hook" -> prog fd
 
   void add(const std::string& family, const std::string& hook, int prog_fd) {
-    status["active"].push_back(family + ":" + hook);
+    status.active.push_back(family + ":" + hook);
     programs.emplace_back(family + ":" + hook, prog_fd);
   }
   void add_unavailable(const std::string& family, const probes::ProbeUnavailable& u) {
-    status["unavailable"].push_back({{"name", family + ":" + u.name}, {"reason", u.reason}});
+    status.unavailable.push_back({family + ":" + u.name, u.reason});
   }
   void add_all(const std::string& family, const probes::AttachedPrograms& progs) {
     for (size_t i = 0; i < progs.active.size(); ++i) add(family, progs.active[i], progs.prog_fds[i]);
@@ -109,7 +109,7 @@ struct ProbeSet::Impl {
 #endif
   void unavailable(const std::string& family, const std::string& why) {
     PB_WARN("{} probe unavailable: {}", family, why);
-    status["unavailable"].push_back({{"name", family}, {"reason", why}});
+    status.unavailable.push_back({family, why});
   }
 };
 
@@ -128,7 +128,7 @@ ProbeSet::ProbeSet(const core::Topology& topo, const ProbeOptions& opts, const c
   } catch (const std::exception& e) {
     PB_WARN("probes: {}", e.what());
   }
-  impl_->status["sampling"] = {{"families", nlohmann::json::array()}};
+  reports::Sampling& smp = impl_->status.sampling.emplace();
 #if PB_HAVE_BPF
   Impl& m = *impl_;
   if (session.run_time_stats) {
@@ -182,7 +182,7 @@ ProbeSet::ProbeSet(const core::Topology& topo, const ProbeOptions& opts, const c
     try {
       m.families.push_back(make());
       m.add_all(name, m.families.back()->programs());
-      m.status["sampling"]["families"].push_back(name);
+      smp.families.push_back(name);
     } catch (const std::exception& e) {
       m.unavailable(name, e.what());
     }
@@ -196,20 +196,19 @@ ProbeSet::ProbeSet(const core::Topology& topo, const ProbeOptions& opts, const c
 #else
   for (const auto& f : families) impl_->unavailable(f, "built without BPF support");
 #endif
-  nlohmann::json& smp = impl_->status["sampling"];
-  smp["fraction"] = opts.sampling.fraction();
+  smp.fraction = opts.sampling.fraction();
   if (opts.sampling.always()) {
-    smp["mode"] = "always";
+    smp.mode = "always";
   } else {
-    smp["mode"] = "windows";
-    smp["active_ms"] = opts.sampling.active_ms;
-    smp["period_ms"] = opts.sampling.period_ms;
+    smp.mode = "windows";
+    smp.active_ms = opts.sampling.active_ms;
+    smp.period_ms = opts.sampling.period_ms;
   }
 }
 
 ProbeSet::~ProbeSet() = default;
 
-nlohmann::json ProbeSet::status() const { return impl_->status; }
+reports::Probes ProbeSet::status() const { return impl_->status; }
 
 void ProbeSet::begin_trial() {
 #if PB_HAVE_BPF
@@ -221,7 +220,7 @@ void ProbeSet::begin_trial() {
 #endif
 }
 
-core::ProbeReading ProbeSet::end_trial(const core::Receiver* receiver) {
+core::ProbeReading ProbeSet::end_trial(const core::Receiver* receiver, reports::Trial& into) {
   core::ProbeReading r;
 #if PB_HAVE_BPF
   Impl& m = *impl_;
@@ -232,10 +231,10 @@ core::ProbeReading ProbeSet::end_trial(const core::Receiver* receiver) {
   if (m.sock_drops) {
     probes::SockDropsReading p1 = m.sock_drops->read();
     if (m.udp_delivery) {
-      r.kernel["bpf_udp_queued"] = p1.dut.queued - m.p0.dut.queued;
-      r.kernel["bpf_udp_read"] = p1.dut.read - m.p0.dut.read;
+      into.kernel.bpf_udp_queued = p1.dut.queued - m.p0.dut.queued;
+      into.kernel.bpf_udp_read = p1.dut.read - m.p0.dut.read;
     }
-    r.kernel["bpf_udp_fail_queue"] = p1.dut.fail_queue - m.p0.dut.fail_queue;
+    into.kernel.bpf_udp_fail_queue = p1.dut.fail_queue - m.p0.dut.fail_queue;
     core::DropCounts before;
     for (const auto& d : m.p0.drops) before[{d.side, d.reason, d.where}] += d.count;
     for (const auto& d : p1.drops) keep(d.side, d.reason, d.where, d.count - before[{d.side, d.reason, d.where}]);
@@ -243,7 +242,7 @@ core::ProbeReading ProbeSet::end_trial(const core::Receiver* receiver) {
   }
   if (m.xdp_events) {
     probes::XdpEventsReading ev = delta(m.e0, m.xdp_events->read());
-    nlohmann::json evj = nlohmann::json::array();
+    std::vector<reports::XdpEventRow>& rows = into.kernel.xdp_events.emplace();
     uint64_t tg_refused = 0;
     for (const auto& d : ev.devs) {
       std::string side = d.netns_ino == m.topo.tg_netns_inode() ? "tg" : "dut";
@@ -255,39 +254,36 @@ core::ProbeReading ProbeSet::end_trial(const core::Receiver* receiver) {
       // (sent counts the TG's tx_packets), so it belongs to the generator, not the ledger.
       if (side == "dut") keep(side, "XDP_DEVMAP_XMIT_DROP", "xdp:xdp_devmap_xmit", d.devmap_xmit_drops);
       else tg_refused += d.devmap_xmit_drops;
-      evj.push_back({{"ifindex", d.ifindex}, {"side", side}, {"exceptions", d.exceptions()},
-                     {"redirect_err", d.redirect_err}, {"bulk_tx_sent", d.bulk_tx_sent},
-                     {"bulk_tx_drops", d.bulk_tx_drops}, {"devmap_xmit_sent", d.devmap_xmit_sent},
-                     {"devmap_xmit_drops", d.devmap_xmit_drops}});
+      rows.push_back({d.ifindex, side, d.exceptions(), d.redirect_err, d.bulk_tx_sent, d.bulk_tx_drops,
+                      d.devmap_xmit_sent, d.devmap_xmit_drops});
     }
-    r.kernel["xdp_events"] = evj;
-    r.kernel["tg_refused"] = tg_refused;
+    into.kernel.tg_refused = tg_refused;
   }
-  for (auto& f : m.families) r.sections[f->name()] = f->end_trial();
+  for (auto& f : m.families) f->end_trial(into);
 #else
   (void)receiver;
+  (void)into;
 #endif
   return r;
 }
 
-nlohmann::json ProbeSet::bpf_stats() const {
-  nlohmann::json progs = nlohmann::json::array();
-  uint64_t total = 0, runs = 0;
+reports::Nullable<reports::BpfCost> ProbeSet::bpf_stats() const {
 #if PB_HAVE_BPF
-  if (!impl_->stats_fd) return nullptr;
+  if (!impl_->stats_fd) return {};
+  reports::BpfCost cost;
   for (const auto& [name, fd] : impl_->programs) {
     bpf_prog_info info{};
     uint32_t len = sizeof info;
     if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
-    total += info.run_time_ns;
-    runs += info.run_cnt;
-    progs.push_back({{"name", name},
-                     {"run_cnt", info.run_cnt},
-                     {"run_time_ns", info.run_time_ns},
-                     {"ns_per_run", info.run_cnt ? double(info.run_time_ns) / double(info.run_cnt) : 0.0}});
+    cost.run_time_ns += info.run_time_ns;
+    cost.run_cnt += info.run_cnt;
+    cost.programs.push_back({name, info.run_cnt, info.run_time_ns,
+                             info.run_cnt ? double(info.run_time_ns) / double(info.run_cnt) : 0.0});
   }
+  return cost;
+#else
+  return {};
 #endif
-  return {{"programs", progs}, {"run_time_ns", total}, {"run_cnt", runs}};
 }
 
 }  // namespace pb::probes

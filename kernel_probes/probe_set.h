@@ -3,8 +3,6 @@
 // queues report sections, and what the probes cost (BPF run_time_ns per program).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -62,11 +60,10 @@ class ProbeSet final : public core::ProbeSession {
   ProbeSet& operator=(const ProbeSet&) = delete;
   ~ProbeSet() override;
 
-  // {"active": [...], "unavailable": [{name, reason}], "sampling": {...}}
-  nlohmann::json status() const override;
+  reports::Probes status() const override;
   void begin_trial() override;
-  core::ProbeReading end_trial(const core::Receiver* receiver) override;
-  nlohmann::json bpf_stats() const override;
+  core::ProbeReading end_trial(const core::Receiver* receiver, reports::Trial& into) override;
+  reports::Nullable<reports::BpfCost> bpf_stats() const override;
 
  private:
   struct Impl;

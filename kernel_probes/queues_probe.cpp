@@ -159,32 +159,30 @@ void QueuesProbe::stop_sampler() {
 
 namespace {
 
-nlohmann::json series_json(const std::vector<std::optional<uint64_t>>& points) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const auto& p : points) a.push_back(p ? nlohmann::json(*p) : nlohmann::json(nullptr));
-  return a;
+std::vector<reports::Nullable<uint64_t>> series_of(const std::vector<std::optional<uint64_t>>& points) {
+  return {points.begin(), points.end()};
 }
 
 }  // namespace
 
-nlohmann::json QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const std::string& hook,
-                                       const char* why_none) const {
-  if (std::string why = hooks_.problem(hook); !why.empty()) return {{"absent", hook + " unavailable: " + why}};
+reports::QueueResult QueuesProbe::bpf_metric(uint32_t metric, const char* unit, const std::string& hook,
+                                             const char* why_none) const {
+  if (std::string why = hooks_.problem(hook); !why.empty()) return reports::Absent{hook + " unavailable: " + why};
   std::vector<uint64_t> counts(PB_HIST_NBUCKETS);
   int hist_fd = bpf_map__fd(skel_->maps.hist);
   for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b)
     counts[b] = sum_percpu(hist_fd, metric * PB_HIST_NBUCKETS + b, "queues histogram");
   core::Histogram h;
   h.add_bucket_counts(counts.data(), counts.size());
-  if (h.empty()) return {{"absent", why_none}};
+  if (h.empty()) return reports::Absent{why_none};
   // The sampler's exact maximum; the histogram's when events fell between read and reset.
   uint64_t max = series_[metric].max ? series_[metric].max : h.max();
-  return core::queue_shape(h, max, unit, kSampleMs, series_json(series_[metric].points));
+  return core::queue_of(h, max, unit, kSampleMs, series_of(series_[metric].points));
 }
 
-nlohmann::json QueuesProbe::end_trial() {
+void QueuesProbe::end_trial(reports::Trial& into) {
   stop_sampler();
-  nlohmann::json out;
+  reports::Queues& out = into.queues.emplace();
   out["qdisc_qlen"] = bpf_metric(PB_Q_QDISC_QLEN, "packets", "qdisc_enqueue",
                                  "no qdisc_enqueue on the TG device in this trial (noqueue, e.g. veth's default, "
                                  "never enqueues; an idle qdisc is bypassed)");
@@ -193,15 +191,15 @@ nlohmann::json QueuesProbe::end_trial() {
   out["socket_rmem_permille"] = bpf_metric(PB_Q_SOCK_RMEM_PM, "permille", "sk_data_ready",
                                            "no sk_data_ready on a UDP socket in the DUT netns in this trial");
   if (!softnet_has_backlog_) {
-    out["softnet_backlog"] = {{"absent", softnet_why_}};
+    out["softnet_backlog"] = reports::Absent{softnet_why_};
   } else if (softnet_hist_.empty()) {
-    out["softnet_backlog"] = {{"absent", "the trial ended before the first sample"}};
+    out["softnet_backlog"] = reports::Absent{"the trial ended before the first sample"};
   } else {
-    out["softnet_backlog"] =
-        core::queue_shape(softnet_hist_, series_[kSoftnet].max, "packets", kSampleMs, series_json(series_[kSoftnet].points));
-    out["softnet_backlog"]["scope"] = "host-wide (softnet_stat is not per netns); max over CPUs per sample";
+    reports::Queue q = core::queue_of(softnet_hist_, series_[kSoftnet].max, "packets", kSampleMs,
+                                      series_of(series_[kSoftnet].points));
+    q.scope = "host-wide (softnet_stat is not per netns); max over CPUs per sample";
+    out["softnet_backlog"] = std::move(q);
   }
-  return out;
 }
 
 }  // namespace pb::probes

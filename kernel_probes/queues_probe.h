@@ -4,8 +4,6 @@
 // /proc/net/softnet_stat; each as a histogram plus a per-100 ms series per trial.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -45,10 +43,10 @@ class QueuesProbe final : public ProbeFamily {
   std::string name() const override { return "queues"; }
   // Zeroes the histograms and starts the 100 ms sampling thread.
   void begin_trial() override;
-  // Stops the sampler (one last sample) and returns {"qdisc_qlen", "socket_rmem",
-  // "socket_rmem_permille", "softnet_backlog"}, each {unit, count, max, p50, p99,
-  // interval_ms, series: [max per interval | null when no event]} or {"absent": why}.
-  nlohmann::json end_trial() override;
+  // Stops the sampler (one last sample) and puts "qdisc_qlen", "socket_rmem",
+  // "socket_rmem_permille" and "softnet_backlog" into the trial's queues, each a depth
+  // histogram with a series (max per interval, null when no event) or absent with the reason.
+  void end_trial(reports::Trial& into) override;
 
  private:
   struct SkelDeleter {
@@ -61,7 +59,7 @@ class QueuesProbe final : public ProbeFamily {
   };
   void sample();
   void stop_sampler();
-  nlohmann::json bpf_metric(uint32_t metric, const char* unit, const std::string& hook, const char* why_none) const;
+  reports::QueueResult bpf_metric(uint32_t metric, const char* unit, const std::string& hook, const char* why_none) const;
 
   ProbeScope scope_;
   std::unique_ptr<queues_bpf, SkelDeleter> skel_;

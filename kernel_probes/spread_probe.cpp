@@ -4,8 +4,10 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
+#include <span>
 
 #include "bench/core/errors.h"
+#include "bench/core/imbalance.h"
 #include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "kernel_probes/spread.h"
@@ -14,22 +16,6 @@
 namespace pb::probes {
 
 using core::throw_errno;
-
-Imbalance imbalance_of(std::span<const uint64_t> counts) {
-  Imbalance r;
-  if (counts.empty()) return r;
-  long double sum = 0, sum_sq = 0, max = 0;
-  for (uint64_t c : counts) {
-    sum += c;
-    sum_sq += static_cast<long double>(c) * c;
-    max = std::max<long double>(max, c);
-  }
-  if (sum == 0) return r;
-  long double n = counts.size();
-  r.max_over_mean = double(max / (sum / n));
-  r.jain = double(sum * sum / (n * sum_sq));
-  return r;
-}
 
 void SpreadProbe::SkelDeleter::operator()(spread_bpf* s) const { spread_bpf__destroy(s); }
 
@@ -54,7 +40,7 @@ void SpreadProbe::begin_trial() {
   zero_percpu<pb_spread_totals>(bpf_map__fd(skel_->maps.totals), 1, "spread totals");
 }
 
-nlohmann::json SpreadProbe::end_trial() {
+void SpreadProbe::end_trial(reports::Trial& into) {
   size_t ncpu = possible_cpus();
   std::vector<uint64_t> birth_cpu(ncpu), receive_cpu(ncpu), queue_births(PB_SPREAD_SLOTS);
   int cells_fd = bpf_map__fd(skel_->maps.cells);
@@ -76,36 +62,32 @@ nlohmann::json SpreadProbe::end_trial() {
     t.napi_exhausted += c.napi_exhausted;
   }
 
-  nlohmann::json per_cpu = nlohmann::json::array();
+  reports::Spread sp;
   for (size_t cpu = 0; cpu < ncpu; ++cpu)
-    per_cpu.push_back({{"cpu", cpu}, {"birth", birth_cpu[cpu]}, {"receive", receive_cpu[cpu]}});
+    sp.per_cpu.push_back({.cpu = unsigned(cpu), .birth = birth_cpu[cpu], .receive = receive_cpu[cpu]});
   // The queues that exist, plus any other queue that saw packets (a queue count change).
   unsigned nqueues = std::clamp(scope_.queues, 1u, unsigned(PB_SPREAD_MAX_QUEUES));
-  nlohmann::json per_queue = nlohmann::json::array();
   for (unsigned q = 0; q < PB_SPREAD_MAX_QUEUES; ++q)
-    if (q < nqueues || queue_births[q]) per_queue.push_back({{"queue", q}, {"packets", queue_births[q]}});
-
-  nlohmann::json out = {{"per_cpu", per_cpu},
-                        {"per_rx_queue", per_queue},
-                        {"rx_queue_unrecorded", queue_births[PB_SPREAD_MAX_QUEUES]},
-                        {"rps_moved", t.rps_moved},
-                        {"receive_unmatched", t.receive_unmatched}};
-  nlohmann::json napi = {{"polls", t.napi_polls}, {"work", t.napi_work}, {"budget_exhausted", t.napi_exhausted}};
+    if (q < nqueues || queue_births[q]) sp.per_rx_queue.push_back({q, queue_births[q]});
+  sp.rx_queue_unrecorded = queue_births[PB_SPREAD_MAX_QUEUES];
+  sp.rps_moved = t.rps_moved;
+  sp.receive_unmatched = t.receive_unmatched;
+  reports::Napi napi{t.napi_polls, t.napi_work, t.napi_exhausted, {}, {}};
   if (t.napi_polls) {
-    napi["mean_work"] = double(t.napi_work) / double(t.napi_polls);
-    napi["mean_budget"] = double(t.napi_budget) / double(t.napi_polls);
+    napi.mean_work = double(t.napi_work) / double(t.napi_polls);
+    napi.mean_budget = double(t.napi_budget) / double(t.napi_polls);
   }
-  out["napi"] = napi;
+  sp.napi = napi;
   std::span<const uint64_t> existing(queue_births.data(), nqueues);
   uint64_t total = 0;
   for (uint64_t c : existing) total += c;
   if (total == 0) {
-    out["imbalance"] = {{"absent", "no packets with a recorded RX queue on the DUT device"}};
+    sp.imbalance.absent = "no packets with a recorded RX queue on the DUT device";
   } else {
-    Imbalance im = imbalance_of(existing);
-    out["imbalance"] = {{"max_over_mean", im.max_over_mean}, {"jain", im.jain}, {"queues", nqueues}};
+    core::Imbalance im = core::imbalance_of(existing);
+    sp.imbalance = {im.max_over_mean, im.jain, nqueues, {}};
   }
-  return out;
+  into.spread = std::move(sp);
 }
 
 }  // namespace pb::probes

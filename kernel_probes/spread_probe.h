@@ -3,11 +3,8 @@
 // to another CPU in between, NAPI poll work against budget, and the RX queue imbalance.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -16,14 +13,6 @@
 struct spread_bpf;
 
 namespace pb::probes {
-
-// How unevenly load falls on n bins: max/mean (1 = even, n = all on one) and Jain's
-// fairness index (Σx)²/(n·Σx²) (1 = even, 1/n = all on one). Both 0 when Σx == 0.
-struct Imbalance {
-  double max_over_mean = 0;
-  double jain = 0;
-};
-Imbalance imbalance_of(std::span<const uint64_t> counts);
 
 class SpreadProbe final : public ProbeFamily {
  public:
@@ -38,11 +27,9 @@ class SpreadProbe final : public ProbeFamily {
   std::string name() const override { return "spread"; }
   // Zeroes the counters.
   void begin_trial() override;
-  // {"per_cpu": [{cpu, birth, receive}], "per_rx_queue": [{queue, packets}],
-  //  "rx_queue_unrecorded", "rps_moved", "receive_unmatched",
-  //  "napi": {polls, work, budget_exhausted, mean_work, mean_budget},
-  //  "imbalance": {max_over_mean, jain} | {"absent": why}}; packets counted since begin_trial.
-  nlohmann::json end_trial() override;
+  // The trial's spread: per CPU (birth, receive), per RX queue, RPS moves, NAPI work, and the
+  // RX queue imbalance (or why there is none); packets counted since begin_trial.
+  void end_trial(reports::Trial& into) override;
 
  protected:
   void window_opened() override;

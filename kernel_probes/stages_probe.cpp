@@ -185,10 +185,10 @@ std::string StagesProbe::absent_reason(int stage, uint64_t misses) const {
   return why + " while its hooks were attached (see probes.sampling)";
 }
 
-nlohmann::json StagesProbe::end_trial() {
+void StagesProbe::end_trial(reports::Trial& into) {
   trial_hooks_.detach();
   Totals now = read_totals();
-  nlohmann::json out = nlohmann::json::object();
+  reports::Stages& out = into.stages.emplace();
   std::vector<uint64_t> delta(PB_HIST_NBUCKETS);
   for (int s = 0; s < PB_STG_COUNT; ++s) {
     uint64_t total = 0;
@@ -200,15 +200,14 @@ nlohmann::json StagesProbe::end_trial() {
     }
     uint64_t misses = now.misses[s] >= snapshot_.misses[s] ? now.misses[s] - snapshot_.misses[s] : now.misses[s];
     if (total == 0) {
-      out[kStageNames[s]] = {{"absent", absent_reason(s, misses)}};
+      out[kStageNames[s]] = reports::Absent{absent_reason(s, misses)};
       continue;
     }
     core::Histogram h;
     h.add_bucket_counts(delta.data(), delta.size());
-    out[kStageNames[s]] = core::to_json(h);
+    out[kStageNames[s]] = core::summarize(h);
   }
   snapshot_ = std::move(now);
-  return out;
 }
 
 }  // namespace pb::probes

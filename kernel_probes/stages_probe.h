@@ -37,9 +37,9 @@ class StagesProbe : public ProbeFamily {
   // Snapshots the histograms and miss counters, forgets the TG qdisc kind seen so far,
   // attaches the syscall-entry hooks (for the whole trial, see stages.bpf.c).
   void begin_trial() override;
-  // {"<stage>": latency shape | {"absent": why}} for every stage in kStageNames, counting
-  // only what happened since begin_trial(). Detaches the syscall-entry hooks.
-  nlohmann::json end_trial() override;
+  // Every stage in kStageNames, its latency or why it is absent, counting only what happened
+  // since begin_trial(), into the trial's stages. Detaches the syscall-entry hooks.
+  void end_trial(reports::Trial& into) override;
 
  protected:
   // A window's start may not pair with an end of the window before (generation bump).

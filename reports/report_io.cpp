@@ -14,6 +14,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/files.h"
 #include "bench/core/unique_fd.h"
+#include "reports/json.h"
 
 namespace pb::reports {
 namespace {
@@ -65,13 +66,13 @@ void write_all(int fd, std::string_view data, const std::string& path) {
 
 }  // namespace
 
-void write_report_atomic(const std::string& path, const nlohmann::json& report) {
+void write_report_atomic(const std::string& path, const Report& report) {
+  // Serialised first: a failure there must not leave anything on disk.
+  write_file_atomic(path, to_json_text(report) + "\n");
+}
+
+void write_file_atomic(const std::string& path, const std::string& text) {
   if (path.empty() || path.back() == '/') fail(EINVAL, path, "not a file name");
-  // Serialise first: a failure here must not leave anything on disk. Invalid UTF-8 in a
-  // string the kernel handed us (an interface alias, a CPU model) is replaced, not fatal,
-  // so an odd byte cannot cost the run its report.
-  std::string text = report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-  text += '\n';
 
   const std::string dir = parent_dir(path);
   std::string tmpl = fmt::format("{}/.{}.tmpXXXXXX", dir, base_name(path));
@@ -99,37 +100,14 @@ void write_report_atomic(const std::string& path, const nlohmann::json& report) 
   }
 }
 
-nlohmann::json load_report(const std::string& path) {
+Report load_report(const std::string& path) {
   std::string text;
   try {
     text = core::read_file(path);
   } catch (const std::system_error& e) {
     throw core::UsageError(fmt::format("report {}: cannot read: {}", path, e.code().message()));
   }
-
-  nlohmann::json report;
-  try {
-    report = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw core::UsageError(fmt::format("report {}: not valid JSON: {}", path, e.what()));
-  }
-  if (!report.is_object()) {
-    throw core::UsageError(fmt::format("report {}: not a pathbench report (top level is {}, not an object)",
-                                       path, report.type_name()));
-  }
-  auto it = report.find("schema_version");
-  if (it == report.end()) {
-    throw core::UsageError(fmt::format("report {}: no schema_version (not a pathbench report?)", path));
-  }
-  if (!it->is_number_integer() || it->get<int64_t>() != kReportSchemaVersion) {
-    throw core::UsageError(fmt::format("report {}: schema_version {} is not supported (this pathbench reads {})",
-                                       path, it->dump(), kReportSchemaVersion));
-  }
-  auto sc = report.find("scenarios");
-  if (sc == report.end() || !sc->is_array()) {
-    throw core::UsageError(fmt::format("report {}: \"scenarios\" is missing or not an array", path));
-  }
-  return report;
+  return report_from_json(text, "report " + path);
 }
 
 }  // namespace pb::reports

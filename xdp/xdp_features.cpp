@@ -26,7 +26,6 @@ namespace {
 
 using core::UniqueFd;
 using core::try_feature;
-using nlohmann::json;
 
 void attach_xdp(int prog_fd, int ifindex, __u32 mode) {
   LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode);
@@ -51,8 +50,8 @@ void run_live_frame(int prog_fd, int ifindex) {
   if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) core::feature_fail(errno, "test_run");
 }
 
-json probe_xdp() {
-  json out;
+reports::XdpFeatures probe_xdp() {
+  reports::XdpFeatures out;
   std::string ns_name = fmt::format("pbenv-{}", getpid());
   try {
     core::ScopedNetns ns(ns_name);
@@ -66,13 +65,13 @@ json probe_xdp() {
     int ifindex = veth.ifindex_a();
     UniqueFd prog = probes::load_trivial_program(BPF_PROG_TYPE_XDP, XDP_PASS);
     // Native and generic cannot be attached at once: each attach is undone before the next.
-    out["native"] = try_feature([&] { attach_xdp(prog.get(), ifindex, XDP_FLAGS_DRV_MODE); });
-    out["generic"] = try_feature([&] { attach_xdp(prog.get(), ifindex, XDP_FLAGS_SKB_MODE); });
-    out["test_run_live_frames"] = try_feature([&] { run_live_frame(prog.get(), ifindex); });
+    out.native = try_feature([&] { attach_xdp(prog.get(), ifindex, XDP_FLAGS_DRV_MODE); });
+    out.generic = try_feature([&] { attach_xdp(prog.get(), ifindex, XDP_FLAGS_SKB_MODE); });
+    out.test_run_live_frames = try_feature([&] { run_live_frame(prog.get(), ifindex); });
   } catch (...) {
-    json f = core::try_section([&]() -> json { throw; });
-    for (const char* k : {"native", "generic", "test_run_live_frames"})
-      if (!out.contains(k)) out[k] = f;
+    // The throwaway veth or the program could not be made: every check fails with it.
+    reports::Feature f = core::feature_failure(std::current_exception());
+    out = {f, f, f};
   }
   return out;
 }
@@ -84,9 +83,9 @@ void probe_af_xdp() {
 
 }  // namespace
 
-json probe_xdp_features() {
+XdpHostFeatures probe_xdp_features() {
   probes::route_libbpf_logs();
-  return {{"xdp", core::try_section(probe_xdp)}, {"af_xdp", try_feature(probe_af_xdp)}};
+  return {probe_xdp(), try_feature(probe_af_xdp)};
 }
 
 }  // namespace pb::xdp

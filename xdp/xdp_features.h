@@ -2,12 +2,16 @@
 // throwaway netns: native and generic attach, live-frames BPF_PROG_RUN, AF_XDP sockets.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include "reports/model/capabilities.h"
 
 namespace pb::xdp {
 
-// {"xdp": {"native", "generic", "test_run_live_frames": {ok, errno, error}},
-//  "af_xdp": {ok, errno, error}}. Creates and removes the netns "pbenv-<pid>".
-nlohmann::json probe_xdp_features();
+struct XdpHostFeatures {
+  reports::XdpFeatures xdp;
+  reports::Feature af_xdp;
+};
+// Native and generic attach and live frames on a throwaway veth pair, and an AF_XDP socket.
+// Creates and removes the netns "pbenv-<pid>".
+XdpHostFeatures probe_xdp_features();
 
 }  // namespace pb::xdp

@@ -31,15 +31,13 @@ void add_drop(core::RxResult& rx, const char* side, const char* reason, const ch
   if (n) rx.drops.push_back({side, reason, where, n});
 }
 
-nlohmann::json verdict_json(const XdpVerdictCounts& c) {
-  return {{"packets", c.packets}, {"aborted", c.aborted}, {"drop", c.drop},         {"pass", c.pass},
-          {"tx", c.tx},           {"redirect", c.redirect}, {"tagged", c.tagged}, {"malformed", c.malformed}};
+reports::XdpVerdicts verdicts_of(const XdpVerdictCounts& c) {
+  return {c.packets, c.aborted, c.drop, c.pass, c.tx, c.redirect, c.tagged, c.malformed};
 }
 
-nlohmann::json per_cpu_queue_json(const XdpVerdictReading& r) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : r.per_cpu_queue)
-    out.push_back({{"cpu", c.cpu}, {"rx_queue", c.rx_queue}, {"packets", c.counts.packets}});
+std::vector<reports::XdpCell> cells_of(const XdpVerdictReading& r) {
+  std::vector<reports::XdpCell> out;
+  for (const auto& c : r.per_cpu_queue) out.push_back({c.cpu, c.rx_queue, c.counts.packets});
   return out;
 }
 
@@ -59,26 +57,26 @@ std::vector<uint64_t> per_queue(const XdpVerdictReading& r, unsigned queues) {
   return q;
 }
 
-// A ring's occupancy in the report's queue shape (as kernel_probes/queues_probe.cpp), plus
-// the histogram's buckets: {unit, capacity, count, max, p50, p99, histogram: [[upper, count]],
-// interval_ms, sample_ms, scope, series}.
-nlohmann::json ring_json(const AfxdpRingSamples& r, const AfxdpQueueSamples& q, const char* what) {
-  if (r.hist.empty()) return {{"absent", "the sampler took no sample of the AF_XDP rings"}};
+// A ring's occupancy in the report's queue shape (as kernel_probes/queues_probe.cpp), with
+// its capacity and how it was sampled.
+reports::QueueResult ring_queue(const AfxdpRingSamples& r, const AfxdpQueueSamples& q, const char* what) {
+  if (r.hist.empty()) return reports::Absent{"the sampler took no sample of the AF_XDP rings"};
   // max is exact: every sample was record()ed.
-  nlohmann::json out = core::queue_shape(r.hist, r.hist.max(), "descriptors", q.interval_ms, r.series);
-  out["capacity"] = r.capacity;
-  out["sample_ms"] = q.sample_ms;
-  out["scope"] = fmt::format("{} of each socket sampled every {} ms (count, p50, p99 over every sample); series: max "
-                             "over sockets and samples per {} ms, the last interval partial",
-                             what, q.sample_ms, q.interval_ms);
+  reports::Queue out = core::queue_of(r.hist, r.hist.max(), "descriptors", q.interval_ms,
+                                      {r.series.begin(), r.series.end()});
+  out.capacity = r.capacity;
+  out.sample_ms = q.sample_ms;
+  out.scope = fmt::format("{} of each socket sampled every {} ms (count, p50, p99 over every sample); series: max "
+                          "over sockets and samples per {} ms, the last interval partial",
+                          what, q.sample_ms, q.interval_ms);
   return out;
 }
 
 // An XDP_STATISTICS counter per interval, summed over sockets, in the same shape (the
 // percentiles are over intervals) plus its total.
-nlohmann::json counter_series_json(const std::vector<uint64_t>& per_interval, const AfxdpQueueSamples& q,
+reports::QueueResult counter_queue(const std::vector<uint64_t>& per_interval, const AfxdpQueueSamples& q,
                                    const char* unit, const char* what) {
-  if (per_interval.empty()) return {{"absent", "the sampler closed no interval"}};
+  if (per_interval.empty()) return reports::Absent{"the sampler closed no interval"};
   core::Histogram h;
   uint64_t total = 0, max = 0;
   for (uint64_t v : per_interval) {
@@ -86,41 +84,40 @@ nlohmann::json counter_series_json(const std::vector<uint64_t>& per_interval, co
     total += v;
     max = std::max(max, v);
   }
-  nlohmann::json out = core::queue_shape(h, max, unit, q.interval_ms, per_interval);
-  out["total"] = total;
-  out["scope"] = fmt::format("XDP_STATISTICS {} per {} ms interval, summed over sockets; the last interval also holds "
-                             "the drain after the load stopped",
-                             what, q.interval_ms);
+  reports::Queue out = core::queue_of(h, max, unit, q.interval_ms, {per_interval.begin(), per_interval.end()});
+  out.total = total;
+  out.scope = fmt::format("XDP_STATISTICS {} per {} ms interval, summed over sockets; the last interval also holds "
+                          "the drain after the load stopped",
+                          what, q.interval_ms);
   return out;
 }
 
-// The receiver's "queues" entries for the afxdp path (DESIGN.md "Queue depths").
-nlohmann::json afxdp_queues_json(const AfxdpQueueSamples& q) {
-  nlohmann::json out = nlohmann::json::object();
+// The receiver's queue entries for the afxdp path (DESIGN.md "Queue depths").
+reports::Queues afxdp_queues(const AfxdpQueueSamples& q) {
+  reports::Queues out;
   const char* keys[] = {"afxdp_rx_ring", "afxdp_fill_ring", "afxdp_rx_ring_full", "afxdp_rx_dropped",
                         "afxdp_fill_ring_empty_descs"};
   std::string why;
   if (q.sample_ms == 0) why = "the AF_XDP ring sampler was off";
   else if (!q.error.empty()) why = "AF_XDP ring sampler: " + q.error;
   if (!why.empty()) {
-    for (const char* k : keys) out[k] = {{"absent", why}};
+    for (const char* k : keys) out[k] = reports::Absent{why};
     return out;
   }
-  out["afxdp_rx_ring"] = ring_json(q.rx_ring, q, "RX ring fill (descriptors the kernel produced, not yet consumed)");
+  out["afxdp_rx_ring"] = ring_queue(q.rx_ring, q, "RX ring fill (descriptors the kernel produced, not yet consumed)");
   // The kernel publishes its fill-ring index lazily (when its cached batch runs out), so
   // what user space sees is an upper bound of what the kernel still holds.
-  out["afxdp_fill_ring"] = ring_json(q.fill_ring, q,
-                                     "fill ring fill (buffers given to the kernel that it has not yet released; "
-                                     "the kernel releases them lazily, when its cached batch runs out)");
-  out["afxdp_rx_ring_full"] = counter_series_json(q.rx_ring_full, q, "frames per interval",
-                                                  "rx_ring_full (frames dropped: RX ring full)");
-  out["afxdp_rx_dropped"] = counter_series_json(q.rx_dropped, q, "frames per interval",
-                                                "rx_dropped (frames dropped: too large, or no fill buffer)");
-  out["afxdp_fill_ring_empty_descs"] = counter_series_json(
-      q.rx_fill_ring_empty_descs, q, "events per interval", "rx_fill_ring_empty_descs (fill ring found empty)");
+  out["afxdp_fill_ring"] = ring_queue(q.fill_ring, q,
+                                      "fill ring fill (buffers given to the kernel that it has not yet released; "
+                                      "the kernel releases them lazily, when its cached batch runs out)");
+  out["afxdp_rx_ring_full"] =
+      counter_queue(q.rx_ring_full, q, "frames per interval", "rx_ring_full (frames dropped: RX ring full)");
+  out["afxdp_rx_dropped"] = counter_queue(q.rx_dropped, q, "frames per interval",
+                                          "rx_dropped (frames dropped: too large, or no fill buffer)");
+  out["afxdp_fill_ring_empty_descs"] = counter_queue(q.rx_fill_ring_empty_descs, q, "events per interval",
+                                                     "rx_fill_ring_empty_descs (fill ring found empty)");
   return out;
 }
-
 
 }  // namespace
 
@@ -159,7 +156,9 @@ core::RxResult XdpVerdictReceiver::end_trial(const core::TxResult& tx) {
   rx.per_queue = per_queue(dut, queues);
   rx.per_queue_is_rx_queue = true;
   rx.per_cpu = per_cpu(dut);
-  rx.extra["xdp"] = {{"dut", verdict_json(dut.total)}, {"per_cpu_queue", per_cpu_queue_json(dut)}};
+  reports::XdpBlock& block = rx.xdp.emplace();
+  block.dut = verdicts_of(dut.total);
+  block.per_cpu_queue = cells_of(dut);
   // The verdict program's own aborts are drops wherever the path delivers.
   add_drop(rx, "dut", "XDP_ABORTED", "xdp verdict program", dut.total.aborted);
   switch (verdict_) {
@@ -170,7 +169,7 @@ core::RxResult XdpVerdictReceiver::end_trial(const core::TxResult& tx) {
       break;
     case XdpVerdict::kPass:
       // The stack's losses (socket buffers...) are attributed by the kfree_skb probe.
-      rx.extra["xdp"]["dut_latency"] = core::to_json(dut.latency);
+      block.dut_latency = core::summarize(dut.latency);
       break;
     case XdpVerdict::kTx:
     case XdpVerdict::kRedirect: {
@@ -178,21 +177,21 @@ core::RxResult XdpVerdictReceiver::end_trial(const core::TxResult& tx) {
       rx.delivered = land.total.packets;
       rx.latency = land.latency;
       rx.malformed = land.total.malformed;
-      rx.extra["xdp"]["landing"] = verdict_json(land.total);
-      rx.extra["xdp"]["dut_latency"] = core::to_json(dut.latency);
+      block.landing = verdicts_of(land.total);
+      block.dut_latency = core::summarize(dut.latency);
       break;
     }
   }
   return rx;
 }
 
-nlohmann::json XdpVerdictReceiver::describe() const {
-  nlohmann::json d = {{"xdp_mode", to_string(mode_)}, {"xdp_verdict", to_string(verdict_)}};
-  return d;
+void XdpVerdictReceiver::describe(reports::Topology& into) const {
+  into.xdp_mode = std::string(to_string(mode_));
+  into.xdp_verdict = to_string(verdict_);
 }
 
-nlohmann::json XdpVerdictReceiver::probe_status() const {
-  return {{"active", {std::string("xdp_verdict:") + to_string(verdict_)}}, {"unavailable", nlohmann::json::array()}};
+std::vector<std::string> XdpVerdictReceiver::own_programs() const {
+  return {std::string("xdp_verdict:") + to_string(verdict_)};
 }
 
 AfxdpReceiver::AfxdpReceiver(const core::Topology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll)
@@ -232,31 +231,24 @@ core::RxResult AfxdpReceiver::end_trial(const core::TxResult& tx) {
     rx.reordered += f.counts.reordered;
     rx.duplicates += f.counts.duplicates;
   }
-  nlohmann::json sockets = nlohmann::json::array();
+  reports::AfxdpBlock& block = rx.afxdp.emplace();
   uint64_t rx_dropped = 0, ring_full = 0;
   for (const auto& s : r.sockets) {
     rx_dropped += s.stats.rx_dropped;
     ring_full += s.stats.rx_ring_full;
-    sockets.push_back({{"queue", s.queue},
-                       {"bind_mode", to_string(s.bind_mode)},
-                       {"zerocopy_refused", s.zerocopy_refused},
-                       {"busy_poll", s.busy_poll},
-                       {"delivered", s.delivered},
-                       {"rx_dropped", s.stats.rx_dropped},
-                       {"rx_ring_full", s.stats.rx_ring_full},
-                       {"rx_fill_ring_empty_descs", s.stats.rx_fill_ring_empty_descs},
-                       {"rx_invalid_descs", s.stats.rx_invalid_descs},
-                       {"tx_ring_empty_descs", s.stats.tx_ring_empty_descs},
-                       {"redirected", s.redirected},
-                       {"fallback", s.fallback}});
+    block.sockets.push_back({s.queue, to_string(s.bind_mode), s.zerocopy_refused, s.busy_poll, s.delivered,
+                             s.stats.rx_dropped, s.stats.rx_ring_full, s.stats.rx_fill_ring_empty_descs,
+                             s.stats.rx_invalid_descs, s.stats.tx_ring_empty_descs, s.redirected, s.fallback});
   }
   add_drop(rx, "dut", "AF_XDP_RX_DROPPED", "XDP_STATISTICS rx_dropped", rx_dropped);
   add_drop(rx, "dut", "AF_XDP_RX_RING_FULL", "XDP_STATISTICS rx_ring_full", ring_full);
   add_drop(rx, "dut", "AF_XDP_NO_SOCKET", "xsk_redirect fallback (XDP_DROP)", r.fallback);
   add_drop(rx, "dut", "MALFORMED", "afxdp sink", r.malformed);
-  rx.extra["afxdp"] = {{"sockets", sockets}, {"redirected", r.redirected}, {"fallback", r.fallback},
-                       {"l2fwd_tx", r.tx}, {"l2fwd_completed", r.completed}};
-  rx.queues = afxdp_queues_json(r.queues);
+  block.redirected = r.redirected;
+  block.fallback = r.fallback;
+  block.l2fwd_tx = r.tx;
+  block.l2fwd_completed = r.completed;
+  rx.queues = afxdp_queues(r.queues);
   if (landing_) {
     // l2fwd: what the sockets sent back and the TG received is delivered; frames the
     // sockets took but could not send are lost at the TX ring.
@@ -267,18 +259,20 @@ core::RxResult AfxdpReceiver::end_trial(const core::TxResult& tx) {
     uint64_t tx_dropped = 0;
     for (const auto& s : r.sockets) tx_dropped += s.tx_dropped;
     add_drop(rx, "dut", "AF_XDP_TX_RING_FULL", "afxdp l2fwd tx", tx_dropped);
-    rx.extra["afxdp"]["received"] = r.delivered;
+    block.received = r.delivered;
   }
-  if (!r.sockets.empty())
-    last_describe_ = {{"afxdp_bind", to_string(r.sockets.front().bind_mode)},
-                      {"busy_poll", r.sockets.front().busy_poll}};
+  if (!r.sockets.empty()) {
+    bind_mode_ = to_string(r.sockets.front().bind_mode);
+    busy_poll_state_ = r.sockets.front().busy_poll;
+  }
   return rx;
 }
 
-nlohmann::json AfxdpReceiver::describe() const {
-  nlohmann::json d = {{"xdp_mode", to_string(mode_)}, {"afxdp_mode", to_string(afxdp_mode_)}};
-  d.update(last_describe_);
-  return d;
+void AfxdpReceiver::describe(reports::Topology& into) const {
+  into.xdp_mode = std::string(to_string(mode_));
+  into.afxdp_mode = to_string(afxdp_mode_);
+  if (!bind_mode_.empty()) into.afxdp_bind = bind_mode_;
+  if (!busy_poll_state_.empty()) into.busy_poll = busy_poll_state_;
 }
 
 }  // namespace pb::xdp

@@ -35,8 +35,8 @@ class XdpVerdictReceiver : public core::Receiver {
 
   void begin_trial(const core::TrialRequest& req) override;
   core::RxResult end_trial(const core::TxResult& tx) override;
-  nlohmann::json describe() const override;
-  nlohmann::json probe_status() const override;
+  void describe(reports::Topology& into) const override;
+  std::vector<std::string> own_programs() const override;
   bool accounts_for(const core::AttributedDrop& drop) const override { return is_own_xdp_drop(drop); }
 
  private:
@@ -54,7 +54,7 @@ class AfxdpReceiver : public core::Receiver {
   AfxdpReceiver(const core::Topology& topo, XdpMode mode, AfxdpMode afxdp_mode, bool busy_poll);
   void begin_trial(const core::TrialRequest& req) override;
   core::RxResult end_trial(const core::TxResult& tx) override;
-  nlohmann::json describe() const override;
+  void describe(reports::Topology& into) const override;
   // A full RX ring or empty fill ring also fails the redirect: XDP_STATISTICS counts it.
   bool accounts_for(const core::AttributedDrop& drop) const override {
     return is_own_xdp_drop(drop) || (drop.side == "dut" && drop.reason == "XDP_REDIRECT_ERR");
@@ -68,7 +68,7 @@ class AfxdpReceiver : public core::Receiver {
   std::unique_ptr<AfxdpSink> sink_;
   std::unique_ptr<XdpVerdictProgram> landing_;  // l2fwd: counts the frames back at the TG
   XdpVerdictReading landing0_;
-  nlohmann::json last_describe_ = nlohmann::json::object();
+  std::string bind_mode_, busy_poll_state_;  // as the sockets of the last trial got them
 };
 
 }  // namespace pb::xdp

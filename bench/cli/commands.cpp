@@ -19,7 +19,8 @@
 #include "bench/host/state.h"
 #include "bench/suite/suite.h"
 #include "reports/report_io.h"
-#include "reports/summary.h"
+#include "reports/json.h"
+#include "reports/text.h"
 
 namespace pb::cli {
 
@@ -46,7 +47,10 @@ void require_capabilities(const std::vector<std::pair<int, const char*>>& caps, 
 
 constexpr int kCapNetAdmin = 12, kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+template <typename Doc>
+void print_json(const Doc& doc) {
+  std::cout << reports::to_json_text(doc) << std::endl;
+}
 
 std::string default_report_path() {
   char buf[64];
@@ -82,25 +86,26 @@ nlohmann::json run_overrides(const Options& o) {
 }
 
 int cmd_env(const Options& o) {
-  nlohmann::json env = probe_environment();
+  reports::Capabilities env = probe_environment();
   if (o.json) print_json(env);
-  else std::cout << render_environment(env);
+  else std::cout << reports::render_capabilities(env);
   return core::kExitOk;
 }
 
 int cmd_run(const Options& o, std::atomic<bool>& stop) {
   RunOptions ro;
-  ro.suite = o.suite_file.empty() ? suite::default_suite() : suite::read_suite_file(o.suite_file);
+  nlohmann::json given = o.suite_file.empty() ? suite::default_suite() : suite::read_suite_file(o.suite_file);
   std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
-  ro.scenarios = suite::expand_suite(ro.suite, where, run_overrides(o));
+  ro.scenarios = suite::expand_suite(given, where, run_overrides(o));
+  ro.suite = reports::RawJson{given.dump()};
   ro.probes.families = probes::parse_probe_list(o.probes, "--probes");
   if (!o.probe_window.empty()) ro.probes.sampling = probes::parse_probe_sampling(o.probe_window, "--probe-window");
   ro.measure_overhead = o.measure_overhead || !o.overhead_pairs.empty();
   if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(suite::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
   if (o.dry_run) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& s : ro.scenarios) list.push_back({{"name", s.name}, {"given", s.given}});
-    if (o.json) print_json({{"scenarios", list}});
+    reports::DryRun list;
+    for (const auto& s : ro.scenarios) list.scenarios.push_back({s.name, s.given});
+    if (o.json) print_json(list);
     else
       for (const auto& s : ro.scenarios) std::cout << s.name << "\n";
     return core::kExitOk;
@@ -110,9 +115,8 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
     require_capabilities({{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}}, "pathbench run with probes");
   ro.output_path = o.output.empty() ? default_report_path() : o.output;
   // Whatever a killed earlier run left behind goes first.
-  nlohmann::json cleaned = host::cleanup_stale_runs();
-  for (const auto& r : cleaned["removed"]) PB_WARN("removed leftover of an earlier run: {}", r.get<std::string>());
-  nlohmann::json report = run_suite(ro, stop);
+  for (const auto& r : host::cleanup_stale_runs().removed) PB_WARN("removed leftover of an earlier run: {}", r);
+  reports::Report report = run_suite(ro, stop);
   if (o.json) print_json(report);
   else {
     std::cout << reports::render_summary(report);
@@ -124,14 +128,14 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
 
 int cmd_cleanup(const Options& o) {
   require_capabilities({{kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench cleanup");
-  nlohmann::json res = host::cleanup_stale_runs();
+  reports::CleanupResult res = host::cleanup_stale_runs();
   if (o.json) print_json(res);
   else {
-    if (res["removed"].empty()) std::cout << "nothing to clean up\n";
-    for (const auto& r : res["removed"]) std::cout << "removed " << r.get<std::string>() << "\n";
-    for (const auto& e : res["errors"]) std::cerr << "error: " << e.get<std::string>() << "\n";
+    if (res.removed.empty()) std::cout << "nothing to clean up\n";
+    for (const auto& r : res.removed) std::cout << "removed " << r << "\n";
+    for (const auto& e : res.errors) std::cerr << "error: " << e << "\n";
   }
-  return res["errors"].empty() ? core::kExitOk : core::kExitRuntime;
+  return res.errors.empty() ? core::kExitOk : core::kExitRuntime;
 }
 
 int cmd_snapshot(const Options& o) {
@@ -146,9 +150,7 @@ int cmd_snapshot(const Options& o) {
     }
     snap = host::take_snapshot_in(fd.get());
   }
-  nlohmann::json j = host::to_json(snap);
-  if (o.json) print_json(j);
-  else std::cout << j.dump(2) << std::endl;
+  print_json(host::to_report(snap));
   return core::kExitOk;
 }
 
@@ -177,19 +179,15 @@ int cmd_generate(const Options& o, std::atomic<bool>& stop) {
   req.stop = &stop;
   auto gen = find_generator(o.generator.empty() ? "xdp-live" : o.generator).make(ep, req);
   core::TxResult tx = gen->run(stop);
-  nlohmann::json j = {{"generator", o.generator.empty() ? "xdp-live" : o.generator},
-                      {"sent", tx.sent},
-                      {"bytes", tx.bytes},
-                      {"send_errors", tx.send_errors},
-                      {"elapsed_s", tx.elapsed_s},
-                      {"tx_pps", tx.achieved_pps}};
+  reports::GenerateResult j{o.generator.empty() ? "xdp-live" : o.generator, tx.sent, tx.bytes, tx.send_errors,
+                            tx.elapsed_s, tx.achieved_pps};
   if (o.json) print_json(j);
   else std::cout << fmt::format("sent {} in {:.2f} s ({:.0f} pps)\n", tx.sent, tx.elapsed_s, tx.achieved_pps);
   return stop.load() ? core::kExitInterrupted : core::kExitOk;
 }
 
 int cmd_report(const Options& o) {
-  nlohmann::json report = reports::load_report(o.report_file);
+  reports::Report report = reports::load_report(o.report_file);
   if (o.report_format == "json") print_json(report);
   else std::cout << reports::render_summary(report);
   return core::kExitOk;
@@ -260,7 +258,7 @@ void add_commands(CLI::App& app, Options& o) {
 }
 
 int report_error(const Options& o, int code, const std::string& message) {
-  if (o.json) print_json({{"error", message}, {"exit_code", code}});
+  if (o.json) print_json(reports::ErrorDoc{message, code});
   else std::cerr << "pathbench: error: " << message << std::endl;
   return code;
 }

@@ -2,18 +2,11 @@
 // (kernel_probes, xdp, dpdk, host facts).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <string>
+#include "reports/model/capabilities.h"
 
 namespace pb::cli {
 
-// "kernel", "tracefs", "bpffs", "attach", "xdp", "af_xdp", "dpdk", "hugepages", "cpus",
-// "memory_bytes", "nics". Needs root for most answers; without it they come back as
-// failures with their errno.
-nlohmann::json probe_environment();
-
-// A short human-readable table of a probe_environment() result; tolerates missing keys.
-std::string render_environment(const nlohmann::json& env);
+// Needs root for most answers; without it they come back as failures with their errno.
+reports::Capabilities probe_environment();
 
 }  // namespace pb::cli

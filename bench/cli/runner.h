@@ -3,20 +3,19 @@
 // scenario so an interrupted run keeps what it finished.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <string>
 #include <vector>
 
 #include "bench/suite/scenario.h"
 #include "kernel_probes/probe_set.h"
+#include "reports/model/report.h"
 
 namespace pb::cli {
 
 struct RunOptions {
   std::vector<suite::ScenarioSpec> scenarios;
-  nlohmann::json suite;       // the suite as given (for context.suite)
+  reports::RawJson suite;     // the suite as given (for context.suite)
   std::string output_path;    // the report file
   probes::ProbeOptions probes;     // families and their sampling windows
   bool measure_overhead = false;   // alternating with/without-probes trial pairs per scenario
@@ -25,6 +24,6 @@ struct RunOptions {
 
 // Runs every scenario; returns the final report. A scenario that cannot run here ends
 // as "skipped"/"error" with its reason; only bad input throws (core::UsageError).
-nlohmann::json run_suite(const RunOptions& opts, std::atomic<bool>& stop);
+reports::Report run_suite(const RunOptions& opts, std::atomic<bool>& stop);
 
 }  // namespace pb::cli

@@ -9,49 +9,37 @@ namespace pb::core {
 
 namespace {
 
-using nlohmann::json;
-
-json errno_name(int err) {
-  if (err <= 0) return nullptr;
+reports::Nullable<std::string> errno_name(int err) {
+  if (err <= 0) return {};
   const char* name = strerrorname_np(err);
-  return name ? json(name) : json(fmt::format("errno {}", err));
-}
-
-json failure_result(const std::exception_ptr& ep) {
-  try {
-    std::rethrow_exception(ep);
-  } catch (const FeatureFailure& e) {
-    return {{"ok", false}, {"errno", errno_name(e.err())}, {"error", e.what()}};
-  } catch (const std::system_error& e) {
-    bool is_errno = e.code().category() == std::generic_category() ||
-                    e.code().category() == std::system_category();
-    return {{"ok", false}, {"errno", is_errno ? errno_name(e.code().value()) : json(nullptr)},
-            {"error", e.what()}};
-  } catch (const std::exception& e) {
-    return {{"ok", false}, {"errno", nullptr}, {"error", e.what()}};
-  } catch (...) {
-    return {{"ok", false}, {"errno", nullptr}, {"error", "unknown exception"}};
-  }
+  return name ? std::string(name) : fmt::format("errno {}", err);
 }
 
 }  // namespace
 
 void feature_fail(int err, const std::string& stage) { throw FeatureFailure(err, stage + ": " + std::strerror(err)); }
 
-json try_feature(const std::function<void()>& fn) {
+reports::Feature feature_failure(const std::exception_ptr& error) {
   try {
-    fn();
-    return {{"ok", true}, {"errno", nullptr}, {"error", nullptr}};
+    std::rethrow_exception(error);
+  } catch (const FeatureFailure& e) {
+    return {false, errno_name(e.err()), std::string(e.what())};
+  } catch (const std::system_error& e) {
+    bool is_errno = e.code().category() == std::generic_category() || e.code().category() == std::system_category();
+    return {false, is_errno ? errno_name(e.code().value()) : reports::Nullable<std::string>{}, std::string(e.what())};
+  } catch (const std::exception& e) {
+    return {false, {}, std::string(e.what())};
   } catch (...) {
-    return failure_result(std::current_exception());
+    return {false, {}, std::string("unknown exception")};
   }
 }
 
-json try_section(const std::function<json()>& fn) {
+reports::Feature try_feature(const std::function<void()>& fn) {
   try {
-    return fn();
+    fn();
+    return {true, {}, {}};
   } catch (...) {
-    return failure_result(std::current_exception());
+    return feature_failure(std::current_exception());
   }
 }
 

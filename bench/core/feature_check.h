@@ -1,12 +1,14 @@
 // Feature checks for `pathbench env`: each tries one thing the kernel or the build may not
-// allow and reports {ok, errno, error}; a failure is an answer, never an exception.
+// allow; a failure is an answer (reports::Feature with the errno and the message), never an
+// exception.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
+
+#include "reports/model/capabilities.h"
 
 namespace pb::core {
 
@@ -23,10 +25,21 @@ class FeatureFailure : public std::runtime_error {
 // Throws FeatureFailure "<stage>: <strerror(err)>".
 [[noreturn]] void feature_fail(int err, const std::string& stage);
 
-// Runs a yes/no check: {ok: true, errno: null, error: null} when `fn` returns, else
-// {ok: false, errno: "EPERM" | null, error: what()}.
-nlohmann::json try_feature(const std::function<void()>& fn);
-// Runs a check that builds its own JSON; an exception becomes {ok: false, errno, error}.
-nlohmann::json try_section(const std::function<nlohmann::json()>& fn);
+// The Feature an exception stands for: its errno name (FeatureFailure, std::system_error) and
+// message.
+reports::Feature feature_failure(const std::exception_ptr& error);
+
+// Runs a yes/no check: ok when `fn` returns, the failure otherwise.
+reports::Feature try_feature(const std::function<void()>& fn);
+
+// Runs a check that reads a part of the host; an exception becomes the failure.
+template <typename T, typename Fn>
+reports::Probed<T> try_probe(Fn&& fn) {
+  try {
+    return fn();
+  } catch (...) {
+    return feature_failure(std::current_exception());
+  }
+}
 
 }  // namespace pb::core

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -101,33 +100,38 @@ std::vector<std::pair<uint64_t, uint64_t>> Histogram::buckets() const {
   return out;
 }
 
-nlohmann::json to_json(const Histogram& h) {
-  nlohmann::json hist = nlohmann::json::array();
-  for (const auto& [upper, count] : h.buckets()) hist.push_back({upper, count});
-  return {{"unit", "ns"},
-          {"count", h.count()},
-          {"min", h.min()},
-          {"mean", h.mean()},
-          {"p50", h.percentile(50)},
-          {"p90", h.percentile(90)},
-          {"p99", h.percentile(99)},
-          {"p999", h.percentile(99.9)},
-          {"max", h.max()},
-          {"histogram", std::move(hist)}};
+reports::Latency summarize(const Histogram& h) {
+  reports::Latency l;
+  l.count = h.count();
+  l.min = h.min();
+  l.mean = h.mean();
+  l.p50 = h.percentile(50);
+  l.p90 = h.percentile(90);
+  l.p99 = h.percentile(99);
+  l.p999 = h.percentile(99.9);
+  l.max = h.max();
+  l.histogram = h.buckets();
+  return l;
 }
 
-void to_json(nlohmann::json& j, const Histogram& h) { j = to_json(h); }
+reports::Queue queue_of(const Histogram& h, uint64_t exact_max, const std::string& unit, unsigned interval_ms,
+                        std::vector<reports::Nullable<uint64_t>> series) {
+  reports::Queue q;
+  q.unit = unit;
+  q.count = h.count();
+  q.max = exact_max;
+  q.p50 = std::min(h.percentile(50), exact_max);
+  q.p99 = std::min(h.percentile(99), exact_max);
+  q.histogram = h.buckets();
+  q.interval_ms = interval_ms;
+  q.series = std::move(series);
+  return q;
+}
 
-nlohmann::json queue_shape(const Histogram& h, uint64_t exact_max, const std::string& unit, unsigned interval_ms,
-                           nlohmann::json series) {
-  return {{"unit", unit},
-          {"count", h.count()},
-          {"max", exact_max},
-          {"p50", std::min(h.percentile(50), exact_max)},
-          {"p99", std::min(h.percentile(99), exact_max)},
-          {"histogram", to_json(h)["histogram"]},
-          {"interval_ms", interval_ms},
-          {"series", std::move(series)}};
+Histogram histogram_of(const reports::Buckets& buckets) {
+  Histogram h;
+  for (const auto& [upper, count] : buckets) h.record(upper, count);
+  return h;
 }
 
 }  // namespace pb::core

@@ -5,11 +5,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "bench/core/histogram_buckets.h"
+#include "reports/model/measures.h"
 
 namespace pb::core {
 
@@ -58,17 +59,18 @@ class Histogram {
   long double sum_ = 0;
 };
 
-// The report's latency shape: {"unit":"ns","count","min","mean","p50","p90","p99","p999",
-// "max","histogram":[[upper,count],...]}; all integers except mean.
-nlohmann::json to_json(const Histogram& h);
-// The same, for nlohmann's ADL conversion (`nlohmann::json j = histogram;`).
-void to_json(nlohmann::json& j, const Histogram& h);
+// The report's latency summary of h: count, min, mean, p50/p90/p99/p999, max and the
+// non-empty buckets.
+reports::Latency summarize(const Histogram& h);
 
-// A queue depth in the report's "queues" shape (DESIGN.md): {unit, count, max, p50, p99,
-// histogram, interval_ms, series}. `exact_max` is the true maximum when the caller knows
-// it (bucket bounds may overshoot it); the percentiles never exceed it. `series` holds one
-// point per interval_ms (null: nothing seen in that interval).
-nlohmann::json queue_shape(const Histogram& h, uint64_t exact_max, const std::string& unit, unsigned interval_ms,
-                           nlohmann::json series);
+// A queue depth in the report's "queues" shape (DESIGN.md): `exact_max` is the true maximum
+// when the caller knows it (bucket bounds may overshoot it); the percentiles never exceed
+// it. `series` holds one point per interval_ms (empty: nothing seen in that interval).
+reports::Queue queue_of(const Histogram& h, uint64_t exact_max, const std::string& unit, unsigned interval_ms,
+                        std::vector<reports::Nullable<uint64_t>> series);
+
+// A histogram rebuilt from a summary's buckets: each upper bound maps to its own bucket,
+// so the bucket counts come back exactly (min/max/mean from the bucket bounds).
+Histogram histogram_of(const reports::Buckets& buckets);
 
 }  // namespace pb::core

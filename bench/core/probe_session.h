@@ -3,8 +3,6 @@
 // opens a session whenever it (re)attaches: measuring what probes cost detaches them.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 
 #include "bench/core/topology.h"
@@ -12,25 +10,25 @@
 
 namespace pb::core {
 
-// What the probes saw in one trial.
+// The drops the probes attribute in one trial (their other readings go into the trial record).
 struct ProbeReading {
   DropCounts drops;             // attributable, minus what the receiver accounts for
   bool saw_kfree_skb = false;   // the kfree_skb probe ran (the ledger's kernel source)
-  nlohmann::json kernel = nlohmann::json::object();    // extra "kernel" trial fields
-  nlohmann::json sections = nlohmann::json::object();  // "stages", "spread", "queues"
 };
 
 class ProbeSession {
  public:
   virtual ~ProbeSession() = default;
-  // {"active": [...], "unavailable": [{name, reason}], "sampling": {...}}
-  virtual nlohmann::json status() const = 0;
+  // What is attached, what the kernel refused and why, and the sampling windows (the
+  // report's "probes" without "overhead").
+  virtual reports::Probes status() const = 0;
   virtual void begin_trial() = 0;
-  // Drops the receiver already counts (Receiver::accounts_for) are left out; none without one.
-  virtual ProbeReading end_trial(const Receiver* receiver) = 0;
-  // Per program {name, run_cnt, run_time_ns, ns_per_run} since attach, and the total; null
-  // unless the session was opened with run-time stats.
-  virtual nlohmann::json bpf_stats() const = 0;
+  // Ends the trial: the families' readings (stages, spread, queues, and the probes' own
+  // counts under "kernel") go into `into`; drops the receiver already counts
+  // (Receiver::accounts_for) are left out of the result, none without a receiver.
+  virtual ProbeReading end_trial(const Receiver* receiver, reports::Trial& into) = 0;
+  // BPF run time per program since attach; empty unless opened with run-time stats.
+  virtual reports::Nullable<reports::BpfCost> bpf_stats() const = 0;
 };
 
 struct ProbeSessionOptions {

@@ -3,18 +3,19 @@
 // and receivers in bench/, xdp/ and dpdk/ implement these; the trial loop drives them.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "bench/core/histogram.h"
+#include "reports/model/path_blocks.h"
+#include "reports/model/report.h"
 
 namespace pb::core {
 
@@ -100,10 +101,12 @@ struct RxResult {
   std::vector<uint64_t> per_cpu;     // packets per CPU where the receiver saw them (may be empty)
   uint64_t lost = 0, reordered = 0, duplicates = 0, malformed = 0;
   std::vector<AttributedDrop> drops;
-  nlohmann::json extra = nlohmann::json::object();  // path-specific trial fields
-  // Receiver-side "queues" entries (AF_XDP rings, DPDK RX queues), in the report's queue
-  // shape or {"absent": why}; merged with the probe family's.
-  nlohmann::json queues = nlohmann::json::object();
+  // The path's own trial block.
+  std::optional<reports::XdpBlock> xdp;
+  std::optional<reports::AfxdpBlock> afxdp;
+  std::optional<reports::RawJson> dpdk;
+  // Receiver-side queue entries (AF_XDP rings, DPDK RX queues), beside the probe family's.
+  reports::Queues queues;
 };
 
 class Receiver {
@@ -113,8 +116,8 @@ class Receiver {
   virtual void begin_trial(const TrialRequest& req) = 0;
   // Drains and returns what arrived during this trial.
   virtual RxResult end_trial(const TxResult& tx) = 0;
-  // Topology facts the receiver settled (xdp_mode, bind mode, ...), merged into "topology".
-  virtual nlohmann::json describe() const { return nlohmann::json::object(); }
+  // Topology facts the receiver settled (xdp_mode, bind mode, ...), into the report's topology.
+  virtual void describe(reports::Topology& into) const { (void)into; }
   // Whether a drop the kernel probes saw (kfree_skb, xdp:* events) is already in the
   // receiver's own numbers, as delivery (generic-mode XDP_DROP frees its skb in
   // do_xdp_generic) or as one of its drops (a full AF_XDP ring is also a failed redirect).
@@ -124,10 +127,8 @@ class Receiver {
   }
   // CPUs the receiver busy-polls on (DPDK workers); the generator keeps off them when it can.
   virtual std::vector<int> polling_cpus() const { return {}; }
-  // Probes the receiver attached itself: {"active": [names], "unavailable": [{name, reason}]}.
-  virtual nlohmann::json probe_status() const {
-    return {{"active", nlohmann::json::array()}, {"unavailable", nlohmann::json::array()}};
-  }
+  // Programs the receiver attached itself ("xdp_verdict:drop"), listed with the probes.
+  virtual std::vector<std::string> own_programs() const { return {}; }
 };
 
 }  // namespace pb::core

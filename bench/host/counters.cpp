@@ -205,20 +205,11 @@ CounterGroups read_links(const std::vector<std::string>& ifnames) {
   return links;
 }
 
-nlohmann::json counter_value(uint64_t v) {
-  // Two's complement of a value the kernel printed as negative (Tcp MaxConn -1).
-  if (v > uint64_t(INT64_MAX)) return int64_t(v);
-  return v;
-}
-
-nlohmann::json& section_for(nlohmann::json& doc, const std::string& group) {
-  if (group.starts_with(kLinkGroupPrefix)) return doc["link"][group.substr(kLinkGroupPrefix.size())];
-  if (group == kSoftnetGroup) return doc["softnet"];
-  return doc["snmp"][group];
-}
-
-nlohmann::json empty_document() {
-  return {{"link", nlohmann::json::object()}, {"snmp", nlohmann::json::object()}, {"softnet", nlohmann::json::object()}};
+// The report's group for a snapshot group name ("link:pb-dut0", "softnet", "Udp").
+reports::CounterValues& group_for(reports::CounterGroups& g, const std::string& group) {
+  if (group.starts_with(kLinkGroupPrefix)) return g.link[group.substr(kLinkGroupPrefix.size())];
+  if (group == kSoftnetGroup) return g.softnet;
+  return g.snmp[group];
 }
 
 }  // namespace
@@ -316,24 +307,23 @@ CounterSnapshot take_snapshot_in(int netns_fd, const SnapshotOptions& options) {
   return core::in_netns_thread(netns_fd, [&] { return take_snapshot(options); });
 }
 
-nlohmann::json to_json(const CounterSnapshot& snapshot) {
-  nlohmann::json doc = empty_document();
-  doc["taken_ns"] = snapshot.taken_ns;
+reports::CounterSnapshot to_report(const CounterSnapshot& snapshot) {
+  reports::CounterSnapshot out;
+  out.taken_ns = snapshot.taken_ns;
   for (const auto& [group, counters] : snapshot.groups) {
-    nlohmann::json& section = section_for(doc, group);
-    section = nlohmann::json::object();
-    for (const auto& [name, v] : counters) section[name] = counter_value(v);
+    reports::CounterValues& values = group_for(out.groups, group);
+    // Two's complement keeps what the kernel printed negative (Tcp MaxConn -1) negative.
+    for (const auto& [name, v] : counters) values[name] = int64_t(v);
   }
-  return doc;
+  return out;
 }
 
-nlohmann::json delta_json(const CounterSnapshot& before, const CounterSnapshot& after) {
-  nlohmann::json doc = empty_document();
-  doc["interval_s"] = double(int64_t(after.taken_ns - before.taken_ns)) / 1e9;
+reports::CounterDelta delta(const CounterSnapshot& before, const CounterSnapshot& after) {
+  reports::CounterDelta d;
+  d.interval_s = double(int64_t(after.taken_ns - before.taken_ns)) / 1e9;
   for (const auto& [group, counters] : after.groups) {
     auto old_group = before.groups.find(group);
-    nlohmann::json& section = section_for(doc, group);
-    section = nlohmann::json::object();
+    reports::CounterValues& values = group_for(d.groups, group);
     for (const auto& [name, v] : counters) {
       uint64_t old = 0;
       if (old_group != before.groups.end()) {
@@ -341,19 +331,10 @@ nlohmann::json delta_json(const CounterSnapshot& before, const CounterSnapshot& 
         if (it != old_group->second.end()) old = it->second;
       }
       // Modular difference read as signed: right for counters and for gauges that fell.
-      section[name] = int64_t(v - old);
+      values[name] = int64_t(v - old);
     }
   }
-  return doc;
-}
-
-uint64_t counter_at(const nlohmann::json& doc, std::initializer_list<const char*> path) {
-  const nlohmann::json* j = &doc;
-  for (const char* key : path) {
-    if (!j->is_object() || !j->contains(key)) return 0;
-    j = &(*j)[key];
-  }
-  return j->is_number() ? j->get<uint64_t>() : 0;
+  return d;
 }
 
 }  // namespace pb::host

@@ -2,15 +2,14 @@
 // read from kernel interfaces, in the network namespace of the calling thread.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "reports/model/counters.h"
 
 namespace pb::host {
 
@@ -69,17 +68,12 @@ CounterSnapshot take_snapshot(const SnapshotOptions& options = {});
 // changes; rethrows the thread's exception.
 CounterSnapshot take_snapshot_in(int netns_fd, const SnapshotOptions& options = {});
 
-// {"taken_ns": N, "link": {"<ifname>": {...}}, "snmp": {"Udp": {...}, "TcpExt": {...}, ...},
-//  "softnet": {...}}; values as unsigned, except those stored two's complement (signed).
-nlohmann::json to_json(const CounterSnapshot& snapshot);
+// The snapshot as the report model holds it ("link", "snmp", "softnet" groups).
+reports::CounterSnapshot to_report(const CounterSnapshot& snapshot);
 
-// Same shape as to_json with "interval_s" instead of "taken_ns" and after - before as
-// int64 per counter. Groups only in `after` (a link created in between) count from 0;
-// groups only in `before` (a link deleted in between) are left out.
-nlohmann::json delta_json(const CounterSnapshot& before, const CounterSnapshot& after);
-
-// One counter of a to_json/delta_json document by its key path, e.g. {"snmp", "Udp",
-// "InDatagrams"}; 0 when absent.
-uint64_t counter_at(const nlohmann::json& doc, std::initializer_list<const char*> path);
+// after - before per counter, as signed values (right for counters and for gauges that fell).
+// Groups only in `after` (a link created in between) count from 0; groups only in `before`
+// (a link deleted in between) are left out.
+reports::CounterDelta delta(const CounterSnapshot& before, const CounterSnapshot& after);
 
 }  // namespace pb::host

@@ -16,28 +16,25 @@ namespace pb::host {
 
 namespace {
 
-using nlohmann::json;
-
 // /proc/meminfo "Key:   123 kB" -> 123 (the number as written).
-json meminfo_value(const std::string& meminfo, const std::string& key) {
+reports::Nullable<uint64_t> meminfo_value(const std::string& meminfo, const std::string& key) {
   std::istringstream in(meminfo);
   std::string line;
   while (std::getline(in, line)) {
     if (line.compare(0, key.size() + 1, key + ":") != 0) continue;
     return std::stoull(line.substr(key.size() + 1));
   }
-  return nullptr;
+  return {};
 }
 
-json probe_hugepages() {
+reports::Hugepages probe_hugepages() {
   std::string meminfo = core::read_file("/proc/meminfo");
-  return {{"total", meminfo_value(meminfo, "HugePages_Total")},
-          {"free", meminfo_value(meminfo, "HugePages_Free")},
-          {"size_kb", meminfo_value(meminfo, "Hugepagesize")}};
+  return {meminfo_value(meminfo, "HugePages_Total"), meminfo_value(meminfo, "HugePages_Free"),
+          meminfo_value(meminfo, "Hugepagesize")};
 }
 
-json probe_cpus() {
-  json model = nullptr;
+reports::Cpus probe_cpus() {
+  reports::Cpus out{sysconf(_SC_NPROCESSORS_ONLN), {}};
   std::istringstream in(core::read_file("/proc/cpuinfo"));
   std::string line;
   while (std::getline(in, line)) {
@@ -45,10 +42,10 @@ json probe_cpus() {
     auto colon = line.find(':');
     if (colon == std::string::npos) continue;
     auto start = line.find_first_not_of(" \t", colon + 1);
-    model = start == std::string::npos ? "" : line.substr(start);
+    out.model = start == std::string::npos ? "" : line.substr(start);
     break;
   }
-  return {{"online", sysconf(_SC_NPROCESSORS_ONLN)}, {"model", model}};
+  return out;
 }
 
 std::string trimmed_file(const std::string& path) {
@@ -66,24 +63,25 @@ unsigned count_entries(const std::filesystem::path& dir, const std::string& pref
 }
 
 // The interfaces of the caller's netns as sysfs shows them.
-json probe_nics() {
-  json out = json::array();
+std::vector<reports::Nic> probe_nics() {
+  std::vector<reports::Nic> out;
   std::vector<std::filesystem::path> links;
   for (const auto& e : std::filesystem::directory_iterator("/sys/class/net")) links.push_back(e.path());
   std::sort(links.begin(), links.end());
   for (const auto& p : links) {
-    json nic = {{"name", p.filename().string()}};
+    reports::Nic nic;
+    nic.name = p.filename().string();
     std::error_code ec;
     auto driver = std::filesystem::read_symlink(p / "device/driver", ec);
-    nic["driver"] = ec ? json(nullptr) : json(driver.filename().string());
+    if (!ec) nic.driver = driver.filename().string();
     try {
-      nic["operstate"] = trimmed_file((p / "operstate").string());
-      nic["mtu"] = std::stoul(trimmed_file((p / "mtu").string()));
+      nic.operstate = trimmed_file((p / "operstate").string());
+      nic.mtu = std::stoul(trimmed_file((p / "mtu").string()));
     } catch (const std::exception&) {
-      nic["operstate"] = nullptr;
+      nic.operstate.reset();
     }
-    nic["rx_queues"] = count_entries(p / "queues", "rx-");
-    nic["tx_queues"] = count_entries(p / "queues", "tx-");
+    nic.rx_queues = count_entries(p / "queues", "rx-");
+    nic.tx_queues = count_entries(p / "queues", "tx-");
     out.push_back(std::move(nic));
   }
   return out;
@@ -97,14 +95,14 @@ std::string kernel_release() {
   return u.release;
 }
 
-json probe_host_facts() {
-  json out;
-  out["hugepages"] = core::try_section(probe_hugepages);
-  out["cpus"] = core::try_section(probe_cpus);
+HostFacts probe_host_facts() {
+  HostFacts out;
+  out.hugepages = core::try_probe<reports::Hugepages>(probe_hugepages);
+  out.cpus = core::try_probe<reports::Cpus>(probe_cpus);
   long pages = sysconf(_SC_PHYS_PAGES);
   long page_size = sysconf(_SC_PAGESIZE);
-  out["memory_bytes"] = pages > 0 && page_size > 0 ? json(uint64_t(pages) * uint64_t(page_size)) : json(nullptr);
-  out["nics"] = core::try_section(probe_nics);
+  if (pages > 0 && page_size > 0) out.memory_bytes = uint64_t(pages) * uint64_t(page_size);
+  out.nics = core::try_probe<std::vector<reports::Nic>>(probe_nics);
   return out;
 }
 

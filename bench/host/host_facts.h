@@ -2,16 +2,22 @@
 // network interfaces of the caller's netns.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+#include <vector>
+
+#include "reports/model/capabilities.h"
 
 namespace pb::host {
 
 // uname -r.
 std::string kernel_release();
-// {"hugepages": {total, free, size_kb}, "cpus": {online, model}, "memory_bytes",
-//  "nics": [{name, driver, operstate, mtu, rx_queues, tx_queues}]}; each part isolated.
-nlohmann::json probe_host_facts();
+struct HostFacts {
+  reports::Probed<reports::Hugepages> hugepages;
+  reports::Probed<reports::Cpus> cpus;
+  reports::Nullable<uint64_t> memory_bytes;
+  reports::Probed<std::vector<reports::Nic>> nics;
+};
+// Hugepages, CPUs, memory and NICs; each part isolated (a failure says why).
+HostFacts probe_host_facts();
 
 }  // namespace pb::host

@@ -67,8 +67,8 @@ TcpSocketInfo parse(const nlmsghdr* nlh) {
         s.segs_in = ti.tcpi_segs_in;
         s.data_segs_out = ti.tcpi_data_segs_out;
         s.data_segs_in = ti.tcpi_data_segs_in;
-        s.pacing_rate = ti.tcpi_pacing_rate;
-        s.delivery_rate = ti.tcpi_delivery_rate;
+        s.pacing_rate_Bps = ti.tcpi_pacing_rate;
+        s.delivery_rate_Bps = ti.tcpi_delivery_rate;
         s.bytes_acked = ti.tcpi_bytes_acked;
         s.bytes_received = ti.tcpi_bytes_received;
         s.bytes_sent = ti.tcpi_bytes_sent;
@@ -81,14 +81,9 @@ TcpSocketInfo parse(const nlmsghdr* nlh) {
       case INET_DIAG_SKMEMINFO: {
         uint32_t mem[SK_MEMINFO_VARS] = {};
         std::memcpy(mem, data, std::min(n, sizeof(mem)));
-        s.has_skmem = true;
-        s.rmem_alloc = mem[SK_MEMINFO_RMEM_ALLOC];
-        s.rcvbuf = mem[SK_MEMINFO_RCVBUF];
-        s.wmem_alloc = mem[SK_MEMINFO_WMEM_ALLOC];
-        s.sndbuf = mem[SK_MEMINFO_SNDBUF];
-        s.wmem_queued = mem[SK_MEMINFO_WMEM_QUEUED];
-        s.backlog = mem[SK_MEMINFO_BACKLOG];
-        s.drops = mem[SK_MEMINFO_DROPS];
+        s.skmem = reports::TcpSkmem{mem[SK_MEMINFO_RMEM_ALLOC], mem[SK_MEMINFO_RCVBUF], mem[SK_MEMINFO_WMEM_ALLOC],
+                                    mem[SK_MEMINFO_SNDBUF],     mem[SK_MEMINFO_WMEM_QUEUED], mem[SK_MEMINFO_BACKLOG],
+                                    mem[SK_MEMINFO_DROPS]};
         break;
       }
       case INET_DIAG_CONG:
@@ -153,47 +148,6 @@ std::vector<TcpSocketInfo> tcp_sockets(const TcpSocketFilter& filter) {
 
 std::vector<TcpSocketInfo> tcp_sockets(int netns_fd, const TcpSocketFilter& filter) {
   return core::in_netns_thread(netns_fd, [&] { return tcp_sockets(filter); });
-}
-
-nlohmann::json to_json(const TcpSocketInfo& s) {
-  nlohmann::json j = {{"src", s.src},
-                      {"sport", s.sport},
-                      {"dst", s.dst},
-                      {"dport", s.dport},
-                      {"state", s.state},
-                      {"inode", s.inode},
-                      {"rqueue", s.rqueue},
-                      {"wqueue", s.wqueue},
-                      {"cong", s.cong},
-                      {"tcp_info_len", s.tcp_info_len},
-                      {"rtt_us", s.rtt_us},
-                      {"rttvar_us", s.rttvar_us},
-                      {"min_rtt_us", s.min_rtt_us},
-                      {"snd_cwnd", s.snd_cwnd},
-                      {"snd_ssthresh", s.snd_ssthresh},
-                      {"snd_mss", s.snd_mss},
-                      {"rcv_mss", s.rcv_mss},
-                      {"retrans", s.retrans},
-                      {"total_retrans", s.total_retrans},
-                      {"lost", s.lost},
-                      {"segs_out", s.segs_out},
-                      {"segs_in", s.segs_in},
-                      {"data_segs_out", s.data_segs_out},
-                      {"data_segs_in", s.data_segs_in},
-                      {"pacing_rate_Bps", s.pacing_rate},
-                      {"delivery_rate_Bps", s.delivery_rate},
-                      {"bytes_acked", s.bytes_acked},
-                      {"bytes_received", s.bytes_received},
-                      {"bytes_sent", s.bytes_sent},
-                      {"bytes_retrans", s.bytes_retrans},
-                      {"busy_time_us", s.busy_time_us},
-                      {"rwnd_limited_us", s.rwnd_limited_us},
-                      {"sndbuf_limited_us", s.sndbuf_limited_us}};
-  if (s.has_skmem)
-    j["skmem"] = {{"rmem_alloc", s.rmem_alloc}, {"rcvbuf", s.rcvbuf},           {"wmem_alloc", s.wmem_alloc},
-                  {"sndbuf", s.sndbuf},         {"wmem_queued", s.wmem_queued}, {"backlog", s.backlog},
-                  {"drops", s.drops}};
-  return j;
 }
 
 }  // namespace pb::host

@@ -100,8 +100,8 @@ StateSysfsGuard::~StateSysfsGuard() {
   state_.forget(undo_);
 }
 
-nlohmann::json cleanup_stale_runs() {
-  nlohmann::json out = {{"removed", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
+reports::CleanupResult cleanup_stale_runs() {
+  reports::CleanupResult out;
   std::set<std::string> live_runs;
   for (const auto& file : list_dir(kStateDir)) {
     if (file.size() < 6 || file.substr(file.size() - 5) != ".json") continue;
@@ -110,7 +110,7 @@ nlohmann::json cleanup_stale_runs() {
     try {
       doc = nlohmann::json::parse(core::read_file(path));
     } catch (const std::exception& e) {
-      out["errors"].push_back(fmt::format("{}: {}", path, e.what()));
+      out.errors.push_back(fmt::format("{}: {}", path, e.what()));
       continue;
     }
     std::string run = doc.value("run_id", "");
@@ -123,13 +123,13 @@ nlohmann::json cleanup_stale_runs() {
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
       try {
         if (it->value("kind", "") == "netns") {
-          if (core::delete_named_netns(it->at("name"))) out["removed"].push_back("netns " + it->at("name").get<std::string>());
+          if (core::delete_named_netns(it->at("name"))) out.removed.push_back("netns " + it->at("name").get<std::string>());
         } else if (it->value("kind", "") == "sysfs") {
           core::write_file(it->at("path"), it->at("value"));
-          out["removed"].push_back("restored " + it->at("path").get<std::string>());
+          out.removed.push_back("restored " + it->at("path").get<std::string>());
         }
       } catch (const std::exception& e) {
-        out["errors"].push_back(fmt::format("run {}: {}", run, e.what()));
+        out.errors.push_back(fmt::format("run {}: {}", run, e.what()));
       }
     }
     ::unlink(path.c_str());
@@ -141,9 +141,9 @@ nlohmann::json cleanup_stale_runs() {
     std::string run = ns.substr(3, dash == std::string::npos ? std::string::npos : dash - 3);
     if (live_runs.count(run)) continue;
     try {
-      if (core::delete_named_netns(ns)) out["removed"].push_back("netns " + ns);
+      if (core::delete_named_netns(ns)) out.removed.push_back("netns " + ns);
     } catch (const std::exception& e) {
-      out["errors"].push_back(e.what());
+      out.errors.push_back(e.what());
     }
   }
   return out;

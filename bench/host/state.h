@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bench/core/sysfs_guard.h"
+#include "reports/model/commands.h"
 
 namespace pb::host {
 
@@ -53,8 +54,8 @@ class StateSysfsGuard {
 };
 
 // Undoes what dead runs left: state files whose pid is gone, and pb-* netns no live run
-// owns. Returns {"removed": [...], "errors": [...]} for the report / --json output.
-nlohmann::json cleanup_stale_runs();
+// owns; says what it removed and what failed.
+reports::CleanupResult cleanup_stale_runs();
 
 // A fresh run id: 8 hex chars, unique enough for concurrent runs on one host.
 std::string new_run_id();

@@ -61,24 +61,21 @@ void run_tc(int netns_fd, const std::vector<std::string>& args) {
   }
 }
 
-Steering::Steering(RunState& state, const core::Topology& topo, const SteeringConfig& spec) {
+Steering::Steering(RunState& state, const core::Topology& topo, const SteeringConfig& spec) : cfg_(spec) {
   unsigned queues = topo.queues();
   if (!spec.rps_cpus.empty() || spec.rfs_entries) {
     core::NetnsSysfs dut(topo.dut_netns());
     if (!spec.rps_cpus.empty()) {
       write_queues(dut, topo.dut_if(), "rx", queues, "rps_cpus", spec.rps_cpus);
-      applied_["rps_cpus"] = spec.rps_cpus;
     }
     if (spec.rfs_entries) {
       rfs_global_.emplace(state, kRpsSockFlowEntries, std::to_string(spec.rfs_entries));
       write_queues(dut, topo.dut_if(), "rx", queues, "rps_flow_cnt", std::to_string(spec.rfs_entries / queues));
-      applied_["rfs_entries"] = spec.rfs_entries;
     }
   }
   if (!spec.xps_cpus.empty()) {
     core::NetnsSysfs tg(topo.tg_netns());
     write_queues(tg, topo.tg_if(), "tx", queues, "xps_cpus", spec.xps_cpus);
-    applied_["xps_cpus"] = spec.xps_cpus;
   }
   std::string kind = spec.qdisc.substr(0, spec.qdisc.find(':'));
   std::string rate = spec.qdisc.find(':') == std::string::npos ? "" : spec.qdisc.substr(spec.qdisc.find(':') + 1);
@@ -95,7 +92,13 @@ Steering::Steering(RunState& state, const core::Topology& topo, const SteeringCo
     run_tc(topo.tg_netns(), {"class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", rate});
   }
   // "default" and "noqueue": veth's own default is noqueue, nothing to change.
-  applied_["qdisc"] = kind == "default" ? "noqueue" : spec.qdisc;
+}
+
+void Steering::describe(reports::Topology& into) const {
+  if (!cfg_.rps_cpus.empty()) into.rps_cpus = cfg_.rps_cpus;
+  if (!cfg_.xps_cpus.empty()) into.xps_cpus = cfg_.xps_cpus;
+  if (cfg_.rfs_entries) into.rfs_entries = cfg_.rfs_entries;
+  into.qdisc = cfg_.qdisc == "default" ? "noqueue" : cfg_.qdisc;
 }
 
 Steering::~Steering() = default;

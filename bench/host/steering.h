@@ -5,14 +5,13 @@
 // recorded in the run's state file meanwhile.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "bench/host/state.h"
 #include "bench/core/topology.h"
+#include "reports/model/report.h"
 
 namespace pb::host {
 
@@ -29,12 +28,12 @@ class Steering {
   // Applies `cfg`; throws std::system_error naming the knob on failure.
   Steering(RunState& state, const core::Topology& topo, const SteeringConfig& cfg);
   ~Steering();
-  // {"rps_cpus", "xps_cpus", "rfs_entries", "qdisc"} as applied, for the report's topology.
-  nlohmann::json describe() const { return applied_; }
+  // rps_cpus, xps_cpus, rfs_entries and qdisc as applied, into the report's topology.
+  void describe(reports::Topology& into) const;
 
  private:
+  SteeringConfig cfg_;
   std::optional<StateSysfsGuard> rfs_global_;
-  nlohmann::json applied_ = nlohmann::json::object();
 };
 
 // Runs `tc ARGS...` inside `netns_fd`; throws std::system_error with tc's message.

@@ -87,13 +87,20 @@ core::TrafficEndpoints VethTopology::endpoints() const {
   return e;
 }
 
-nlohmann::json VethTopology::describe() const {
-  return {{"kind", "veth"},       {"queues", cfg_.queues},      {"tg_netns", tg_->name()},
-          {"dut_netns", dut_->name()}, {"tg_if", kTgIf},         {"dut_if", kDutIf},
-          {"tg_ip", kTgIp},       {"dut_ip", kDutIp},           {"xdp_mode", nullptr},
-          {"pmd", nullptr},       {"rps_cpus", nullptr},        {"xps_cpus", nullptr},
-          {"redirect_if", redirect_ ? nlohmann::json(kRedirectIf) : nlohmann::json(nullptr)},
-          {"dut_gro", true},       {"tg_tso", false}};
+reports::Topology VethTopology::describe() const {
+  reports::Topology t;
+  t.kind = "veth";
+  t.queues = cfg_.queues;
+  t.tg_netns = tg_->name();
+  t.dut_netns = dut_->name();
+  t.tg_if = kTgIf;
+  t.dut_if = kDutIf;
+  t.tg_ip = kTgIp;
+  t.dut_ip = kDutIp;
+  if (redirect_) t.redirect_if = std::string(kRedirectIf);
+  t.dut_gro = true;
+  t.tg_tso = false;
+  return t;
 }
 
 }  // namespace pb::host

@@ -3,8 +3,6 @@
 // neighbours, IPv6 off (so no ND/MLD traffic pollutes counters). Torn down on destruction.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +11,7 @@
 #include "bench/core/veth.h"
 #include "bench/host/state.h"
 #include "bench/core/topology.h"
+#include "reports/model/report.h"
 
 namespace pb::host {
 
@@ -58,8 +57,9 @@ class VethTopology final : public core::Topology {
   uint16_t dut_port() const override { return kDutPort; }
   core::TrafficEndpoints endpoints() const override;
 
-  // {"kind": "veth", "queues", "tg_netns", "dut_netns", "tg_if", "dut_if", ...}
-  nlohmann::json describe() const;
+  // The report's topology: kind "veth", queues, namespaces, interfaces, addresses, the
+  // redirect pair, GRO/TSO; steering and path facts are null until they are filled in.
+  reports::Topology describe() const;
 
  private:
   std::unique_ptr<core::ScopedNetns> make_netns(const std::string& name);

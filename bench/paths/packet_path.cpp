@@ -1,34 +1,32 @@
 #include "bench/paths/packet_path.h"
 
-#include "bench/core/log.h"
+#include <map>
+#include <utility>
+
+#include "bench/core/imbalance.h"
 #include "bench/host/counters.h"
-#include "bench/paths/trial_record.h"
-#include "pb_config.h"
 
 namespace pb::paths {
 
-
 namespace {
-
-
 
 // The kernel's own view of the trial: UDP and link counters in both namespaces. For the
 // UDP paths, `udp_attributed` is what the UDP layer and the veth counted as dropped
 // (a veth backlog drop is counted on the TG side as tx_dropped).
-nlohmann::json kernel_view(const core::Topology& topo, const nlohmann::json& dut, const nlohmann::json& tg) {
-  nlohmann::json k = {
-      {"dut_udp_in_datagrams", host::counter_at(dut, {"snmp", "Udp", "InDatagrams"})},
-      {"dut_udp_in_errors", host::counter_at(dut, {"snmp", "Udp", "InErrors"})},
-      {"dut_udp_rcvbuf_errors", host::counter_at(dut, {"snmp", "Udp", "RcvbufErrors"})},
-      {"dut_udp_no_ports", host::counter_at(dut, {"snmp", "Udp", "NoPorts"})},
-      {"dut_ip_in_discards", host::counter_at(dut, {"snmp", "Ip", "InDiscards"})},
-      {"dut_link_rx_packets", host::counter_at(dut, {"link", topo.dut_if().c_str(), "rx_packets"})},
-      {"dut_link_rx_dropped", host::counter_at(dut, {"link", topo.dut_if().c_str(), "rx_dropped"})},
-      {"tg_link_tx_packets", host::counter_at(tg, {"link", topo.tg_if().c_str(), "tx_packets"})},
-      {"tg_link_tx_dropped", host::counter_at(tg, {"link", topo.tg_if().c_str(), "tx_dropped"})},
-  };
-  k["udp_attributed"] = k["dut_udp_in_errors"].get<uint64_t>() + k["dut_udp_no_ports"].get<uint64_t>() +
-                        k["tg_link_tx_dropped"].get<uint64_t>();
+reports::KernelView kernel_view(const core::Topology& topo, const reports::CounterDelta& dut,
+                                const reports::CounterDelta& tg) {
+  auto u = [](int64_t v) { return uint64_t(v); };
+  reports::KernelView k;
+  k.dut_udp_in_datagrams = u(dut.snmp("Udp", "InDatagrams"));
+  k.dut_udp_in_errors = u(dut.snmp("Udp", "InErrors"));
+  k.dut_udp_rcvbuf_errors = u(dut.snmp("Udp", "RcvbufErrors"));
+  k.dut_udp_no_ports = u(dut.snmp("Udp", "NoPorts"));
+  k.dut_ip_in_discards = u(dut.snmp("Ip", "InDiscards"));
+  k.dut_link_rx_packets = u(dut.link(topo.dut_if(), "rx_packets"));
+  k.dut_link_rx_dropped = u(dut.link(topo.dut_if(), "rx_dropped"));
+  k.tg_link_tx_packets = u(tg.link(topo.tg_if(), "tx_packets"));
+  k.tg_link_tx_dropped = u(tg.link(topo.tg_if(), "tx_dropped"));
+  k.udp_attributed = *k.dut_udp_in_errors + *k.dut_udp_no_ports + *k.tg_link_tx_dropped;
   return k;
 }
 
@@ -37,20 +35,13 @@ void add_into(std::vector<uint64_t>& sum, const std::vector<uint64_t>& v) {
   for (size_t i = 0; i < v.size(); ++i) sum[i] += v[i];
 }
 
-// How evenly packets spread over the RX queues: max/mean (1 = even) and Jain's fairness
-// index (sum x)^2 / (n * sum x^2) (1 = even, 1/n = all on one queue).
-nlohmann::json imbalance(const std::vector<uint64_t>& v) {
-  double sum = 0, sum_sq = 0, max = 0;
-  for (uint64_t x : v) {
-    sum += double(x);
-    sum_sq += double(x) * double(x);
-    max = std::max(max, double(x));
-  }
-  if (v.empty() || sum == 0) return nlohmann::json::object();
-  double n = double(v.size());
-  return {{"max_over_mean", max / (sum / n)}, {"jain", sum * sum / (n * sum_sq)}};
+reports::Imbalance imbalance_of(const std::vector<uint64_t>& counts) {
+  uint64_t total = 0;
+  for (uint64_t c : counts) total += c;
+  if (total == 0) return {};
+  core::Imbalance im = core::imbalance_of(counts);
+  return {im.max_over_mean, im.jain, {}, {}};
 }
-
 
 }  // namespace
 
@@ -62,57 +53,47 @@ PacketPath::PacketPath(const core::Topology& topo, const traffic::GeneratorKind&
       endpoints_(std::move(endpoints)),
       receiver_(std::move(receiver)),
       probe_factory_(probes) {
-  set_probes(true);
+  set_probes(true, false);
   probe_status_ = probes_->status();
-  nlohmann::json own = receiver_->probe_status();
-  for (const auto& a : own["active"]) probe_status_["active"].push_back(a);
-  for (const auto& u : own["unavailable"]) probe_status_["unavailable"].push_back(u);
+  for (std::string& p : receiver_->own_programs()) probe_status_.active.push_back(std::move(p));
 }
+
+PacketPath::~PacketPath() = default;
 
 void PacketPath::set_probes(bool on, bool run_time_stats) {
   if (probes_ && (!on || run_time_stats)) {
-    if (nlohmann::json st = probes_->bpf_stats(); !st.is_null()) probe_stats_done_.push_back(st);
+    if (auto cost = probes_->bpf_stats()) closed_costs_.push_back(*cost);
     probes_.reset();
   }
   if (on && !probes_) probes_ = probe_factory_.open(topo_, {.run_time_stats = run_time_stats});
 }
 
-nlohmann::json PacketPath::run_unrecorded_trial(const core::TrialRequest& req) {
-  auto saved =
-      std::make_tuple(latency_, sent_, delivered_, attributed_, drops_, unsent_, per_queue_, per_cpu_, sections_);
-  nlohmann::json trial = run_trial(req);
-  std::tie(latency_, sent_, delivered_, attributed_, drops_, unsent_, per_queue_, per_cpu_, sections_) =
-      std::move(saved);
-  return trial;
-}
-
-nlohmann::json PacketPath::probe_cost() const {
-  // Sum per program over every probe set this scenario attached.
-  std::map<std::string, std::pair<uint64_t, uint64_t>> per;  // name -> run_cnt, run_time_ns
-  nlohmann::json all = probe_stats_done_;
+reports::Nullable<reports::BpfCost> PacketPath::probe_cost() const {
+  std::vector<reports::BpfCost> all = closed_costs_;
   if (probes_)
-    if (nlohmann::json st = probes_->bpf_stats(); !st.is_null()) all.push_back(st);
-  if (all.is_null() || all.empty()) return nullptr;
-  uint64_t total = 0, runs = 0;
-  for (const auto& st : all)
-    for (const auto& p : st["programs"]) {
-      auto& [cnt, ns] = per[p["name"].get<std::string>()];
-      cnt += p["run_cnt"].get<uint64_t>();
-      ns += p["run_time_ns"].get<uint64_t>();
+    if (auto cost = probes_->bpf_stats()) all.push_back(*cost);
+  if (all.empty()) return {};
+  // Sum per program over every session this scenario attached.
+  std::map<std::string, std::pair<uint64_t, uint64_t>> per;  // name -> run_cnt, run_time_ns
+  for (const auto& cost : all)
+    for (const auto& p : cost.programs) {
+      per[p.name].first += p.run_cnt;
+      per[p.name].second += p.run_time_ns;
     }
-  nlohmann::json progs = nlohmann::json::array();
+  reports::BpfCost out;
   for (const auto& [name, v] : per) {
-    progs.push_back({{"name", name}, {"run_cnt", v.first}, {"run_time_ns", v.second},
-                     {"ns_per_run", v.first ? double(v.second) / double(v.first) : 0.0}});
-    runs += v.first;
-    total += v.second;
+    out.programs.push_back({name, v.first, v.second, v.first ? double(v.second) / double(v.first) : 0.0});
+    out.run_cnt += v.first;
+    out.run_time_ns += v.second;
   }
-  return {{"programs", progs}, {"run_cnt", runs}, {"run_time_ns", total}};
+  return out;
 }
 
-PacketPath::~PacketPath() = default;
+reports::Trial PacketPath::run_trial(const core::TrialRequest& req) { return trial(req, true); }
 
-nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
+reports::Trial PacketPath::run_unrecorded_trial(const core::TrialRequest& req) { return trial(req, false); }
+
+reports::Trial PacketPath::trial(const core::TrialRequest& req, bool record) {
   const host::SnapshotOptions dut_links{{topo_.dut_if()}}, tg_links{{topo_.tg_if()}};
   host::CounterSnapshot dut0 = host::take_snapshot_in(topo_.dut_netns(), dut_links);
   host::CounterSnapshot tg0 = host::take_snapshot_in(topo_.tg_netns(), tg_links);
@@ -126,113 +107,93 @@ nlohmann::json PacketPath::run_trial(const core::TrialRequest& req) {
   core::RxResult rx = receiver_->end_trial(tx);
   host::CounterSnapshot dut1 = host::take_snapshot_in(topo_.dut_netns(), dut_links);
   host::CounterSnapshot tg1 = host::take_snapshot_in(topo_.tg_netns(), tg_links);
-  nlohmann::json kernel = kernel_view(topo_, host::delta_json(dut0, dut1), host::delta_json(tg0, tg1));
 
+  reports::Trial t;
+  t.kernel = kernel_view(topo_, host::delta(dut0, dut1), host::delta(tg0, tg1));
   // Attributed drops: what the receiver knows (XDP verdicts, ring overflows) plus every
   // kfree_skb in the two namespaces.
-  core::DropCounts trial_drops;
-  for (const auto& d : rx.drops) trial_drops[{d.side, d.reason, d.where}] += d.count;
-  std::string ledger_source = "receiver";
+  core::DropCounts drops;
+  for (const auto& d : rx.drops) drops[{d.side, d.reason, d.where}] += d.count;
+  std::string source = "receiver";
   if (probes_) {
-    core::ProbeReading pr = probes_->end_trial(receiver_.get());
-    for (const auto& [key, n] : pr.drops) trial_drops[key] += n;
-    kernel.update(pr.kernel);
-    sections_ = pr.sections;
-    if (pr.saw_kfree_skb) ledger_source = "receiver+kfree_skb";
+    core::ProbeReading pr = probes_->end_trial(receiver_.get(), t);
+    for (const auto& [key, n] : pr.drops) drops[key] += n;
+    if (pr.saw_kfree_skb) source = "receiver+kfree_skb";
   }
-  // The receiver's own queues (AF_XDP rings, DPDK RX queues) join the probe family's, in
-  // this trial's record and in the scenario's sections (those of the last trial).
-  for (const auto& [key, value] : rx.queues.items()) sections_["queues"][key] = value;
-  if (ledger_source == "receiver") {
+  // The receiver's own queues (AF_XDP rings, DPDK RX queues) join the probe family's.
+  if (!rx.queues.empty()) {
+    reports::Queues& queues = t.queues ? *t.queues : t.queues.emplace();
+    for (auto& [key, value] : rx.queues) queues[key] = std::move(value);
+  }
+  if (source == "receiver") {
     // No probes: fall back to what the UDP layer and the veth counted.
-    trial_drops[{"dut", "UDP_IN_ERRORS", "snmp Udp InErrors"}] += kernel["dut_udp_in_errors"].get<uint64_t>();
-    trial_drops[{"dut", "UDP_NO_PORTS", "snmp Udp NoPorts"}] += kernel["dut_udp_no_ports"].get<uint64_t>();
-    trial_drops[{"tg", "VETH_TX_DROPPED", "link tx_dropped"}] += kernel["tg_link_tx_dropped"].get<uint64_t>();
-    ledger_source = "receiver+counters";
+    drops[{"dut", "UDP_IN_ERRORS", "snmp Udp InErrors"}] += *t.kernel.dut_udp_in_errors;
+    drops[{"dut", "UDP_NO_PORTS", "snmp Udp NoPorts"}] += *t.kernel.dut_udp_no_ports;
+    drops[{"tg", "VETH_TX_DROPPED", "link tx_dropped"}] += *t.kernel.tg_link_tx_dropped;
+    source = "receiver+counters";
   }
-  uint64_t attributed = 0;
-  nlohmann::json rows = nlohmann::json::array(), unsent = nlohmann::json::array();
-  for (const auto& [key, n] : trial_drops) {
-    if (!n) continue;
-    const auto& [side, reason, where] = key;
-    // A drop in the TG's own qdisc is refused to the sender (ENOBUFS: the generators ask
-    // for it with IP_RECVERR) and so never counted as sent: shown, but not in the ledger.
-    if (side == "tg" && reason.rfind("QDISC", 0) == 0) {
-      unsent.push_back(drop_row(side, reason, where, n));
-      unsent_[key] += n;
-      continue;
-    }
-    rows.push_back(drop_row(side, reason, where, n));
-    attributed += n;
-    drops_[key] += n;
-  }
-  uint64_t sent = tx.sent, delivered = rx.delivered;
-  int64_t unaccounted = int64_t(sent) - int64_t(delivered) - int64_t(attributed);
-
-  latency_.merge(rx.latency);
-  sent_ += sent;
-  delivered_ += delivered;
-  attributed_ += attributed;
-  add_into(per_queue_, rx.per_queue);
-  rx_queues_from_receiver_ = rx.per_queue_is_rx_queue;
-  add_into(per_cpu_, rx.per_cpu);
+  DropRows rows = drop_rows(drops);
 
   double seconds = tx.elapsed_s > 0 ? tx.elapsed_s : req.duration_s;
-  nlohmann::json trial = trial_head(req.offered_pps, seconds, sent, delivered);
-  trial.update({
-      {"tx_pps", tx.achieved_pps},
-      {"send_errors", tx.send_errors},
-      {"lost", rx.lost},
-      {"reordered", rx.reordered},
-      {"duplicates", rx.duplicates},
-      {"malformed", rx.malformed},
-      {"per_queue", rx.per_queue},
-      {"per_cpu", rx.per_cpu},
-      {"latency", core::to_json(rx.latency)},
-      {"ledger", {{"source", ledger_source}, {"sent", sent}, {"delivered", delivered}, {"attributed", attributed},
-                  {"unaccounted", unaccounted}}},
-      {"drops", rows},
-      {"unsent", unsent},
-      {"kernel", kernel}});
-  trial.update(rx.extra);
-  trial.update(sections_);
-  return trial;
+  set_counts(t, req.offered_pps, seconds, reports::kUnitPackets, tx.sent, rx.delivered);
+  t.ledger = ledger_of(tx.sent, rx.delivered, rows.attributed_total);
+  t.ledger.source = source;
+  t.drops = std::move(rows.attributed);
+  t.unsent = std::move(rows.unsent);
+  t.tx_pps = tx.achieved_pps;
+  t.send_errors = tx.send_errors;
+  t.lost = rx.lost;
+  t.reordered = rx.reordered;
+  t.duplicates = rx.duplicates;
+  t.malformed = rx.malformed;
+  t.per_queue = rx.per_queue;
+  t.per_cpu = rx.per_cpu;
+  t.latency = core::summarize(rx.latency);
+  t.xdp = std::move(rx.xdp);
+  t.afxdp = std::move(rx.afxdp);
+  t.dpdk = std::move(rx.dpdk);
+
+  if (record) {
+    totals_.add(t, rx.latency);
+    add_into(per_queue_, rx.per_queue);
+    add_into(per_cpu_, rx.per_cpu);
+    rx_queues_from_receiver_ = rx.per_queue_is_rx_queue;
+    last_ = t;
+  }
+  return t;
 }
 
-nlohmann::json PacketPath::sections() const {
-  nlohmann::json rows = drop_rows(drops_);
-  int64_t unaccounted = int64_t(sent_) - int64_t(delivered_) - int64_t(attributed_);
-  nlohmann::json per_queue = nlohmann::json::array(), per_cpu = nlohmann::json::array();
-  for (size_t q = 0; q < per_queue_.size(); ++q) per_queue.push_back({{"queue", q}, {"packets", per_queue_[q]}});
-  for (size_t c = 0; c < per_cpu_.size(); ++c) per_cpu.push_back({{"cpu", c}, {"packets", per_cpu_[c]}});
-  nlohmann::json unsent = drop_rows(unsent_);
-  nlohmann::json out = {
-      {"latency", core::to_json(latency_)},
-      {"drops", {{"ledger", {{"sent", sent_}, {"delivered", delivered_}, {"attributed", attributed_},
-                             {"unaccounted", unaccounted}}},
-                 {"by_reason", rows},
-                 {"unsent", unsent}}},
-      {"spread", {{"per_rx_queue", per_queue}, {"per_cpu", per_cpu}, {"imbalance", imbalance(per_queue_)}}},
-      {"probes", {{"active", probe_status_["active"]},
-                  {"unavailable", probe_status_["unavailable"]},
-                  {"sampling", probe_status_.value("sampling", nlohmann::json(nullptr))},
-                  {"overhead", {{"measured", false}, {"bpf", probe_cost()}}}}}};
-  // The probe families' sections (of the last trial). The spread family's skb-side view
-  // (birth queue and CPU, RPS) replaces the receiver's per-socket counts when it saw
-  // packets; where the receiver counted RX queues itself (XDP, AF_XDP, DPDK) its counts stay
-  // and the family's extras (RPS, NAPI) are added.
-  for (const auto& [key, value] : sections_.items()) {
-    if (key != "spread" || !value.is_object()) {
-      out[key] = value;
-      continue;
-    }
+void PacketPath::finish(reports::Scenario& s) const {
+  s.throughput = totals_.throughput();
+  s.latency = totals_.latency();
+  s.drops = totals_.drops();
+  reports::Probes& probes = s.probes.emplace(probe_status_);
+  probes.overhead.bpf = probe_cost();
+
+  // The spread: the receiver's own counts per queue (or socket) and per CPU, unless the
+  // spread family saw the packets at skb birth (their RX queue and CPU, with RPS) where the
+  // receiver does not count RX queues itself; the family's RPS and NAPI figures either way.
+  reports::Spread& spread = s.spread.emplace();
+  for (size_t q = 0; q < per_queue_.size(); ++q) spread.per_rx_queue.push_back({unsigned(q), per_queue_[q]});
+  for (size_t c = 0; c < per_cpu_.size(); ++c) spread.per_cpu.push_back({.cpu = unsigned(c), .packets = per_cpu_[c]});
+  spread.imbalance = imbalance_of(per_queue_);
+  if (last_.spread) {
+    const reports::Spread& family = *last_.spread;
     uint64_t seen = 0;
-    for (const auto& q : value.value("per_rx_queue", nlohmann::json::array())) seen += q.value("packets", uint64_t(0));
-    for (const auto& [k, v] : value.items())
-      if ((seen && !rx_queues_from_receiver_) || (k != "per_rx_queue" && k != "per_cpu" && k != "imbalance"))
-        out["spread"][k] = v;
+    for (const auto& q : family.per_rx_queue) seen += q.packets;
+    if (seen && !rx_queues_from_receiver_) {
+      spread.per_rx_queue = family.per_rx_queue;
+      spread.per_cpu = family.per_cpu;
+      spread.imbalance = family.imbalance;
+    }
+    spread.rx_queue_unrecorded = family.rx_queue_unrecorded;
+    spread.rps_moved = family.rps_moved;
+    spread.receive_unmatched = family.receive_unmatched;
+    spread.napi = family.napi;
   }
-  return out;
+  // The probe families' stages and queues, of the last trial.
+  s.stages = last_.stages;
+  s.queues = last_.queues;
 }
 
 }  // namespace pb::paths

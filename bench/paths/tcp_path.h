@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "bench/core/histogram.h"
+#include "bench/paths/ledger.h"
 #include "bench/core/path.h"
 #include "bench/core/probe_session.h"
 #include "bench/core/topology.h"
@@ -57,28 +57,25 @@ class TcpPath : public core::Path {
   //   tx_packets, DUT rx_packets: skbs, which on veth are GSO super-packets, not wire
   //   segments). rr: req.offered_pps is the total transaction rate over all connections
   //   (0 = as fast as each round trip allows); sent/delivered are transactions started and
-  //   completed. Throws std::system_error when a socket, connect or accept fails.
-  nlohmann::json run_trial(const core::TrialRequest& req) override;
-  // "latency" (rr transactions, merged), "drops" (the link-counter packet ledger, and the
-  // kernel's kfree_skb drops as "kernel_seen"), "probes", "tcp" (totals over the trials),
-  // and the probe families' sections of the last trial.
-  nlohmann::json sections() const override;
-  // {"tcp_mode", "message_size", "port"}
-  nlohmann::json describe() const override;
+  //   completed (unit "transactions"; the ledger stays in link packets). Throws
+  //   std::system_error when a socket, connect or accept fails.
+  reports::Trial run_trial(const core::TrialRequest& req) override;
+  // Latency (rr transactions, merged), drops (the link-counter packet ledger, and the
+  // kernel's kfree_skb drops as kernel_seen), probes, tcp (totals over the trials), and the
+  // probe families' sections of the last trial.
+  void finish(reports::Scenario& into) const override;
+  // tcp_mode, message_size, port.
+  void describe(reports::Topology& into) const override;
 
  private:
   const core::Topology& topo_;
   TcpPathConfig cfg_;
   unsigned message_size_;
-  core::Histogram latency_;
-  uint64_t sent_ = 0, delivered_ = 0, attributed_ = 0;
-  uint64_t tg_tx_dropped_ = 0, dut_rx_dropped_ = 0;
-  unsigned trials_ = 0;
+  std::unique_ptr<core::ProbeSession> probes_;
+  ScenarioTotals totals_{/*unsent_rows=*/false, /*kernel_seen_rows=*/true};
   uint64_t bytes_ = 0, transactions_ = 0, retransmits_ = 0;
   double seconds_ = 0;
-  std::unique_ptr<core::ProbeSession> probes_;
-  nlohmann::json sections_ = nlohmann::json::object();  // stages/spread/queues of the last trial
-  core::DropCounts kernel_drops_;  // kfree_skb / xdp:* over the trials
+  reports::Trial last_;  // the last trial (its probe sections)
 };
 
 }  // namespace pb::paths

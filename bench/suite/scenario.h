@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
+#include "reports/model/values.h"
 
 namespace pb::suite {
 
@@ -59,8 +59,8 @@ struct ScenarioSpec {
   unsigned flows = 1;                // distinct 5-tuples, [1, 65535]
   unsigned queues = 2;               // veth queues, [1, 64]
   unsigned trials = 1;               // [1, 100]
-  nlohmann::json given = nlohmann::json::object();  // the keys as the user gave them
-                                     // (defaults, scenario and CLI merged), for the report
+  reports::RawJson given;            // the keys as the user gave them (defaults, scenario and
+                                     // CLI merged), for the report
 };
 
 }  // namespace pb::suite

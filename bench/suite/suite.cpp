@@ -440,7 +440,7 @@ ScenarioSpec parse_scenario(const json& obj, const std::string& where) {
     if (key != kNameKey && key != kPathKey) auto_name += "/" + key + "=" + name_value(value);
   }
   if (!obj.contains(kNameKey)) spec.name = spec.path + auto_name;
-  spec.given = obj;
+  spec.given = reports::RawJson{obj.dump()};
   return spec;
 }
 

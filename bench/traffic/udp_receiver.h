@@ -15,8 +15,8 @@ class UdpSocketReceiver : public core::Receiver {
   UdpSocketReceiver(const core::Topology& topo, unsigned sockets, int rcvbuf = 0);
   void begin_trial(const core::TrialRequest& req) override;
   core::RxResult end_trial(const core::TxResult& tx) override;
-  nlohmann::json describe() const override {
-    return rcvbuf_ ? nlohmann::json{{"rcvbuf", rcvbuf_}} : nlohmann::json::object();
+  void describe(reports::Topology& into) const override {
+    if (rcvbuf_) into.rcvbuf = rcvbuf_;
   }
 
  private:

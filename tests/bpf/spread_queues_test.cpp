@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bench/core/errors.h"
+#include "bench/core/imbalance.h"
 #include "bench/core/files.h"
 #include "bench/core/netns.h"
 #include "bench/core/netns_sysfs.h"
@@ -73,11 +74,9 @@ struct Rig {
 };
 
 struct Trial {
-  nlohmann::json spread;
-  nlohmann::json queues;
-  uint64_t dut_rx_packets = 0;
-  uint64_t sent = 0;
-  uint64_t delivered = 0;
+  reports::Spread spread;
+  reports::Queues queues;
+  uint64_t dut_rx_packets = 0, sent = 0, delivered = 0;
 };
 
 uint64_t rx_packets(const host::CounterSnapshot& s) {
@@ -119,33 +118,40 @@ Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf =
   auto got = sink.stop(true);
   auto after = host::take_snapshot_in(rig.topo.dut_netns(), so);
   Trial t;
-  t.spread = spread.end_trial();
-  t.queues = queues.end_trial();
+  reports::Trial record;
+  spread.end_trial(record);
+  queues.end_trial(record);
+  t.spread = record.spread.value_or(reports::Spread{});
+  t.queues = record.queues.value_or(reports::Queues{});
   t.dut_rx_packets = rx_packets(after) - rx_packets(before);
   t.sent = sent.sent;
   t.delivered = got.delivered;
   std::cout << "sent " << t.sent << " delivered " << t.delivered << " dut rx_packets " << t.dut_rx_packets
-            << "\nspread " << t.spread.dump() << "\n";
-  nlohmann::json brief = t.queues;
-  for (auto& [k, v] : brief.items())
-    if (v.contains("series")) v["series"] = v["series"].size();  // length only, for the log
-  std::cout << "queues " << brief.dump() << "\n";
+            << " rps_moved " << t.spread.rps_moved.value_or(0) << "\nqueues:";
+  for (const auto& [k, v] : t.queues) std::cout << " " << k << "=" << (std::holds_alternative<reports::Queue>(v) ? "ok" : "absent");
+  std::cout << "\n";
   return t;
 }
 
-uint64_t queue_sum(const nlohmann::json& spread) {
+uint64_t queue_sum(const reports::Spread& spread) {
   uint64_t sum = 0;
-  for (const auto& q : spread["per_rx_queue"]) sum += q["packets"].get<uint64_t>();
+  for (const auto& q : spread.per_rx_queue) sum += q.packets;
   return sum;
+}
+
+// The queue `name` when it has samples, else null.
+const reports::Queue* queue(const Trial& t, const std::string& name) {
+  auto it = t.queues.find(name);
+  return it == t.queues.end() ? nullptr : std::get_if<reports::Queue>(&it->second);
 }
 
 TEST(ImbalanceTest, EvenAndSkewed) {
   std::vector<uint64_t> even{5, 5, 5, 5}, one{0, 0, 8, 0}, none{0, 0};
-  EXPECT_DOUBLE_EQ(imbalance_of(even).max_over_mean, 1.0);
-  EXPECT_DOUBLE_EQ(imbalance_of(even).jain, 1.0);
-  EXPECT_DOUBLE_EQ(imbalance_of(one).max_over_mean, 4.0);
-  EXPECT_DOUBLE_EQ(imbalance_of(one).jain, 0.25);
-  EXPECT_EQ(imbalance_of(none).jain, 0.0);
+  EXPECT_DOUBLE_EQ(core::imbalance_of(even).max_over_mean, 1.0);
+  EXPECT_DOUBLE_EQ(core::imbalance_of(even).jain, 1.0);
+  EXPECT_DOUBLE_EQ(core::imbalance_of(one).max_over_mean, 4.0);
+  EXPECT_DOUBLE_EQ(core::imbalance_of(one).jain, 0.25);
+  EXPECT_EQ(core::imbalance_of(none).jain, 0.0);
 }
 
 TEST(SoftnetBacklogTest, ParsesByColumnCount) {
@@ -181,28 +187,30 @@ TEST(SpreadQueuesTest, BothQueuesNoRpsSocketFill) {
 
   Trial t = run_trial(rig, spread, queues);
   ASSERT_GT(t.delivered, 0u);
-  const auto& per_q = t.spread["per_rx_queue"];
+  const auto& per_q = t.spread.per_rx_queue;
   ASSERT_EQ(per_q.size(), kQueues);
-  EXPECT_GT(per_q[0]["packets"].get<uint64_t>(), 0u);
-  EXPECT_GT(per_q[1]["packets"].get<uint64_t>(), 0u);
+  EXPECT_GT(per_q[0].packets, 0u);
+  EXPECT_GT(per_q[1].packets, 0u);
   // Births are counted per skb handed to the stack and veth counts rx_packets per skb it
   // polls, so they agree up to packets that arrived between begin_trial() and the first
   // counter snapshot (the IPv6 chatter of a fresh link, none in practice).
-  uint64_t births = queue_sum(t.spread) + t.spread["rx_queue_unrecorded"].get<uint64_t>();
+  uint64_t births = queue_sum(t.spread) + t.spread.rx_queue_unrecorded.value_or(0);
   EXPECT_NEAR(double(births), double(t.dut_rx_packets), 2.0 + 0.001 * double(t.dut_rx_packets));
-  EXPECT_EQ(t.spread["rx_queue_unrecorded"].get<uint64_t>(), 0u);
-  EXPECT_EQ(t.spread["rps_moved"].get<uint64_t>(), 0u);
-  EXPECT_GT(t.spread["napi"]["polls"].get<uint64_t>(), 0u);
-  EXPECT_TRUE(t.spread["imbalance"].contains("jain"));
+  EXPECT_EQ(t.spread.rx_queue_unrecorded, 0u);
+  EXPECT_EQ(t.spread.rps_moved, 0u);
+  ASSERT_TRUE(t.spread.napi.has_value());
+  EXPECT_GT(t.spread.napi->polls, 0u);
+  EXPECT_TRUE(t.spread.imbalance.jain.has_value());
 
-  ASSERT_TRUE(t.queues["socket_rmem"].contains("count")) << t.queues["socket_rmem"];
-  EXPECT_GT(t.queues["socket_rmem"]["count"].get<uint64_t>(), 0u);
-  EXPECT_GT(t.queues["socket_rmem"]["max"].get<uint64_t>(), 0u);
-  EXPECT_GE(t.queues["socket_rmem"]["series"].size(), 10u);
-  ASSERT_TRUE(t.queues["socket_rmem_permille"].contains("p99"));
+  const reports::Queue* rmem = queue(t, "socket_rmem");
+  ASSERT_TRUE(rmem);
+  EXPECT_GT(rmem->count, 0u);
+  EXPECT_GT(rmem->max, 0u);
+  EXPECT_GE(rmem->series.size(), 10u);
+  ASSERT_TRUE(queue(t, "socket_rmem_permille"));
   // veth's default qdisc is noqueue: nothing is ever enqueued.
-  ASSERT_TRUE(t.queues["qdisc_qlen"].contains("absent")) << t.queues["qdisc_qlen"];
-  EXPECT_TRUE(t.queues["softnet_backlog"].contains("series") || t.queues["softnet_backlog"].contains("absent"));
+  ASSERT_TRUE(t.queues.count("qdisc_qlen") && !queue(t, "qdisc_qlen"));
+  EXPECT_TRUE(t.queues.count("softnet_backlog"));
 }
 
 TEST(SpreadQueuesTest, RpsMovesPackets) {
@@ -224,10 +232,10 @@ TEST(SpreadQueuesTest, RpsMovesPackets) {
         sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" + std::to_string(q) + "/rps_cpus"), "3"));
   Trial t = run_trial(rig, spread, queues);
   ASSERT_GT(t.delivered, 0u);
-  EXPECT_GT(t.spread["rps_moved"].get<uint64_t>(), 0u);
+  EXPECT_GT(t.spread.rps_moved.value_or(0), 0u);
   rps.clear();
   Trial off = run_trial(rig, spread, queues);
-  EXPECT_EQ(off.spread["rps_moved"].get<uint64_t>(), 0u);
+  EXPECT_EQ(off.spread.rps_moved, 0u);
 }
 
 TEST(SpreadQueuesTest, TinyRcvbufFillsSocket) {
@@ -237,15 +245,16 @@ TEST(SpreadQueuesTest, TinyRcvbufFillsSocket) {
   QueuesProbe queues(rig.scope());
   WindowSampler always(1, 1, {&spread, &queues});
   Trial t = run_trial(rig, spread, queues, 4096);
-  const auto& pm = t.queues["socket_rmem_permille"];
-  ASSERT_TRUE(pm.contains("p99")) << pm;
+  const reports::Queue* pmp = queue(t, "socket_rmem_permille");
+  ASSERT_TRUE(pmp);
+  const reports::Queue& pm = *pmp;
   // SO_RCVBUFFORCE 4096 gives sk_rcvbuf 8192, and UDP admits a datagram only while
   // rmem + truesize <= rcvbuf: with truesize T the fullest queue is floor(8192/T)*T, e.g.
   // 9 * 832 = 7488 = 914 permille. The sink reads fast, so the queue touches full
   // (max) rather than sitting there (p99).
-  EXPECT_GE(pm["max"].get<uint64_t>(), 800u);
-  EXPECT_LE(pm["max"].get<uint64_t>(), 1000u);
-  EXPECT_GE(pm["p99"].get<uint64_t>(), 300u);
+  EXPECT_GE(pm.max, 800u);
+  EXPECT_LE(pm.max, 1000u);
+  EXPECT_GE(pm.p99, 300u);
 }
 
 TEST(SpreadQueuesTest, TbfQueueHasDepth) {
@@ -256,11 +265,11 @@ TEST(SpreadQueuesTest, TbfQueueHasDepth) {
   WindowSampler always(1, 1, {&spread, &queues});
   rig.tc("qdisc add dev " + std::string(kTgIf) + " root tbf rate 20mbit burst 16k latency 100ms");
   Trial t = run_trial(rig, spread, queues);
-  const auto& q = t.queues["qdisc_qlen"];
-  ASSERT_TRUE(q.contains("count")) << q;
-  EXPECT_GT(q["count"].get<uint64_t>(), 0u);
-  EXPECT_GT(q["max"].get<uint64_t>(), 1u);
-  EXPECT_GE(q["series"].size(), 10u);
+  const reports::Queue* q = queue(t, "qdisc_qlen");
+  ASSERT_TRUE(q);
+  EXPECT_GT(q->count, 0u);
+  EXPECT_GT(q->max, 1u);
+  EXPECT_GE(q->series.size(), 10u);
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ def check_counts(doc, what):
     check(doc["eth_ipackets"] == rx, f"{what}: rte_eth_stats ipackets {doc['eth_ipackets']} != counted {rx}")
     for k in ("eth_imissed", "eth_rx_nombuf", "eth_ierrors"):
         check(k in doc, f"{what}: {k} missing")
-    check(doc["lat_count"] == doc["tagged"] == doc["latency"]["count"], f"{what}: latency count != tagged")
+    check(doc["lat_count"] == doc["tagged"] == sum(doc["lat_hist_count"]), f"{what}: latency count != tagged")
     check(isinstance(doc["xstats"], dict), f"{what}: xstats missing")
     if doc["engine"] == "rxonly":
         check(doc["tx_packets"] == 0, f"{what}: rxonly sent packets")

@@ -11,24 +11,20 @@
 #include <string>
 
 #include "bench/core/netns.h"
+#include "reports/text.h"
 #include "pb_config.h"
 
 namespace pb::cli {
 namespace {
 
-using nlohmann::json;
-
-void expect_outcome(const json& j, const std::string& what) {
-  SCOPED_TRACE(what + ": " + j.dump());
-  ASSERT_TRUE(j.is_object());
-  ASSERT_TRUE(j.contains("ok") && j["ok"].is_boolean());
-  ASSERT_TRUE(j.contains("errno") && (j["errno"].is_null() || j["errno"].is_string()));
-  ASSERT_TRUE(j.contains("error") && (j["error"].is_null() || j["error"].is_string()));
-  if (j["ok"].get<bool>()) {
-    EXPECT_TRUE(j["errno"].is_null());
-    EXPECT_TRUE(j["error"].is_null());
+void expect_outcome(const reports::Feature& f, const std::string& what) {
+  SCOPED_TRACE(what);
+  if (f.ok) {
+    EXPECT_FALSE(f.errno_name.has_value());
+    EXPECT_FALSE(f.error.has_value());
   } else {
-    EXPECT_FALSE(j["error"].get<std::string>().empty());
+    ASSERT_TRUE(f.error.has_value());
+    EXPECT_FALSE(f.error->empty());
   }
 }
 
@@ -42,7 +38,7 @@ class EnvProbe : public ::testing::Test {
   static void SetUpTestSuite() {
     if (geteuid() != 0) return;
     auto t0 = std::chrono::steady_clock::now();
-    env_ = new json(probe_environment());
+    env_ = new reports::Capabilities(probe_environment());
     elapsed_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   static void TearDownTestSuite() {
@@ -52,69 +48,72 @@ class EnvProbe : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "probe_environment needs root (netns, BPF, mounts)";
   }
-  const json& env() const { return *env_; }
+  const reports::Capabilities& env() const { return *env_; }
 
-  static json* env_;
+  static reports::Capabilities* env_;
   static double elapsed_s_;
 };
 
-json* EnvProbe::env_ = nullptr;
+reports::Capabilities* EnvProbe::env_ = nullptr;
 double EnvProbe::elapsed_s_ = 0;
 
 TEST_F(EnvProbe, Shape) {
-  const json& e = env();
-  ASSERT_TRUE(e["kernel"]["release"].is_string());
-  ASSERT_TRUE(e["kernel"]["btf"].is_boolean());
-  for (const char* t : {"tracepoint", "raw_tp", "tp_btf", "kprobe", "fentry"})
-    expect_outcome(e["attach"][t], std::string("attach.") + t);
-  for (const char* m : {"native", "generic", "test_run_live_frames"})
-    expect_outcome(e["xdp"][m], std::string("xdp.") + m);
-  expect_outcome(e["af_xdp"], "af_xdp");
-  ASSERT_TRUE(e["dpdk"]["built"].is_boolean());
-  ASSERT_TRUE(e["dpdk"]["pmds"].is_array());
-  for (const auto& p : e["dpdk"]["pmds"]) EXPECT_EQ(p.get<std::string>().rfind("net_", 0), 0u) << p;
-  for (const char* k : {"total", "free", "size_kb"}) EXPECT_TRUE(e["hugepages"][k].is_number()) << k;
-  EXPECT_GE(e["cpus"]["online"].get<long>(), 1);
-  EXPECT_GT(e["memory_bytes"].get<uint64_t>(), 0u);
-  ASSERT_TRUE(e["tracefs"]["ok"].is_boolean());
-  ASSERT_TRUE(e["bpffs"]["ok"].is_boolean());
-  ASSERT_TRUE(e["nics"].is_array());
+  const reports::Capabilities& e = env();
+  ASSERT_TRUE(std::holds_alternative<reports::KernelFacts>(e.kernel));
+  EXPECT_FALSE(std::get<reports::KernelFacts>(e.kernel).release.empty());
+  const reports::AttachTypes& a = e.attach;
+  for (const auto& [f, t] : {std::pair{&a.tracepoint, "tracepoint"}, {&a.raw_tp, "raw_tp"}, {&a.tp_btf, "tp_btf"},
+                             {&a.kprobe, "kprobe"}, {&a.fentry, "fentry"}})
+    expect_outcome(*f, std::string("attach.") + t);
+  expect_outcome(e.xdp.native, "xdp.native");
+  expect_outcome(e.xdp.generic, "xdp.generic");
+  expect_outcome(e.xdp.test_run_live_frames, "xdp.test_run_live_frames");
+  expect_outcome(e.af_xdp, "af_xdp");
+  for (const auto& p : e.dpdk.pmds) EXPECT_EQ(p.rfind("net_", 0), 0u) << p;
+  ASSERT_TRUE(std::holds_alternative<reports::Hugepages>(e.hugepages));
+  const auto& huge = std::get<reports::Hugepages>(e.hugepages);
+  EXPECT_TRUE(huge.total && huge.free && huge.size_kb);
+  ASSERT_TRUE(std::holds_alternative<reports::Cpus>(e.cpus));
+  EXPECT_GE(std::get<reports::Cpus>(e.cpus).online, 1);
+  ASSERT_TRUE(e.memory_bytes.has_value());
+  EXPECT_GT(*e.memory_bytes, 0u);
+  EXPECT_TRUE(std::holds_alternative<std::vector<reports::Nic>>(e.nics));
   // The contract says < 1 s; the slack keeps a loaded CI machine from failing this.
   EXPECT_LT(elapsed_s_, 3.0);
 }
 
 TEST_F(EnvProbe, TracepointWorksWhenTracefsDoes) {
-  if (!env()["tracefs"]["ok"].get<bool>()) GTEST_SKIP() << "no tracefs: " << env()["tracefs"].dump();
-  EXPECT_TRUE(is_tracefs(env()["tracefs"]["path"].get<std::string>().c_str()));
-  EXPECT_TRUE(env()["attach"]["tracepoint"]["ok"].get<bool>()) << env()["attach"]["tracepoint"].dump();
+  ASSERT_TRUE(env().tracefs.ok) << env().tracefs.error.value_or("");
+  EXPECT_TRUE(is_tracefs(env().tracefs.path->c_str()));
+  EXPECT_TRUE(env().attach.tracepoint.ok) << env().attach.tracepoint.error.value_or("");
 }
 
 TEST_F(EnvProbe, KprobeAgreesWithPmu) {
   bool pmu = std::filesystem::exists("/sys/bus/event_source/devices/kprobe");
-  const json& k = env()["attach"]["kprobe"];
-  EXPECT_EQ(k["ok"].get<bool>(), pmu) << k.dump();
+  const reports::Feature& k = env().attach.kprobe;
+  EXPECT_EQ(k.ok, pmu) << k.error.value_or("");
   if (!pmu) {
-    EXPECT_EQ(k["errno"], "ENOENT");
+    EXPECT_EQ(k.errno_name.value_or(""), "ENOENT");
   }
 }
 
 // tp_btf needs the kernel's BTF: it attaches exactly when BTF is there (as root, on the
 // kernels pathbench supports; fentry may still be refused, as on these machines).
 TEST_F(EnvProbe, TpBtfAgreesWithBtf) {
-  bool btf = env()["kernel"]["btf"].get<bool>();
-  EXPECT_EQ(env()["attach"]["tp_btf"]["ok"].get<bool>(), btf) << env()["attach"]["tp_btf"].dump();
+  bool btf = std::get<reports::KernelFacts>(env().kernel).btf;
+  EXPECT_EQ(env().attach.tp_btf.ok, btf) << env().attach.tp_btf.error.value_or("");
   if (!btf) {
-    EXPECT_FALSE(env()["attach"]["fentry"]["ok"].get<bool>());
+    EXPECT_FALSE(env().attach.fentry.ok);
   }
 }
 
 TEST_F(EnvProbe, DpdkBuiltMatchesMacro) {
 #ifdef PB_DPDK_VERSION
-  EXPECT_TRUE(env()["dpdk"]["built"].get<bool>());
-  EXPECT_EQ(env()["dpdk"]["version"], PB_DPDK_VERSION);
+  EXPECT_TRUE(env().dpdk.built);
+  EXPECT_EQ(env().dpdk.version.value_or(""), PB_DPDK_VERSION);
 #else
-  EXPECT_FALSE(env()["dpdk"]["built"].get<bool>());
-  EXPECT_TRUE(env()["dpdk"]["version"].is_null());
+  EXPECT_FALSE(env().dpdk.built);
+  EXPECT_FALSE(env().dpdk.version.has_value());
 #endif
 }
 
@@ -141,19 +140,9 @@ TEST_F(EnvProbe, EnsureMountsAreIdempotent) {
 }
 
 TEST_F(EnvProbe, RendersEveryAttachType) {
-  std::string text = render_environment(env());
+  std::string text = reports::render_capabilities(env());
   for (const char* t : {"tracepoint", "raw_tp", "tp_btf", "kprobe", "fentry", "xdp native", "af_xdp", "dpdk"})
     EXPECT_NE(text.find(t), std::string::npos) << t << " missing from:\n" << text;
-}
-
-TEST(EnvRender, ToleratesPartialAndFailedInput) {
-  EXPECT_NO_THROW(render_environment(json::object()));
-  EXPECT_NO_THROW(render_environment(json(nullptr)));
-  json partial = {{"attach", {{"fentry", {{"ok", false}, {"errno", "EPERM"}, {"error", "load: Operation not permitted"}}}}},
-                  {"hugepages", {{"ok", false}, {"error", "read /proc/meminfo: boom"}}},
-                  {"nics", {{"ok", false}, {"error", "x"}}}};
-  std::string text = render_environment(partial);
-  EXPECT_NE(text.find("no   load: Operation not permitted"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -57,14 +57,13 @@ class TcpPathTest : public ::testing::Test {
     return n;
   }
 
-  static void expect_monotone_latency(const nlohmann::json& lat) {
-    EXPECT_EQ(lat["unit"], "ns");
-    EXPECT_GT(lat["p50"].get<uint64_t>(), 0u);
-    EXPECT_LE(lat["min"].get<uint64_t>(), lat["p50"].get<uint64_t>());
-    EXPECT_LE(lat["p50"].get<uint64_t>(), lat["p90"].get<uint64_t>());
-    EXPECT_LE(lat["p90"].get<uint64_t>(), lat["p99"].get<uint64_t>());
-    EXPECT_LE(lat["p99"].get<uint64_t>(), lat["p999"].get<uint64_t>());
-    EXPECT_LE(lat["p999"].get<uint64_t>(), lat["max"].get<uint64_t>());
+  static void expect_monotone_latency(const reports::Latency& lat) {
+    EXPECT_GT(lat.p50, 0u);
+    EXPECT_LE(lat.min, lat.p50);
+    EXPECT_LE(lat.p50, lat.p90);
+    EXPECT_LE(lat.p90, lat.p99);
+    EXPECT_LE(lat.p99, lat.p999);
+    EXPECT_LE(lat.p999, lat.max);
   }
 
   std::unique_ptr<host::RunState> state_;
@@ -75,76 +74,86 @@ TEST_F(TcpPathTest, StreamTwoFlows) {
   const size_t fds_before = open_fds();
   TcpPath path(*topo_, TcpPathConfig{TcpMode::kStream});
   for (int trial = 0; trial < 2; ++trial) {  // the second trial re-listens on the same port
-    nlohmann::json t = path.run_trial(request(1.0, 2));
-    const nlohmann::json& tcp = t["tcp"];
-    double gbps = tcp["throughput_bps"].get<double>() / 1e9;
-    std::cout << "[stream] trial " << trial << ": " << gbps << " Gbit/s, " << t["bytes_received"] << " bytes, "
-              << t["delivered"] << " DUT rx packets, ledger " << t["ledger"].dump() << "\n  kernel "
-              << t["kernel"].dump() << "\n";
+    reports::Trial t = path.run_trial(request(1.0, 2));
+    ASSERT_TRUE(t.tcp.has_value());
+    const reports::TcpTrial& tcp = *t.tcp;
+    double gbps = tcp.throughput_bps / 1e9;
+    std::cout << "[stream] trial " << trial << ": " << gbps << " Gbit/s, " << *t.bytes_received << " bytes, "
+              << t.delivered << " DUT rx packets, ledger sent " << t.ledger.sent << " unaccounted "
+              << t.ledger.unaccounted << "\n";
     EXPECT_GT(gbps, 0.0);
-    EXPECT_GT(t["bytes_received"].get<uint64_t>(), 0u);
+    EXPECT_GT(*t.bytes_received, 0u);
     // The servers read to EOF: every byte the clients wrote was counted.
-    EXPECT_EQ(t["bytes_received"], t["bytes_sent"]);
-    EXPECT_EQ(tcp["bytes"], t["bytes_received"]);
-    EXPECT_GT(t["kernel"]["dut_link_rx_packets"].get<uint64_t>(), 0u);
-    EXPECT_EQ(t["delivered"], t["kernel"]["dut_link_rx_packets"]);
-    EXPECT_EQ(t["sent"], t["kernel"]["tg_link_tx_packets"].get<uint64_t>() + t["kernel"]["tg_link_tx_dropped"].get<uint64_t>());
-    int64_t unaccounted = t["ledger"]["unaccounted"].get<int64_t>();
-    EXPECT_LE(std::abs(unaccounted) * 1000, t["ledger"]["sent"].get<int64_t>()) << t["ledger"].dump();
-    EXPECT_EQ(t["latency"]["count"], 0u);
-    ASSERT_EQ(tcp["connections"].size(), 2u) << tcp.dump();
-    for (const auto& c : tcp["connections"]) {
-      std::cout << "  conn " << c["sport"] << ": rtt " << c["rtt_us"] << " us, cwnd " << c["snd_cwnd"]
-                << ", retrans " << c["total_retrans"] << ", delivery_rate " << c["delivery_rate_Bps"]
-                << " B/s, bytes_acked " << c["bytes_acked"] << ", skmem " << c["skmem"].dump() << "\n";
-      EXPECT_GT(c["rtt_us"].get<uint64_t>(), 0u);
-      EXPECT_GT(c["snd_cwnd"].get<uint64_t>(), 0u);
-      EXPECT_EQ(c["dport"], 5001);
-      EXPECT_GT(c["bytes_acked"].get<uint64_t>(), 0u);
+    EXPECT_EQ(t.bytes_received, t.bytes_sent);
+    EXPECT_EQ(tcp.bytes, *t.bytes_received);
+    EXPECT_GT(*t.kernel.dut_link_rx_packets, 0u);
+    EXPECT_EQ(t.unit, reports::kUnitPackets);
+    EXPECT_EQ(t.delivered, *t.kernel.dut_link_rx_packets);
+    EXPECT_EQ(t.sent, *t.kernel.tg_link_tx_packets + *t.kernel.tg_link_tx_dropped);
+    EXPECT_LE(std::abs(t.ledger.unaccounted) * 1000, int64_t(t.ledger.sent)) << t.ledger.unaccounted;
+    EXPECT_EQ(t.latency.count, 0u);
+    ASSERT_EQ(tcp.connections.size(), 2u);
+    for (const auto& c : tcp.connections) {
+      std::cout << "  conn " << c.sport << ": rtt " << c.rtt_us << " us, cwnd " << c.snd_cwnd << ", retrans "
+                << c.total_retrans << ", delivery_rate " << c.delivery_rate_Bps << " B/s, bytes_acked "
+                << c.bytes_acked << "\n";
+      EXPECT_GT(c.rtt_us, 0u);
+      EXPECT_GT(c.snd_cwnd, 0u);
+      EXPECT_EQ(c.dport, 5001);
+      EXPECT_GT(c.bytes_acked, 0u);
     }
   }
-  nlohmann::json s = path.sections();
-  EXPECT_EQ(s["tcp"]["trials"], 2u);
-  EXPECT_GT(s["tcp"]["throughput_bps"].get<double>(), 0.0);
-  EXPECT_TRUE(s["drops"]["by_reason"].is_array());
-  EXPECT_EQ(s["probes"]["overhead"]["measured"], false);
-  EXPECT_EQ(path.describe()["tcp_mode"], "stream");
-  EXPECT_EQ(path.describe()["message_size"], 65536u);
+  reports::Scenario s;
+  path.finish(s);
+  ASSERT_TRUE(s.tcp && s.drops && s.probes);
+  EXPECT_EQ(s.tcp->trials, 2u);
+  EXPECT_GT(s.tcp->throughput_bps, 0.0);
+  EXPECT_FALSE(s.probes->overhead.measured);
+  reports::Topology topo;
+  path.describe(topo);
+  EXPECT_EQ(topo.tcp_mode, "stream");
+  EXPECT_EQ(topo.message_size, 65536u);
   EXPECT_EQ(open_fds(), fds_before);  // every socket of the trials is closed
 }
 
 TEST_F(TcpPathTest, RequestResponseTwoFlows) {
   TcpPath path(*topo_, TcpPathConfig{TcpMode::kRr});
-  nlohmann::json t = path.run_trial(request(1.0, 2));
-  const nlohmann::json& tcp = t["tcp"];
-  const nlohmann::json& lat = t["latency"];
-  std::cout << "[rr] " << tcp["tps"] << " tps, " << tcp["transactions"] << " transactions, p50 " << lat["p50"]
-            << " ns, p99 " << lat["p99"] << " ns, ledger " << t["ledger"].dump() << "\n";
-  EXPECT_GT(tcp["transactions"].get<uint64_t>(), 100u);
-  EXPECT_EQ(lat["count"], tcp["transactions"]);
-  EXPECT_EQ(t["delivered"], tcp["transactions"]);
-  EXPECT_EQ(t["sent"], t["delivered"]);  // the transaction in flight at the deadline is finished
-  EXPECT_EQ(tcp["tag_mismatches"], 0u);
+  reports::Trial t = path.run_trial(request(1.0, 2));
+  ASSERT_TRUE(t.tcp.has_value());
+  const reports::TcpTrial& tcp = *t.tcp;
+  const reports::Latency& lat = t.latency;
+  std::cout << "[rr] " << tcp.tps << " tps, " << tcp.transactions << " transactions, p50 " << lat.p50 << " ns, p99 "
+            << lat.p99 << " ns, ledger sent " << t.ledger.sent << "\n";
+  EXPECT_GT(tcp.transactions, 100u);
+  EXPECT_EQ(lat.count, tcp.transactions);
+  EXPECT_EQ(t.unit, reports::kUnitTransactions);
+  EXPECT_EQ(t.delivered, tcp.transactions);
+  EXPECT_EQ(t.sent, t.delivered);  // the transaction in flight at the deadline is finished
+  EXPECT_EQ(tcp.tag_mismatches, 0u);
   expect_monotone_latency(lat);
-  ASSERT_EQ(tcp["connections"].size(), 2u);
-  for (const auto& c : tcp["connections"]) {
-    EXPECT_GT(c["rtt_us"].get<uint64_t>(), 0u);
-    EXPECT_GT(c["snd_cwnd"].get<uint64_t>(), 0u);
+  ASSERT_EQ(tcp.connections.size(), 2u);
+  for (const auto& c : tcp.connections) {
+    EXPECT_GT(c.rtt_us, 0u);
+    EXPECT_GT(c.snd_cwnd, 0u);
   }
-  nlohmann::json s = path.sections();
-  EXPECT_EQ(s["latency"]["count"], tcp["transactions"]);
-  EXPECT_EQ(s["tcp"]["transactions"], tcp["transactions"]);
+  reports::Scenario s;
+  path.finish(s);
+  EXPECT_EQ(s.latency->count, tcp.transactions);
+  EXPECT_EQ(s.tcp->transactions, tcp.transactions);
+  EXPECT_EQ(s.throughput->unit, reports::kUnitTransactions);
+  EXPECT_EQ(s.throughput->delivered, tcp.transactions);
+  EXPECT_EQ(s.drops->ledger.unit, std::nullopt);
+  EXPECT_EQ(s.drops->ledger.sent, t.ledger.sent);  // link packets, not transactions
 }
 
 TEST_F(TcpPathTest, PacedRequestResponseHoldsTheRate) {
   TcpPath path(*topo_, TcpPathConfig{TcpMode::kRr});
-  nlohmann::json t = path.run_trial(request(1.0, 2, 1000));
-  double tps = t["tcp"]["tps"].get<double>();
-  std::cout << "[rr paced 1000] " << tps << " tps, p50 " << t["latency"]["p50"] << " ns, p99 "
-            << t["latency"]["p99"] << " ns\n";
+  reports::Trial t = path.run_trial(request(1.0, 2, 1000));
+  double tps = t.tcp->tps;
+  std::cout << "[rr paced 1000] " << tps << " tps, p50 " << t.latency.p50 << " ns, p99 " << t.latency.p99 << " ns\n";
   EXPECT_NEAR(tps, 1000.0, 50.0);
-  EXPECT_EQ(t["latency"]["count"], t["tcp"]["transactions"]);
-  expect_monotone_latency(t["latency"]);
+  EXPECT_EQ(t.latency.count, t.tcp->transactions);
+  expect_monotone_latency(t.latency);
 }
 
 TEST_F(TcpPathTest, StopFlagEndsTheTrialEarly) {
@@ -152,9 +161,9 @@ TEST_F(TcpPathTest, StopFlagEndsTheTrialEarly) {
   std::atomic<bool> stop{true};
   core::TrialRequest req = request(30.0, 1);
   req.stop = &stop;
-  nlohmann::json t = path.run_trial(req);
-  EXPECT_LT(t["duration_s"].get<double>(), 5.0);
-  EXPECT_EQ(t["bytes_received"], t["bytes_sent"]);
+  reports::Trial t = path.run_trial(req);
+  EXPECT_LT(t.duration_s, 5.0);
+  EXPECT_EQ(t.bytes_received, t.bytes_sent);
 }
 
 TEST_F(TcpPathTest, SockDiagSeesAListenerInItsNetnsOnly) {
@@ -177,7 +186,7 @@ TEST_F(TcpPathTest, SockDiagSeesAListenerInItsNetnsOnly) {
   EXPECT_EQ(socks[0].state, 10);  // TCP_LISTEN
   EXPECT_EQ(socks[0].sport, 5001);
   EXPECT_GT(socks[0].tcp_info_len, 0u);
-  EXPECT_TRUE(socks[0].has_skmem);
+  EXPECT_TRUE(socks[0].skmem.has_value());
   EXPECT_FALSE(socks[0].cong.empty());
   EXPECT_TRUE(host::tcp_sockets(topo_->tg_netns(), f).empty());  // the TG netns has its own sockets
 }

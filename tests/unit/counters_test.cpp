@@ -167,28 +167,25 @@ TEST(CountersJson, ShapeAndDeltas) {
   after.groups["Tcp"]["CurrEstab"] = 2;
   after.groups["softnet"]["processed"] = 1100;
 
-  nlohmann::json abs = to_json(before);
-  EXPECT_EQ(abs["taken_ns"], 1'000'000'000u);
-  EXPECT_EQ(abs["link"]["lo"]["rx_packets"], 10u);
-  EXPECT_EQ(abs["snmp"]["Udp"]["InDatagrams"], 100u);
-  EXPECT_EQ(abs["snmp"]["Tcp"]["MaxConn"], -1);
-  EXPECT_EQ(abs["softnet"]["processed"], 1000u);
+  reports::CounterSnapshot abs = to_report(before);
+  EXPECT_EQ(abs.taken_ns, 1'000'000'000u);
+  EXPECT_EQ(abs.groups.link["lo"]["rx_packets"], 10);
+  EXPECT_EQ(abs.groups.snmp["Udp"]["InDatagrams"], 100);
+  EXPECT_EQ(abs.groups.snmp["Tcp"]["MaxConn"], -1);
+  EXPECT_EQ(abs.groups.softnet["processed"], 1000);
 
-  nlohmann::json d = delta_json(before, after);
-  EXPECT_DOUBLE_EQ(d["interval_s"].get<double>(), 2.5);
-  EXPECT_EQ(d["link"]["lo"]["rx_packets"], 15);
-  EXPECT_EQ(d["link"]["lo"]["tx_packets"], 0);
-  EXPECT_EQ(d["link"]["new0"]["rx_packets"], 7);
-  EXPECT_FALSE(d["link"].contains("gone0"));
-  EXPECT_EQ(d["snmp"]["Udp"]["InDatagrams"], 42);
-  EXPECT_EQ(d["snmp"]["Tcp"]["CurrEstab"], -3);
-  EXPECT_EQ(d["snmp"]["Tcp"]["MaxConn"], 0);
-  EXPECT_EQ(d["softnet"]["processed"], 100);
-
-  nlohmann::json empty = delta_json(CounterSnapshot{}, CounterSnapshot{});
-  EXPECT_TRUE(empty["link"].is_object());
-  EXPECT_TRUE(empty["snmp"].is_object());
-  EXPECT_TRUE(empty["softnet"].is_object());
+  reports::CounterDelta d = delta(before, after);
+  EXPECT_DOUBLE_EQ(d.interval_s, 2.5);
+  EXPECT_EQ(d.link("lo", "rx_packets"), 15);
+  EXPECT_EQ(d.link("lo", "tx_packets"), 0);
+  EXPECT_TRUE(d.groups.link["lo"].count("tx_packets"));
+  EXPECT_EQ(d.link("new0", "rx_packets"), 7);
+  EXPECT_FALSE(d.groups.link.count("gone0"));
+  EXPECT_EQ(d.snmp("Udp", "InDatagrams"), 42);
+  EXPECT_EQ(d.snmp("Tcp", "CurrEstab"), -3);
+  EXPECT_EQ(d.snmp("Tcp", "MaxConn"), 0);
+  EXPECT_EQ(d.groups.softnet["processed"], 100);
+  EXPECT_EQ(d.snmp("Udp", "NoSuchCounter"), 0);
 }
 
 uint64_t current_netns_inode() {
@@ -304,12 +301,12 @@ TEST(TakeSnapshotIn, UdpDatagramsOnLoopbackOfAFreshNetns) {
 
   CounterSnapshot after = take_snapshot_in(ns.get());
   EXPECT_EQ(current_netns_inode(), caller_ns);
-  nlohmann::json d = delta_json(before, after);
-  EXPECT_EQ(d["snmp"]["Udp"]["InDatagrams"].get<int64_t>(), kDatagrams) << d["snmp"]["Udp"].dump();
-  EXPECT_EQ(d["snmp"]["Udp"]["OutDatagrams"].get<int64_t>(), kDatagrams);
-  EXPECT_GE(d["link"]["lo"]["rx_packets"].get<int64_t>(), kDatagrams);
-  EXPECT_GE(d["link"]["lo"]["tx_packets"].get<int64_t>(), kDatagrams);
-  EXPECT_GT(d["interval_s"].get<double>(), 0.0);
+  reports::CounterDelta d = delta(before, after);
+  EXPECT_EQ(d.snmp("Udp", "InDatagrams"), kDatagrams);
+  EXPECT_EQ(d.snmp("Udp", "OutDatagrams"), kDatagrams);
+  EXPECT_GE(d.link("lo", "rx_packets"), kDatagrams);
+  EXPECT_GE(d.link("lo", "tx_packets"), kDatagrams);
+  EXPECT_GT(d.interval_s, 0.0);
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <functional>
 #include <initializer_list>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -304,7 +303,7 @@ TEST(Histogram, MergeEqualsRecordingIntoOne) {
     ASSERT_EQ(merged.bucket_count(i), one.bucket_count(i));
   for (double q : {0.0, 50.0, 90.0, 99.0, 99.9, 100.0})
     EXPECT_EQ(merged.percentile(q), one.percentile(q));
-  EXPECT_EQ(to_json(merged), to_json(one));
+  EXPECT_EQ(summarize(merged), summarize(one));
 }
 
 TEST(Histogram, AddBucketCountsLikeABpfMap) {
@@ -363,66 +362,56 @@ TEST(Histogram, EmptyHistogram) {
   EXPECT_EQ(h.count(), 1u);
 }
 
-TEST(Histogram, JsonShape) {
+TEST(Histogram, Summary) {
   Histogram h;
   for (uint64_t v : std::initializer_list<uint64_t>{100, 100, 200, 1000, 70000}) h.record(v);
-  nlohmann::json j = to_json(h);
-  ASSERT_TRUE(j.is_object());
-  EXPECT_EQ(j.size(), 10u);
-  EXPECT_EQ(j.at("unit"), "ns");
-  for (const char* k : {"count", "min", "p50", "p90", "p99", "p999", "max"})
-    EXPECT_TRUE(j.at(k).is_number_unsigned()) << k;
-  EXPECT_TRUE(j.at("mean").is_number_float());
-  EXPECT_EQ(j.at("count"), 5);
-  EXPECT_EQ(j.at("min"), 100);
-  EXPECT_EQ(j.at("max"), 70000);
-  EXPECT_EQ(j.at("p50"), 200);
-  EXPECT_DOUBLE_EQ(j.at("mean").get<double>(), 71400.0 / 5);
-  EXPECT_EQ(j.at("p999"), 70000);
-  const auto& hist = j.at("histogram");
-  ASSERT_TRUE(hist.is_array());
-  ASSERT_EQ(hist.size(), 4u);
-  uint64_t total = 0;
-  uint64_t prev_upper = 0;
-  for (const auto& pair : hist) {
-    ASSERT_TRUE(pair.is_array());
-    ASSERT_EQ(pair.size(), 2u);
-    ASSERT_TRUE(pair[0].is_number_unsigned());
-    ASSERT_TRUE(pair[1].is_number_unsigned());
-    EXPECT_GT(pair[0].get<uint64_t>(), prev_upper);
-    prev_upper = pair[0].get<uint64_t>();
-    total += pair[1].get<uint64_t>();
+  reports::Latency l = summarize(h);
+  EXPECT_EQ(l.count, 5u);
+  EXPECT_EQ(l.min, 100u);
+  EXPECT_EQ(l.max, 70000u);
+  EXPECT_EQ(l.p50, 200u);
+  EXPECT_DOUBLE_EQ(l.mean, 71400.0 / 5);
+  EXPECT_EQ(l.p999, 70000u);
+  ASSERT_EQ(l.histogram.size(), 4u);
+  uint64_t total = 0, prev_upper = 0;
+  for (const auto& [upper, count] : l.histogram) {
+    EXPECT_GT(upper, prev_upper);
+    prev_upper = upper;
+    total += count;
   }
   EXPECT_EQ(total, 5u);
-  EXPECT_EQ(hist[0], nlohmann::json::array({100, 2}));
-  EXPECT_EQ(hist[3][0].get<uint64_t>(), pb_hist_bucket_upper(pb_hist_bucket(70000)));
-
-  nlohmann::json adl = h;
-  EXPECT_EQ(adl, j);
+  EXPECT_EQ(l.histogram[0], (std::pair<uint64_t, uint64_t>{100, 2}));
+  EXPECT_EQ(l.histogram[3].first, pb_hist_bucket_upper(pb_hist_bucket(70000)));
 }
 
-TEST(Histogram, JsonPercentileKeys) {
+TEST(Histogram, SummaryPercentiles) {
   Histogram h;
   for (uint64_t v = 1; v <= 1000; ++v) h.record(v);
-  nlohmann::json j = to_json(h);
-  EXPECT_EQ(j.at("p50").get<uint64_t>(), h.percentile(50));
-  EXPECT_EQ(j.at("p90").get<uint64_t>(), h.percentile(90));
-  EXPECT_EQ(j.at("p99").get<uint64_t>(), h.percentile(99));
-  EXPECT_EQ(j.at("p999").get<uint64_t>(), h.percentile(99.9));
-  EXPECT_NEAR(j.at("p50").get<double>(), 500.0, 5.0);
-  EXPECT_NEAR(j.at("p90").get<double>(), 900.0, 9.0);
-  EXPECT_NEAR(j.at("p99").get<double>(), 990.0, 9.9);
-  EXPECT_NEAR(j.at("p999").get<double>(), 999.0, 9.99);
-  EXPECT_LT(j.at("p99").get<uint64_t>(), j.at("p999").get<uint64_t>());
-  EXPECT_EQ(j.at("max"), 1000);
-  EXPECT_EQ(j.at("min"), 1);
+  reports::Latency l = summarize(h);
+  EXPECT_EQ(l.p50, h.percentile(50));
+  EXPECT_EQ(l.p90, h.percentile(90));
+  EXPECT_EQ(l.p99, h.percentile(99));
+  EXPECT_EQ(l.p999, h.percentile(99.9));
+  EXPECT_NEAR(double(l.p50), 500.0, 5.0);
+  EXPECT_NEAR(double(l.p90), 900.0, 9.0);
+  EXPECT_NEAR(double(l.p99), 990.0, 9.9);
+  EXPECT_NEAR(double(l.p999), 999.0, 9.99);
+  EXPECT_LT(l.p99, l.p999);
+  EXPECT_EQ(l.max, 1000u);
+  EXPECT_EQ(l.min, 1u);
 }
 
-TEST(Histogram, JsonOfEmptyHistogram) {
-  nlohmann::json j = to_json(Histogram{});
-  EXPECT_EQ(j, nlohmann::json::parse(R"({"unit":"ns","count":0,"min":0,"mean":0.0,"p50":0,"p90":0,
-      "p99":0,"p999":0,"max":0,"histogram":[]})"));
-  EXPECT_TRUE(j.at("histogram").is_array());
+TEST(Histogram, SummaryOfEmptyHistogram) { EXPECT_EQ(summarize(Histogram{}), reports::Latency{}); }
+
+// A histogram rebuilt from its summary's buckets has the same buckets (and so the same
+// percentiles): each upper bound maps to its own bucket.
+TEST(Histogram, RebuiltFromBuckets) {
+  Histogram h;
+  for (uint64_t v : {3u, 300u, 300u, 40000u, 5000000u}) h.record(v);
+  Histogram back = histogram_of(summarize(h).histogram);
+  EXPECT_EQ(back.buckets(), h.buckets());
+  // Percentiles below the top bucket agree; the top one is clamped to the exact max in h only.
+  for (double q : {10.0, 50.0, 60.0}) EXPECT_EQ(back.percentile(q), h.percentile(q));
 }
 
 // The queue shape clamps percentiles to the exact maximum (a bucket's upper bound may
@@ -430,16 +419,16 @@ TEST(Histogram, JsonOfEmptyHistogram) {
 TEST(QueueShape, ClampsToExactMaxAndKeepsSeries) {
   Histogram h;
   for (uint64_t v : {1000u, 1000u, 1001u}) h.record(v);
-  nlohmann::json series = nlohmann::json::array({1000, nullptr, 1001});
-  nlohmann::json q = queue_shape(h, 1001, "bytes", 100, series);
-  EXPECT_EQ(q["unit"], "bytes");
-  EXPECT_EQ(q["count"], 3u);
-  EXPECT_EQ(q["max"], 1001u);
-  EXPECT_LE(q["p99"].get<uint64_t>(), 1001u);
-  EXPECT_LE(q["p50"].get<uint64_t>(), q["p99"].get<uint64_t>());
-  EXPECT_EQ(q["interval_ms"], 100u);
-  EXPECT_EQ(q["series"], series);
-  EXPECT_TRUE(q["histogram"].is_array());
+  std::vector<reports::Nullable<uint64_t>> series = {1000u, {}, 1001u};
+  reports::Queue q = queue_of(h, 1001, "bytes", 100, series);
+  EXPECT_EQ(q.unit, "bytes");
+  EXPECT_EQ(q.count, 3u);
+  EXPECT_EQ(q.max, 1001u);
+  EXPECT_LE(q.p99, 1001u);
+  EXPECT_LE(q.p50, q.p99);
+  EXPECT_EQ(q.interval_ms, 100u);
+  EXPECT_EQ(q.series, series);
+  EXPECT_EQ(q.histogram, h.buckets());
 }
 
 }  // namespace

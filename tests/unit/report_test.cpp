@@ -1,5 +1,7 @@
-// Report files (atomic write, load errors) and the text summary, against the golden report.
+// The report model's one JSON writer and reader (golden output, round trip, errors that name
+// the field), report files (atomic write, load errors) and the text renderings.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -19,13 +21,14 @@
 #endif
 
 #include "bench/core/errors.h"
+#include "reports/json.h"
 #include "reports/report_io.h"
-#include "reports/summary.h"
+#include "reports/text.h"
+#include "tests/unit/report_fixture.h"
 
 namespace pb::reports {
 namespace {
 
-using nlohmann::json;
 
 // The golden report, found through $PB_SOURCE_ROOT (meson's test env) or the build's
 // PB_SOURCE_ROOT; empty when neither is known.
@@ -89,10 +92,16 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-json minimal_report() {
-  return json{{"schema_version", kReportSchemaVersion},
-              {"context", {{"tool", {{"name", "pathbench"}, {"version", "0.1.0"}, {"git", "unknown"}}}}},
-              {"scenarios", json::array({{{"name", "s1"}, {"path", "kernel-udp"}, {"status", "ok"}}})}};
+reports::Report minimal_report() {
+  reports::Report r;
+  r.context.tool = {"pathbench", "0.1.0", "unknown"};
+  reports::Scenario s;
+  s.name = "s1";
+  s.path = "kernel-udp";
+  s.status = reports::kStatusSkipped;
+  s.reason = std::string("not here");
+  r.scenarios.push_back(s);
+  return r;
 }
 
 // Expects load_report(path) to throw core::UsageError whose message names the file and
@@ -108,10 +117,66 @@ void expect_usage_error(const std::string& path, const std::string& fragment) {
   }
 }
 
+// Expects report_from_json(text) to throw core::UsageError containing `fragment`.
+void expect_bad_report(const std::string& text, const std::string& fragment) {
+  try {
+    report_from_json(text, "r.json");
+    ADD_FAILURE() << "accepted: " << text.substr(0, 200);
+  } catch (const core::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+// The writer's output for the fixture model is the checked-in golden file, byte for byte.
+// PB_UPDATE_GOLDEN=1 rewrites the file instead (then review the diff).
+TEST(ReportJson, GoldenOutput) {
+  ASSERT_FALSE(golden_path().empty()) << "set PB_SOURCE_ROOT to the source tree";
+  std::string text = to_json_text(test::fixture_report()) + "\n";
+  if (const char* update = std::getenv("PB_UPDATE_GOLDEN"); update && std::string(update) == "1") {
+    write_text(golden_path(), text);
+    GTEST_SKIP() << "rewrote " << golden_path();
+  }
+  EXPECT_EQ(text, read_text(golden_path())) << "the writer's output changed: PB_UPDATE_GOLDEN=1 rewrites "
+                                            << golden_path();
+}
+
+TEST(ReportJson, ReadingBackGivesTheSameModel) {
+  reports::Report r = test::fixture_report();
+  EXPECT_EQ(report_from_json(to_json_text(r), "fixture"), r);
+  ASSERT_FALSE(golden_path().empty());
+  EXPECT_EQ(load_report(golden_path()), r);
+}
+
+TEST(ReportJson, MalformedReportsNameTheField) {
+  std::string good = to_json_text(test::fixture_report());
+  nlohmann::json j = nlohmann::json::parse(good);
+  auto without = [&](auto edit) {
+    nlohmann::json copy = j;
+    edit(copy);
+    return copy.dump();
+  };
+  expect_bad_report(without([](auto& c) { c["scenarios"][0].erase("name"); }), "r.json: scenarios[0].name: missing");
+  expect_bad_report(without([](auto& c) { c["scenarios"][0]["drops"].erase("ledger"); }),
+                    "scenarios[0].drops.ledger: missing");
+  expect_bad_report(without([](auto& c) { c["scenarios"][1].erase("drops"); }),
+                    "scenarios[1].drops: missing (a scenario with status ok has one)");
+  expect_bad_report(without([](auto& c) { c["scenarios"][0]["trials"][0]["sent"] = "many"; }),
+                    "scenarios[0].trials[0].sent: expected a non-negative integer, got string");
+  expect_bad_report(without([](auto& c) { c["scenarios"][0]["trials"] = nlohmann::json::array(); }),
+                    "scenarios[0].trials: empty");
+  expect_bad_report(without([](auto& c) { c["scenarios"][5].erase("reason"); }), "scenarios[5].reason: missing");
+  expect_bad_report(without([](auto& c) { c["scenarios"][0]["status"] = "fine"; }), "scenarios[0].status");
+  expect_bad_report(without([](auto& c) { c["scenarios"][0]["latency"]["unit"] = "us"; }),
+                    "scenarios[0].latency.unit: expected \"ns\"");
+  expect_bad_report(without([](auto& c) { c["context"].erase("tool"); }), "context.tool: missing");
+  // Forward compatibility: a key this build does not know is no error.
+  EXPECT_NO_THROW(report_from_json(without([](auto& c) { c["scenarios"][0]["future_field"] = 1; }), "r.json"));
+}
+
 TEST(WriteReportAtomic, RoundTripLeavesOnlyTheReport) {
   ScratchDir dir;
   const std::string path = dir.path() + "/report.json";
-  json report = minimal_report();
+  reports::Report report = minimal_report();
   write_report_atomic(path, report);
   EXPECT_EQ(load_report(path), report);
   EXPECT_EQ(dir.entries(), std::set<std::string>{"report.json"});
@@ -125,10 +190,9 @@ TEST(WriteReportAtomic, ReplacesAnExistingReport) {
   ScratchDir dir;
   const std::string path = dir.path() + "/report.json";
   write_text(path, "{\"old\": true}");
-  json report = minimal_report();
-  report["scenarios"].push_back({{"name", "s2"}, {"path", "xdp-drop"}, {"status", "skipped"}, {"reason", "no xdp"}});
+  reports::Report report = test::fixture_report();
   write_report_atomic(path, report);
-  EXPECT_EQ(json::parse(read_text(path)), report);
+  EXPECT_EQ(load_report(path), report);
   EXPECT_EQ(dir.entries(), std::set<std::string>{"report.json"});
 }
 
@@ -173,17 +237,10 @@ TEST(WriteReportAtomic, FailedRenameRemovesTheTemporaryFile) {
 TEST(WriteReportAtomic, InvalidUtf8IsReplacedNotFatal) {
   ScratchDir dir;
   const std::string path = dir.path() + "/report.json";
-  json report = minimal_report();
-  report["context"]["host"] = {{"cpu_model", std::string("bad \xff byte")}};
+  reports::Report report = minimal_report();
+  report.context.host.cpu_model = std::string("bad \xff byte");
   ASSERT_NO_THROW(write_report_atomic(path, report));
-  EXPECT_EQ(load_report(path)["context"]["host"]["cpu_model"], "bad \xEF\xBF\xBD byte");
-}
-
-TEST(LoadReport, Golden) {
-  ASSERT_FALSE(golden_path().empty()) << "set PB_SOURCE_ROOT to the source tree";
-  json r = load_report(golden_path());
-  EXPECT_EQ(r["schema_version"], 1);
-  EXPECT_EQ(r["scenarios"].size(), 2u);
+  EXPECT_EQ(load_report(path).context.host.cpu_model, "bad \xEF\xBF\xBD byte");
 }
 
 TEST(LoadReport, Errors) {
@@ -204,8 +261,8 @@ TEST(LoadReport, Errors) {
   expect_usage_error(d + "/v2.json", "schema_version 2 is not supported");
   write_text(d + "/vstring.json", "{\"schema_version\": \"1\", \"scenarios\": []}");
   expect_usage_error(d + "/vstring.json", "schema_version \"1\" is not supported");
-  write_text(d + "/noscenarios.json", "{\"schema_version\": 1}");
-  expect_usage_error(d + "/noscenarios.json", "scenarios");
+  write_text(d + "/noscenarios.json", "{\"schema_version\": 1, \"context\": {}}");
+  expect_usage_error(d + "/noscenarios.json", "context.tool: missing");
 }
 
 TEST(HumanPps, Units) {
@@ -241,27 +298,26 @@ size_t column_of(const std::string& line, const std::string& needle) {
   return col;
 }
 
-TEST(RenderSummary, GoldenCells) {
-  ASSERT_FALSE(golden_path().empty()) << "set PB_SOURCE_ROOT to the source tree";
-  std::string text = render_summary(load_report(golden_path()));
+TEST(RenderSummary, FixtureCells) {
+  std::string text = render_summary(test::fixture_report());
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string l; std::getline(in, l);) lines.push_back(l);
-  ASSERT_EQ(lines.size(), 4u) << text;
+  ASSERT_EQ(lines.size(), 8u) << text;
 
-  EXPECT_NE(lines[0].find("pathbench 0.1.0 (v0.1.0-42-g3f9c2ab)"), std::string::npos) << lines[0];
-  EXPECT_NE(lines[0].find("kernel 6.18.0-pb"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("pathbench 0.1.0 (v0.1.0-42-g3f9c2ab), started 2026-12-02T01:18:32Z"), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("kernel 6.18.0-pb, 2 CPUs (AMD EPYC)"), std::string::npos) << lines[0];
   const std::string& header = lines[1];
   const std::string& ok = lines[2];
-  const std::string& skipped = lines[3];
-  for (const char* cell : {"kernel-udp.q2.f64", "kernel-udp", "ok", "3,512,448", "3,498,120", "0.408%",
-                           "699.6 kpps", "12.3 µs", "1.20 ms"}) {
+  const std::string& skipped = lines[7];
+  for (const char* cell : {"kernel-udp/rate=max", "kernel-udp", "ok", "100,000", "99,000", "1.000%", "49.5 kpps",
+                           "2.1 µs", "2.9 µs"}) {
     EXPECT_NE(ok.find(cell), std::string::npos) << cell << " missing in: " << ok;
   }
-  EXPECT_EQ(ok.substr(ok.size() - 3), " 28") << ok;  // ledger unaccounted, last column
-  EXPECT_NE(skipped.find("xdp-drop.q2.f64"), std::string::npos) << skipped;
-  EXPECT_NE(skipped.find("skipped"), std::string::npos) << skipped;
-  EXPECT_NE(skipped.find("xdp: off in this build (needs bpf and libxdp)"), std::string::npos) << skipped;
+  EXPECT_EQ(ok.substr(ok.size() - 4), " 120") << ok;  // ledger unaccounted, last column
+  EXPECT_NE(skipped.find("xdp-drop/xdp_mode=generic"), std::string::npos) << skipped;
+  EXPECT_NE(skipped.find("skipped  path 'xdp-drop' is not in this build"), std::string::npos) << skipped;
 
   // Fixed width: every column starts at the same place in each row, µ counted as one.
   EXPECT_EQ(column_of(header, "path"), column_of(ok, "kernel-udp  "));
@@ -269,32 +325,27 @@ TEST(RenderSummary, GoldenCells) {
   EXPECT_EQ(column_of(header, "status"), column_of(ok, "ok "));
   EXPECT_EQ(column_of(header, "status"), column_of(skipped, "skipped"));
   // Right-aligned numbers end where their header ends.
-  EXPECT_EQ(column_of(header, "p99") + 3, column_of(ok, "1.20 ms") + 7);
-  EXPECT_EQ(column_of(header, "unaccounted") + 11, column_of(ok, " 28") + 3);
+  EXPECT_EQ(column_of(header, "p99") + 3, column_of(ok, "2.9 µs") + 6);
+  EXPECT_EQ(column_of(header, "unaccounted") + 11, column_of(ok, " 120") + 4);
 }
 
-TEST(RenderSummary, PartialReportRendersDashes) {
-  json r = {{"schema_version", 1},
-            {"scenarios", json::array({{{"name", "half"}, {"path", "dpdk"}, {"status", "ok"}},
-                                       {{"name", "bad"}, {"path", "afxdp"}, {"status", "error"}}})}};
-  std::string text;
-  ASSERT_NO_THROW(text = render_summary(r));
-  EXPECT_NE(text.find("half"), std::string::npos) << text;
-  EXPECT_NE(text.find("  -"), std::string::npos) << text;
-  EXPECT_TRUE(std::regex_search(text, std::regex("\nbad +afxdp +error +-\n"))) << text;  // no reason: a dash
-  EXPECT_EQ(text.rfind("scenario", 0), 0u) << "no context, no context line: " << text;
-  EXPECT_NE(render_summary(json::object()).find("(no scenarios)"), std::string::npos);
-  EXPECT_NO_THROW(render_summary(json::array()));
+TEST(RenderSummary, OkScenarioBeingWrittenShowsDashes) {
+  reports::Report r = minimal_report();
+  r.scenarios[0].status = reports::kStatusOk;
+  r.scenarios[0].reason.reset();
+  std::string text = render_summary(r);
+  EXPECT_TRUE(std::regex_search(text, std::regex("\ns1 +kernel-udp +ok +- +- +- +- +- +- +-\n"))) << text;
+  r.scenarios.clear();
+  EXPECT_NE(render_summary(r).find("(no scenarios)"), std::string::npos);
 }
 
-TEST(RenderSummary, NullLatencyAndLedgerFallback) {
-  json s = {{"name", "n"}, {"path", "xdp-drop"}, {"status", "ok"},
-            {"latency", {{"unit", "ns"}, {"count", 0}, {"p50", nullptr}, {"p99", nullptr}}},
-            {"drops", {{"ledger", {{"sent", 1000}, {"delivered", 990}, {"attributed", 20}, {"unaccounted", -10}}}}}};
-  std::string text = render_summary(json{{"scenarios", json::array({s})}});
-  EXPECT_NE(text.find("1,000"), std::string::npos) << text;
-  EXPECT_NE(text.find("990"), std::string::npos) << text;
-  EXPECT_NE(text.find("-10"), std::string::npos) << text;
+TEST(RenderCapabilities, FailuresSayWhy) {
+  std::string text = render_capabilities(test::fixture_capabilities());
+  EXPECT_NE(text.find("attach fentry         no   attach: Operation not permitted"), std::string::npos) << text;
+  EXPECT_NE(text.find("bpffs                 no   mount bpffs"), std::string::npos) << text;
+  EXPECT_NE(text.find("nics                  no   directory_iterator"), std::string::npos) << text;
+  EXPECT_NE(text.find("dpdk                  built with 22.11.11"), std::string::npos) << text;
+  EXPECT_NE(text.find("tracefs               /sys/kernel/tracing"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "bench/core/errors.h"
-#include "bench/paths/trial_record.h"
 
 namespace pb::suite {
 namespace {
@@ -124,7 +123,7 @@ TEST(ParseScenario, DefaultsAndFields) {
   EXPECT_EQ(spec.queues, 4u);
   EXPECT_EQ(spec.trials, 3u);
   EXPECT_EQ(spec.name, "kernel-udp/duration=500ms/flows=8/frame_size=1500/queues=4/rate=1.5M/topology=veth/trials=3");
-  EXPECT_EQ(spec.given["rate"], "1.5M");
+  EXPECT_EQ(json::parse(spec.given.text)["rate"], "1.5M");
 
   spec = parse_scenario(json{{"name", "baseline"}, {"rate", 1000}}, "s");
   EXPECT_EQ(spec.name, "baseline");
@@ -213,14 +212,14 @@ TEST(ExpandSuite, DefaultSuite) {
     EXPECT_EQ(spec.frame_size, 66u);
     EXPECT_EQ(spec.flows, 8u);
     EXPECT_EQ(spec.queues, 2u);
-    EXPECT_EQ(spec.given["flows"], 8);
+    EXPECT_EQ(json::parse(spec.given.text)["flows"], 8);
   }
   EXPECT_EQ(paths, (std::vector<std::string>{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp", "dpdk"}));
   EXPECT_EQ(specs[10].name, "dpdk/pmd=af_xdp/rate=max");
   EXPECT_EQ(specs[13].pmd, "af_packet");
   EXPECT_EQ(specs[0].rate_pps, 0u);
   EXPECT_EQ(specs[1].rate_pps, 50000u);
-  EXPECT_EQ(specs[1].given["rate"], 50000);
+  EXPECT_EQ(json::parse(specs[1].given.text)["rate"], 50000);
 }
 
 TEST(ExpandSuite, CrossProductCountOrderAndNames) {
@@ -252,7 +251,7 @@ TEST(ExpandSuite, CrossProductCountOrderAndNames) {
   EXPECT_EQ(specs[1].frame_size, 66u);
   EXPECT_EQ(specs[1].flows, 1u);
   EXPECT_DOUBLE_EQ(specs[1].duration_s, 1.0);
-  EXPECT_EQ(specs[1].given, json::parse(R"({"duration": 1, "flows": 1, "frame_size": 66, "rate": "100k"})"));
+  EXPECT_EQ(json::parse(specs[1].given.text), json::parse(R"({"duration": 1, "flows": 1, "frame_size": 66, "rate": "100k"})"));
   EXPECT_EQ(specs[13].queues, 4u);
   EXPECT_EQ(specs[13].flows, 8u);
 }
@@ -291,7 +290,7 @@ TEST(ExpandSuite, OverridesPrecedenceAndLists) {
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
   EXPECT_DOUBLE_EQ(specs[0].duration_s, 2.0);
   EXPECT_EQ(specs[1].flows, 16u);
-  EXPECT_EQ(specs[1].given["duration"], "2s");
+  EXPECT_EQ(json::parse(specs[1].given.text)["duration"], "2s");
 
   // Overriding a named key renames; scenarios made identical collapse into one.
   specs = expand_suite(two_rate_suite(), "default suite", json{{"rate", "1000"}});
@@ -400,26 +399,3 @@ TEST(LoadSuiteFile, ErrorsNameFileAndPosition) {
 
 }  // namespace
 }  // namespace pb::suite
-
-namespace pb::paths {
-namespace {
-
-using nlohmann::json;
-
-// The shared trial fields: loss is what was sent and not delivered, never negative.
-TEST(TrialRecord, HeadAndDropRows) {
-  json h = paths::trial_head(1000, 2.0, 100, 90);
-  EXPECT_EQ(h["offered_pps"], 1000u);
-  EXPECT_DOUBLE_EQ(h["loss_ratio"].get<double>(), 0.1);
-  EXPECT_DOUBLE_EQ(h["rx_pps"].get<double>(), 45.0);
-  EXPECT_DOUBLE_EQ(paths::trial_head(0, 1.0, 10, 12)["loss_ratio"].get<double>(), 0.0);
-  EXPECT_DOUBLE_EQ(paths::trial_head(0, 0.0, 0, 0)["rx_pps"].get<double>(), 0.0);
-  core::DropCounts d{{{"dut", "NO_SOCKET", "here"}, 3}, {{"dut", "A", "there"}, 1}};
-  json rows = paths::drop_rows(d);
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0]["reason"], "A");
-  EXPECT_EQ(rows[1], (json{{"side", "dut"}, {"reason", "NO_SOCKET"}, {"where", "here"}, {"count", 3}}));
-}
-
-}  // namespace
-}  // namespace pb::paths
