@@ -31,8 +31,6 @@ Imbalance imbalance_of(std::span<const uint64_t> counts) {
   return r;
 }
 
-void SpreadProbe::SkelDeleter::operator()(spread_bpf* s) const { spread_bpf__destroy(s); }
-
 SpreadProbe::SpreadProbe(const ProbeScope& scope) : scope_(scope) {
   route_libbpf_logs();
   skel_.reset(spread_bpf__open());

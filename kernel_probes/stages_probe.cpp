@@ -25,8 +25,6 @@ const std::array<const char*, PB_STG_COUNT> kStageNames = {
     "tcp_rx_netif_receive_to_tcp_rcv", "tcp_rx_tcp_rcv_to_copy",
 };
 
-void StagesProbe::SkelDeleter::operator()(stages_bpf* s) const { stages_bpf__destroy(s); }
-
 namespace {
 
 constexpr const char* kBirthEvents[] = {"napi_gro_receive_entry", "netif_receive_skb_entry",

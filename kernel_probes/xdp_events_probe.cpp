@@ -69,14 +69,6 @@ XdpEventsReading delta(const XdpEventsReading& before, const XdpEventsReading& a
   return d;
 }
 
-void XdpEventsProbe::SkelDeleter::operator()(xdp_events_bpf* s) const { xdp_events_bpf__destroy(s); }
-
-namespace {
-
-// tp_btf/<event> needs the kernel's btf_trace_<event> typedef.
-
-}  // namespace
-
 XdpEventsProbe::XdpEventsProbe(const XdpEventsFilter& filter) {
   if (filter.ifs.size() > PB_XE_MAX_FILTER_IFS)
     throw core::UsageError("xdp_events: at most " + std::to_string(PB_XE_MAX_FILTER_IFS) + " interfaces, got " +

@@ -75,8 +75,6 @@ LinkTx read_link_tx(int netns_fd, const std::string& ifname) {
 
 }  // namespace
 
-void LiveGenProgram::SkelDeleter::operator()(xdp_live_gen_bpf* s) const { xdp_live_gen_bpf__destroy(s); }
-
 LiveGenProgram::LiveGenProgram(unsigned flows, uint16_t src_port_base) : flows_(flows) {
   if (flows == 0 || flows > PB_XLG_MAX_FLOWS) throw core::UsageError(fmt::format("xdp-live: flows {} outside [1, {}]", flows, PB_XLG_MAX_FLOWS));
   int n = libbpf_num_possible_cpus();

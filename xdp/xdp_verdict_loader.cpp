@@ -87,8 +87,6 @@ XdpVerdictReading delta(const XdpVerdictReading& before, const XdpVerdictReading
   return d;
 }
 
-void XdpVerdictProgram::SkelDeleter::operator()(xdp_verdict_bpf* s) const { xdp_verdict_bpf__destroy(s); }
-
 namespace {
 
 bpf_program* program_of(xdp_verdict_bpf* s, XdpVerdict v) {
