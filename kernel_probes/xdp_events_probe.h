@@ -95,7 +95,6 @@ class XdpEventsProbe {
  private:
   SkelPtr<xdp_events_bpf> skel_;
   HookSet hooks_;  // declared after skel_: links detach before the object goes
-  int ncpus_ = 1;
 };
 
 }  // namespace pb::probes
