@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* queues: qdisc length at qdisc:qdisc_enqueue on the TG device and UDP socket receive
  * memory at sock:sk_data_ready in the DUT netns, as log-linear histograms plus a per-CPU
- * "max since reset" for the 100 ms series. tp_btf programs with raw_tp twins; the loader
- * keeps one of each pair. */
+ * "max since reset" for the 100 ms series. tp_btf programs with raw_tp twins (PB_TWIN);
+ * the loader keeps one of each pair. */
 #include "vmlinux.h"
 #include "common.bpf.h"
 #include "bench/core/histogram_buckets.h"
@@ -44,20 +44,23 @@ static __always_inline void record(__u32 metric, __u64 v)
 	}
 }
 
-static __always_inline void on_enqueue(const struct Qdisc *q, const struct netdev_queue *txq)
+/* qdisc:qdisc_enqueue (5.15+): after a successful enqueue; not on bypass or noqueue. */
+PB_TWIN(qu_enqueue, qdisc_enqueue, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
 {
 	const struct net_device *dev = BPF_CORE_READ(txq, dev);
 	if (!dev || BPF_CORE_READ(dev, ifindex) != tg_ifindex || pb_dev_netns(dev) != tg_netns_ino)
-		return;
+		return 0;
 	/* q.qlen: what qdisc_qlen() reads; lockless qdiscs (TCQ_F_NOLOCK, pfifo_fast) keep
 	 * per-CPU counts instead and show 0 here. */
 	record(PB_Q_QDISC_QLEN, BPF_CORE_READ(q, q.qlen));
+	return 0;
 }
 
-static __always_inline void on_data_ready(const struct sock *sk)
+/* sock:sk_data_ready (6.3+): a socket was told data arrived (UDP: after each enqueue). */
+PB_TWIN(qu_data_ready, sk_data_ready, const struct sock *sk)
 {
 	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP || pb_sk_netns(sk) != dut_netns_ino)
-		return;
+		return 0;
 	int rmem = BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter);
 	int rcvbuf = BPF_CORE_READ(sk, sk_rcvbuf);
 	if (rmem < 0)
@@ -65,32 +68,5 @@ static __always_inline void on_data_ready(const struct sock *sk)
 	record(PB_Q_SOCK_RMEM, (__u64)rmem);
 	if (rcvbuf > 0)
 		record(PB_Q_SOCK_RMEM_PM, (__u64)rmem * 1000 / (__u64)rcvbuf);
-}
-
-/* qdisc:qdisc_enqueue (5.15+): after a successful enqueue; not on bypass or noqueue. */
-SEC("tp_btf/qdisc_enqueue")
-int BPF_PROG(qu_enqueue, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
-{
-	on_enqueue(q, txq);
-	return 0;
-}
-SEC("raw_tp/qdisc_enqueue")
-int BPF_PROG(qu_enqueue_raw, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
-{
-	on_enqueue(q, txq);
-	return 0;
-}
-
-/* sock:sk_data_ready (6.3+): a socket was told data arrived (UDP: after each enqueue). */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(qu_data_ready, const struct sock *sk)
-{
-	on_data_ready(sk);
-	return 0;
-}
-SEC("raw_tp/sk_data_ready")
-int BPF_PROG(qu_data_ready_raw, const struct sock *sk)
-{
-	on_data_ready(sk);
 	return 0;
 }

@@ -59,8 +59,6 @@ std::optional<std::vector<uint64_t>> parse_softnet_backlog(std::string_view text
   return out;
 }
 
-void QueuesProbe::SkelDeleter::operator()(queues_bpf* s) const { queues_bpf__destroy(s); }
-
 QueuesProbe::QueuesProbe(const ProbeScope& scope) : scope_(scope), series_(PB_Q_METRICS + 1) {
   route_libbpf_logs();
   skel_.reset(queues_bpf__open());

@@ -16,6 +16,7 @@
 
 #include "bench/core/histogram.h"
 #include "kernel_probes/probe_family.h"
+#include "kernel_probes/skel_ptr.h"
 
 struct queues_bpf;
 
@@ -49,9 +50,6 @@ class QueuesProbe final : public ProbeFamily {
   void end_trial(reports::Trial& into) override;
 
  private:
-  struct SkelDeleter {
-    void operator()(queues_bpf* s) const;
-  };
   struct Series {
     std::vector<std::optional<uint64_t>> points;
     uint64_t events = 0;
@@ -62,7 +60,7 @@ class QueuesProbe final : public ProbeFamily {
   reports::QueueResult bpf_metric(uint32_t metric, const char* unit, const std::string& hook, const char* why_none) const;
 
   ProbeScope scope_;
-  std::unique_ptr<queues_bpf, SkelDeleter> skel_;
+  SkelPtr<queues_bpf> skel_;
   bool softnet_has_backlog_ = false;
   std::string softnet_why_;
 

@@ -46,31 +46,6 @@ static __always_inline struct pb_sd_counts *udp_counts(const struct sock *sk)
 	return bpf_map_lookup_elem(&counts, &key);
 }
 
-static __always_inline void on_data_ready(const struct sock *sk)
-{
-	struct pb_sd_counts *c = udp_counts(sk);
-	if (c)
-		c->queued++;
-}
-
-static __always_inline void on_recv_length(const struct sock *sk, int ret, int flags)
-{
-	if (ret <= 0 || (flags & 2 /* MSG_PEEK */))
-		return;
-	struct pb_sd_counts *c = udp_counts(sk);
-	if (c) {
-		c->read++;
-		c->read_bytes += ret;
-	}
-}
-
-static __always_inline void on_fail_queue(const struct sock *sk)
-{
-	struct pb_sd_counts *c = udp_counts(sk);
-	if (c)
-		c->fail_queue++;
-}
-
 static __always_inline void on_kfree_skb(const struct sk_buff *skb, __u64 location, __u32 reason)
 {
 	__u32 ino = pb_dev_netns(BPF_CORE_READ(skb, dev));
@@ -100,38 +75,45 @@ static __always_inline void on_kfree_skb(const struct sk_buff *skb, __u64 locati
 	}
 }
 
-/* Each hook: tp_btf (5.5+) and its raw_tp twin (4.17+); the loader (HookSet) keeps the
- * first the kernel attaches. The delivery counters (sk_data_ready, sock_recv_length) run
- * on every datagram and load only when asked for (family udp_delivery). */
+/* Each hook: tp_btf (5.5+) and its raw_tp twin (4.17+) from one PB_TWIN; the loader
+ * (HookSet) keeps the first the kernel attaches. The delivery counters (sk_data_ready,
+ * sock_recv_length) run on every datagram and load only when asked for (family
+ * udp_delivery). */
 
 /* sock:sk_data_ready (6.10+) */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sd_data_ready, const struct sock *sk) { on_data_ready(sk); return 0; }
-SEC("raw_tp/sk_data_ready")
-int BPF_PROG(sd_data_ready_raw, const struct sock *sk) { on_data_ready(sk); return 0; }
+PB_TWIN(sd_data_ready, sk_data_ready, const struct sock *sk)
+{
+	struct pb_sd_counts *c = udp_counts(sk);
+	if (c)
+		c->queued++;
+	return 0;
+}
 
 /* sock:sock_recv_length (6.3+); fires once per datagram, also inside recvmmsg. */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sd_recv_length, struct sock *sk, int ret, int flags) { on_recv_length(sk, ret, flags); return 0; }
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(sd_recv_length_raw, struct sock *sk, int ret, int flags) { on_recv_length(sk, ret, flags); return 0; }
+PB_TWIN(sd_recv_length, sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0 || (flags & 2 /* MSG_PEEK */))
+		return 0;
+	struct pb_sd_counts *c = udp_counts(sk);
+	if (c) {
+		c->read++;
+		c->read_bytes += ret;
+	}
+	return 0;
+}
 
 /* udp:udp_fail_queue_rcv_skb (rc, sk, skb since 6.6) */
-SEC("tp_btf/udp_fail_queue_rcv_skb")
-int BPF_PROG(sd_fail_queue, int rc, struct sock *sk) { on_fail_queue(sk); return 0; }
-SEC("raw_tp/udp_fail_queue_rcv_skb")
-int BPF_PROG(sd_fail_queue_raw, int rc, struct sock *sk) { on_fail_queue(sk); return 0; }
+PB_TWIN(sd_fail_queue, udp_fail_queue_rcv_skb, int rc, struct sock *sk)
+{
+	struct pb_sd_counts *c = udp_counts(sk);
+	if (c)
+		c->fail_queue++;
+	return 0;
+}
 
 /* skb:kfree_skb with reason (5.17+), rx_sk added in 6.11 and unused here. The classic
  * tracepoint is the last resort: the same fields from the trace event record. */
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(sd_kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
-{
-	on_kfree_skb(skb, (__u64)location, (__u32)reason);
-	return 0;
-}
-SEC("raw_tp/kfree_skb")
-int BPF_PROG(sd_kfree_skb_raw, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
+PB_TWIN(sd_kfree_skb, kfree_skb, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
 {
 	on_kfree_skb(skb, (__u64)location, (__u32)reason);
 	return 0;

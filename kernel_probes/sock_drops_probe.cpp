@@ -18,8 +18,6 @@ namespace pb::probes {
 
 using core::throw_errno;
 
-void SockDropsProbe::SkelDeleter::operator()(sock_drops_bpf* s) const { sock_drops_bpf__destroy(s); }
-
 SockDropsProbe::SockDropsProbe(uint32_t dut_netns_ino, uint32_t tg_netns_ino, SockDropsHooks hooks) {
   route_libbpf_logs();
   skel_.reset(sock_drops_bpf__open());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernel_probes/probe_attach.h"
+#include "kernel_probes/skel_ptr.h"
 
 struct sock_drops_bpf;
 
@@ -56,10 +57,7 @@ class SockDropsProbe {
   const AttachedPrograms& programs() const { return hooks_.programs(); }
 
  private:
-  struct SkelDeleter {
-    void operator()(sock_drops_bpf* s) const;
-  };
-  std::unique_ptr<sock_drops_bpf, SkelDeleter> skel_;
+  SkelPtr<sock_drops_bpf> skel_;
   HookSet hooks_;  // declared after skel_: links detach before the object goes
 };
 

@@ -2,7 +2,8 @@
 /* spread: per (CPU, RX queue) counts of the DUT device's packets at skb birth and at
  * netif_receive_skb, RPS/RFS moves between the two, and napi_poll work vs budget.
  * Every hook comes as a tp_btf program (5.5+) with a raw_tp twin (4.17+) for kernels
- * whose BTF lacks the btf_trace_<event> typedef; the loader keeps one of each pair. */
+ * whose BTF lacks the btf_trace_<event> typedef (PB_TWIN); the loader keeps one of each
+ * pair. */
 #include "vmlinux.h"
 #include "common.bpf.h"
 #include "spread.h"
@@ -95,18 +96,30 @@ static __always_inline __u32 rx_slot(const struct sk_buff *skb, const struct net
 	return qm - 1;
 }
 
+/* This CPU's cell of the DUT RX queue skb came in on (dev: skb's device, on the DUT). */
+static __always_inline struct pb_spread_cell *cell_of(const struct sk_buff *skb, const struct net_device *dev)
+{
+	__u32 slot = rx_slot(skb, dev);
+	return bpf_map_lookup_elem(&cells, &slot);
+}
+
+/* The birth_cpu slot of the skb at `addr`. */
+static __always_inline struct birth *birth_of(__u64 addr)
+{
+	__u32 slot = birth_slot(addr);
+	return bpf_map_lookup_elem(&birth_cpu, &slot);
+}
+
 static __always_inline void on_birth(const struct sk_buff *skb)
 {
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
 	if (!on_dut(dev))
 		return;
-	__u32 slot = rx_slot(skb, dev);
-	struct pb_spread_cell *c = bpf_map_lookup_elem(&cells, &slot);
+	struct pb_spread_cell *c = cell_of(skb, dev);
 	if (c)
 		c->birth++;
 	__u64 addr = skb_addr(skb);
-	__u32 slot_key = birth_slot(addr);
-	struct birth *b = bpf_map_lookup_elem(&birth_cpu, &slot_key);
+	struct birth *b = birth_of(addr);
 	if (b) {
 		b->skb = addr;
 		b->cpu = bpf_get_smp_processor_id();
@@ -119,8 +132,7 @@ static __always_inline void on_receive(const struct sk_buff *skb)
 	const struct net_device *dev = BPF_CORE_READ(skb, dev);
 	if (!on_dut(dev))
 		return;
-	__u32 slot = rx_slot(skb, dev);
-	struct pb_spread_cell *c = bpf_map_lookup_elem(&cells, &slot);
+	struct pb_spread_cell *c = cell_of(skb, dev);
 	if (c)
 		c->receive++;
 	__u32 zero = 0;
@@ -128,8 +140,7 @@ static __always_inline void on_receive(const struct sk_buff *skb)
 	if (!t)
 		return;
 	__u64 addr = skb_addr(skb);
-	__u32 slot_key = birth_slot(addr);
-	struct birth *b = bpf_map_lookup_elem(&birth_cpu, &slot_key);
+	struct birth *b = birth_of(addr);
 	if (!b || b->skb != addr || b->gen != window_gen) {
 		t->receive_unmatched++;
 		return;
@@ -139,14 +150,30 @@ static __always_inline void on_receive(const struct sk_buff *skb)
 	b->skb = 0;
 }
 
-static __always_inline void on_napi_poll(const struct napi_struct *napi, int work, int budget)
+/* net:napi_gro_receive_entry (4.19+): a NAPI driver hands an skb to GRO. */
+PB_TWIN(sp_gro_entry, napi_gro_receive_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_receive_skb_entry (4.19+): a driver calls netif_receive_skb() directly. */
+PB_TWIN(sp_rcv_entry, netif_receive_skb_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_receive_skb_list_entry (4.19+): netif_receive_skb_list(), once per skb. */
+PB_TWIN(sp_list_entry, netif_receive_skb_list_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_rx_entry (4.19+): netif_rx()/__netif_rx(), e.g. veth without NAPI. */
+PB_TWIN(sp_rx_entry, netif_rx_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
+
+/* net:netif_receive_skb (3.x+): __netif_receive_skb_core, on the CPU RPS chose. */
+PB_TWIN(sp_receive, netif_receive_skb, struct sk_buff *skb) { on_receive(skb); return 0; }
+
+/* napi:napi_poll (4.x+; work and budget since 4.5): after each poll of a NAPI instance. */
+PB_TWIN(sp_napi_poll, napi_poll, struct napi_struct *napi, int work, int budget)
 {
 	if (!on_dut(BPF_CORE_READ(napi, dev)))
-		return;
+		return 0;
 	__u32 zero = 0;
 	struct pb_spread_totals *t = bpf_map_lookup_elem(&totals, &zero);
 	if (!t)
-		return;
+		return 0;
 	t->napi_polls++;
 	if (work > 0)
 		t->napi_work += work;
@@ -154,48 +181,5 @@ static __always_inline void on_napi_poll(const struct napi_struct *napi, int wor
 		t->napi_budget += budget;
 	if (budget > 0 && work >= budget)
 		t->napi_exhausted++;
-}
-
-/* net:napi_gro_receive_entry (4.19+): a NAPI driver hands an skb to GRO. */
-SEC("tp_btf/napi_gro_receive_entry")
-int BPF_PROG(sp_gro_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
-SEC("raw_tp/napi_gro_receive_entry")
-int BPF_PROG(sp_gro_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
-
-/* net:netif_receive_skb_entry (4.19+): a driver calls netif_receive_skb() directly. */
-SEC("tp_btf/netif_receive_skb_entry")
-int BPF_PROG(sp_rcv_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
-SEC("raw_tp/netif_receive_skb_entry")
-int BPF_PROG(sp_rcv_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
-
-/* net:netif_receive_skb_list_entry (4.19+): netif_receive_skb_list(), once per skb. */
-SEC("tp_btf/netif_receive_skb_list_entry")
-int BPF_PROG(sp_list_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
-SEC("raw_tp/netif_receive_skb_list_entry")
-int BPF_PROG(sp_list_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
-
-/* net:netif_rx_entry (4.19+): netif_rx()/__netif_rx(), e.g. veth without NAPI. */
-SEC("tp_btf/netif_rx_entry")
-int BPF_PROG(sp_rx_entry, const struct sk_buff *skb) { on_birth(skb); return 0; }
-SEC("raw_tp/netif_rx_entry")
-int BPF_PROG(sp_rx_entry_raw, const struct sk_buff *skb) { on_birth(skb); return 0; }
-
-/* net:netif_receive_skb (3.x+): __netif_receive_skb_core, on the CPU RPS chose. */
-SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(sp_receive, struct sk_buff *skb) { on_receive(skb); return 0; }
-SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(sp_receive_raw, struct sk_buff *skb) { on_receive(skb); return 0; }
-
-/* napi:napi_poll (4.x+; work and budget since 4.5): after each poll of a NAPI instance. */
-SEC("tp_btf/napi_poll")
-int BPF_PROG(sp_napi_poll, struct napi_struct *napi, int work, int budget)
-{
-	on_napi_poll(napi, work, budget);
-	return 0;
-}
-SEC("raw_tp/napi_poll")
-int BPF_PROG(sp_napi_poll_raw, struct napi_struct *napi, int work, int budget)
-{
-	on_napi_poll(napi, work, budget);
 	return 0;
 }

@@ -17,7 +17,6 @@ namespace pb::probes {
 
 using core::throw_errno;
 
-void SpreadProbe::SkelDeleter::operator()(spread_bpf* s) const { spread_bpf__destroy(s); }
 
 SpreadProbe::SpreadProbe(const ProbeScope& scope) : scope_(scope) {
   route_libbpf_logs();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernel_probes/probe_family.h"
+#include "kernel_probes/skel_ptr.h"
 
 struct spread_bpf;
 
@@ -35,11 +36,8 @@ class SpreadProbe final : public ProbeFamily {
   void window_opened() override;
 
  private:
-  struct SkelDeleter {
-    void operator()(spread_bpf* s) const;
-  };
   ProbeScope scope_;
-  std::unique_ptr<spread_bpf, SkelDeleter> skel_;
+  SkelPtr<spread_bpf> skel_;
 };
 
 }  // namespace pb::probes

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-stage latency of the kernel-udp path (see stages.h for the stages and keys).
  * Every hook has a tp_btf program (5.5+, typed arguments read directly) and a raw_tp twin
- * (4.17+, the same body reading through bpf_probe_read_kernel); the loader attaches one of
- * the two per hook. The syscall entries are classic tracepoints (syscalls:sys_enter_*,
- * no BTF typedef exists for them); the loader keeps them attached for a whole trial, not
- * per sampling window: detaching one waits for an RCU tasks-trace grace period (~50 ms
- * here), and they cost per syscall, not per packet. Event prototypes as on 6.18 (seed-tools.md §3.1). */
+ * (4.17+, the same body reading through bpf_probe_read_kernel), both from one PB_TWIN; the
+ * loader attaches one of the two per hook. The syscall entries are classic tracepoints
+ * (syscalls:sys_enter_*, no BTF typedef exists for them); the loader keeps them attached
+ * for a whole trial, not per sampling window: detaching one waits for an RCU tasks-trace
+ * grace period (~50 ms here), and they cost per syscall, not per packet. Event prototypes
+ * as on 6.18 (seed-tools.md §3.1). */
 #include "vmlinux.h"
 #include "common.bpf.h"
 #include <bpf/bpf_endian.h>
@@ -121,6 +122,20 @@ static __always_inline void miss(__u32 stage)
 		(*v)++;
 }
 
+/* The end event of `stage` at `now` for a start at `start` (0: no usable start seen):
+ * records now - start, or a miss when there is no start or it lies after now. Returns
+ * whether it recorded; callers that then update the start's owner test the owner's pointer
+ * again, because the verifier does not see that a recorded start implies one. */
+static __always_inline bool stage_end(__u32 stage, __u64 start, __u64 now)
+{
+	if (!start || start > now) {
+		miss(stage);
+		return false;
+	}
+	record(stage, now - start);
+	return true;
+}
+
 /* IPv4 without options + UDP + the first 16 bytes of struct pb_payload. */
 struct pb_stg_wire {
 	__u8 vihl;
@@ -223,8 +238,6 @@ static __always_inline int udp_sk_in(bool btf, const struct sock *sk, __u32 ino)
 	return net && RD(btf, net, ns.inum) == ino;
 }
 
-/* ---- RX (DUT) ---- */
-
 static __always_inline void rx_birth(bool btf, const struct sk_buff *skb)
 {
 	struct pb_stg_key key;
@@ -270,12 +283,8 @@ static __always_inline void rx_netif_receive(bool btf, const struct sk_buff *skb
 		return;
 	__u64 now = bpf_ktime_get_ns();
 	p = pkt_find(&key);
-	if (!p || !p->t_birth || p->t_birth > now) {
-		miss(PB_STG_RX_BIRTH_TO_NETIF_RECEIVE);
-	} else {
-		record(PB_STG_RX_BIRTH_TO_NETIF_RECEIVE, now - p->t_birth);
+	if (stage_end(PB_STG_RX_BIRTH_TO_NETIF_RECEIVE, p ? p->t_birth : 0, now) && p)
 		p->t_birth = 0;
-	}
 	if (!p)
 		p = pkt_claim(&key);
 	if (p)
@@ -341,12 +350,8 @@ static __always_inline void rx_data_ready(bool btf, const struct sock *sk)
 	if (tag_at_transport((__u64)RD(btf, skb, head), RD(btf, skb, transport_header), &key))
 		return;
 	p = pkt_find(&key);
-	if (!p || !p->t_netif_receive || p->t_netif_receive > now) {
-		miss(PB_STG_RX_NETIF_RECEIVE_TO_DATA_READY);
-		return;
-	}
-	record(PB_STG_RX_NETIF_RECEIVE_TO_DATA_READY, now - p->t_netif_receive);
-	p->t_netif_receive = 0;
+	if (stage_end(PB_STG_RX_NETIF_RECEIVE_TO_DATA_READY, p ? p->t_netif_receive : 0, now) && p)
+		p->t_netif_receive = 0;
 }
 
 static __always_inline void rx_recv(bool btf, const struct sock *sk, int ret, int flags)
@@ -364,11 +369,8 @@ static __always_inline void rx_recv(bool btf, const struct sock *sk, int ret, in
 	__u64 now = bpf_ktime_get_ns();
 	__u64 idx = __sync_fetch_and_add(&q->deq, 1);
 	struct pb_stg_slot *s = &q->slot[idx & (PB_STG_SOCKQ_SLOTS - 1)];
-	if (s->idx != idx + 1 || s->ts > now) {
-		miss(PB_STG_RX_DATA_READY_TO_RECV);
-		return;
-	}
-	record(PB_STG_RX_DATA_READY_TO_RECV, now - s->ts);
+	/* A slot another datagram wrote has no start for this one (a written ts is never 0). */
+	stage_end(PB_STG_RX_DATA_READY_TO_RECV, s->idx == idx + 1 ? s->ts : 0, now);
 }
 
 /* tcp:tcp_probe in tcp_rcv_established: only sockets of the DUT netns. */
@@ -381,13 +383,10 @@ static __always_inline void tcp_rcv(bool btf, const struct sock *sk, const struc
 		return;
 	__u64 k = skb_key(skb), now = bpf_ktime_get_ns();
 	struct pb_stg_tcp *v = bpf_map_lookup_elem(&tcp_skbs, &k);
-	if (!v || v->gen != window_gen || !v->t_netif_receive || v->t_netif_receive > now) {
-		miss(PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV);
-		return;
+	if (stage_end(PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV, v && v->gen == window_gen ? v->t_netif_receive : 0, now) && v) {
+		v->t_netif_receive = 0;
+		v->t_tcp_rcv = now;
 	}
-	record(PB_STG_TCP_NETIF_RECEIVE_TO_TCP_RCV, now - v->t_netif_receive);
-	v->t_netif_receive = 0;
-	v->t_tcp_rcv = now;
 }
 
 /* skb:skb_copy_datagram_iovec: any copy on the host; only skbs seen at tcp_probe match. */
@@ -401,8 +400,6 @@ static __always_inline void tcp_copy(const struct sk_buff *skb)
 		record(PB_STG_TCP_RCV_TO_COPY, now - v->t_tcp_rcv);
 	bpf_map_delete_elem(&tcp_skbs, &k);
 }
-
-/* ---- TX (TG) ---- */
 
 static __always_inline void tx_mark_thread(__u64 now, int create)
 {
@@ -424,8 +421,13 @@ static __always_inline void tx_send_length(bool btf, const struct sock *sk, int 
 	tx_mark_thread(bpf_ktime_get_ns(), 1);
 }
 
-static __always_inline int tx_tag(bool btf, const struct sk_buff *skb, struct pb_stg_key *key)
+/* The tag of a tagged skb on the TG link `dev` (where it is queued or sent), -1 for
+ * anything else. */
+static __always_inline int tx_tag(bool btf, const struct sk_buff *skb, const struct net_device *dev,
+				  struct pb_stg_key *key)
 {
+	if (!dev_in(btf, dev, tg_netns_ino, tg_ifindex))
+		return -1;
 	__u64 head = (__u64)RD(btf, skb, head);
 	__u16 nh = RD(btf, skb, network_header);
 	if (nh == (__u16)~0U)
@@ -437,19 +439,13 @@ static __always_inline void tx_dev_queue(bool btf, const struct sk_buff *skb)
 {
 	struct pb_stg_key key;
 	const struct net_device *dev = RD(btf, skb, dev);
-	if (!dev_in(btf, dev, tg_netns_ino, tg_ifindex))
-		return;
-	if (tx_tag(btf, skb, &key))
+	if (tx_tag(btf, skb, dev, &key))
 		return;
 	__u64 now = bpf_ktime_get_ns();
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct pb_stg_thread *t = bpf_map_lookup_elem(&tx_threads, &tid);
-	if (t && t->ts && t->gen == key.gen && t->ts <= now) {
-		record(PB_STG_TX_SEND_TO_DEV_QUEUE, now - t->ts);
+	if (stage_end(PB_STG_TX_SEND_TO_DEV_QUEUE, t && t->gen == key.gen ? t->ts : 0, now) && t)
 		t->ts = 0;
-	} else {
-		miss(PB_STG_TX_SEND_TO_DEV_QUEUE);
-	}
 	if (!tx_qdisc_seen) {
 		struct Qdisc *q = BPF_CORE_READ(dev, qdisc);
 		const struct Qdisc_ops *ops = q ? BPF_CORE_READ(q, ops) : 0;
@@ -471,55 +467,36 @@ static __always_inline void tx_dev_queue(bool btf, const struct sk_buff *skb)
 static __always_inline void tx_qdisc_enqueue(bool btf, const struct sk_buff *skb)
 {
 	struct pb_stg_key key;
-	struct pb_stg_pkt *p;
-	if (!skb || !dev_in(btf, RD(btf, skb, dev), tg_netns_ino, tg_ifindex))
-		return;
-	if (tx_tag(btf, skb, &key))
+	if (!skb || tx_tag(btf, skb, RD(btf, skb, dev), &key))
 		return;
 	__u64 now = bpf_ktime_get_ns();
-	p = pkt_find(&key);
-	if (!p || !p->t_dev_queue || p->t_dev_queue > now) {
-		miss(PB_STG_TX_DEV_QUEUE_TO_QDISC_ENQUEUE);
-		return;
-	}
-	record(PB_STG_TX_DEV_QUEUE_TO_QDISC_ENQUEUE, now - p->t_dev_queue);
-	p->t_enqueue = now;
+	struct pb_stg_pkt *p = pkt_find(&key);
+	if (stage_end(PB_STG_TX_DEV_QUEUE_TO_QDISC_ENQUEUE, p ? p->t_dev_queue : 0, now) && p)
+		p->t_enqueue = now;
 }
 
 static __always_inline void tx_qdisc_dequeue(bool btf, const struct sk_buff *skb)
 {
 	struct pb_stg_key key;
-	struct pb_stg_pkt *p;
-	if (!skb || !dev_in(btf, RD(btf, skb, dev), tg_netns_ino, tg_ifindex))
-		return;
-	if (tx_tag(btf, skb, &key))
+	if (!skb || tx_tag(btf, skb, RD(btf, skb, dev), &key))
 		return;
 	__u64 now = bpf_ktime_get_ns();
-	p = pkt_find(&key);
-	if (!p || !p->t_enqueue || p->t_enqueue > now) {
-		miss(PB_STG_TX_QDISC_SOJOURN);
-		return;
+	struct pb_stg_pkt *p = pkt_find(&key);
+	if (stage_end(PB_STG_TX_QDISC_SOJOURN, p ? p->t_enqueue : 0, now) && p) {
+		p->t_enqueue = 0;
+		p->t_dequeue = now;
 	}
-	record(PB_STG_TX_QDISC_SOJOURN, now - p->t_enqueue);
-	p->t_enqueue = 0;
-	p->t_dequeue = now;
 }
 
 static __always_inline void tx_start_xmit(bool btf, const struct sk_buff *skb, const struct net_device *dev)
 {
 	struct pb_stg_key key;
-	struct pb_stg_pkt *p;
 	__u32 zero = 0;
-	if (!dev_in(btf, dev, tg_netns_ino, tg_ifindex))
-		return;
-	if (tx_tag(btf, skb, &key))
+	if (tx_tag(btf, skb, dev, &key))
 		return;
 	__u64 now = bpf_ktime_get_ns();
-	p = pkt_find(&key);
-	if (!p || !p->t_dev_queue || p->t_dev_queue > now) {
-		miss(PB_STG_TX_DEV_QUEUE_TO_START_XMIT);
-	} else {
-		record(PB_STG_TX_DEV_QUEUE_TO_START_XMIT, now - p->t_dev_queue);
+	struct pb_stg_pkt *p = pkt_find(&key);
+	if (stage_end(PB_STG_TX_DEV_QUEUE_TO_START_XMIT, p ? p->t_dev_queue : 0, now) && p) {
 		p->t_dev_queue = 0;
 		if (p->t_dequeue && p->t_dequeue <= now) {
 			record(PB_STG_TX_QDISC_DEQUEUE_TO_START_XMIT, now - p->t_dequeue);
@@ -548,56 +525,32 @@ static __always_inline void tx_xmit(const struct sk_buff *skb, int rc)
 		record(PB_STG_TX_START_XMIT_TO_XMIT, now - x->ts);
 }
 
-/* ---- hooks: tp_btf and raw_tp twins ---- */
-
 /* net:napi_gro_receive_entry (5.1+) */
-SEC("tp_btf/napi_gro_receive_entry")
-int BPF_PROG(stg_gro_btf, const struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
-SEC("raw_tp/napi_gro_receive_entry")
-int BPF_PROG(stg_gro_raw, const struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
+PB_TWIN(stg_gro, napi_gro_receive_entry, const struct sk_buff *skb) { if (window_open) rx_birth(btf, skb); return 0; }
 
 /* net:netif_receive_skb_entry (5.1+) */
-SEC("tp_btf/netif_receive_skb_entry")
-int BPF_PROG(stg_nrse_btf, const struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
-SEC("raw_tp/netif_receive_skb_entry")
-int BPF_PROG(stg_nrse_raw, const struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
+PB_TWIN(stg_nrse, netif_receive_skb_entry, const struct sk_buff *skb) { if (window_open) rx_birth(btf, skb); return 0; }
 
 /* net:netif_receive_skb_list_entry (5.1+) */
-SEC("tp_btf/netif_receive_skb_list_entry")
-int BPF_PROG(stg_nrsle_btf, const struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
-SEC("raw_tp/netif_receive_skb_list_entry")
-int BPF_PROG(stg_nrsle_raw, const struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
+PB_TWIN(stg_nrsle, netif_receive_skb_list_entry, const struct sk_buff *skb) { if (window_open) rx_birth(btf, skb); return 0; }
 
 /* net:netif_rx, in netif_rx_internal: also reached by __netif_rx (veth without NAPI), which
  * skips netif_rx_entry; netif_rx() fires both, so netif_rx_entry is not hooked. */
-SEC("tp_btf/netif_rx")
-int BPF_PROG(stg_nrx_btf, struct sk_buff *skb) { if (window_open) rx_birth(true, skb); return 0; }
-SEC("raw_tp/netif_rx")
-int BPF_PROG(stg_nrx_raw, struct sk_buff *skb) { if (window_open) rx_birth(false, skb); return 0; }
+PB_TWIN(stg_nrx, netif_rx, struct sk_buff *skb) { if (window_open) rx_birth(btf, skb); return 0; }
 
 /* net:netif_receive_skb, in __netif_receive_skb_core */
-SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(stg_nrs_btf, struct sk_buff *skb) { if (window_open) rx_netif_receive(true, skb); return 0; }
-SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(stg_nrs_raw, struct sk_buff *skb) { if (window_open) rx_netif_receive(false, skb); return 0; }
+PB_TWIN(stg_nrs, netif_receive_skb, struct sk_buff *skb) { if (window_open) rx_netif_receive(btf, skb); return 0; }
 
 /* sock:sk_data_ready (6.3+) */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(stg_ready_btf, const struct sock *sk) { if (window_open) rx_data_ready(true, sk); return 0; }
-SEC("raw_tp/sk_data_ready")
-int BPF_PROG(stg_ready_raw, const struct sock *sk) { if (window_open) rx_data_ready(false, sk); return 0; }
+PB_TWIN(stg_ready, sk_data_ready, const struct sock *sk) { if (window_open) rx_data_ready(btf, sk); return 0; }
 
 /* sock:sock_recv_length (6.3+), once per datagram, also inside recvmmsg */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(stg_recv_btf, struct sock *sk, int ret, int flags) { if (window_open) rx_recv(true, sk, ret, flags); return 0; }
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(stg_recv_raw, struct sock *sk, int ret, int flags) { if (window_open) rx_recv(false, sk, ret, flags); return 0; }
+PB_TWIN(stg_recv, sock_recv_length, struct sock *sk, int ret, int flags)
+{ if (window_open) rx_recv(btf, sk, ret, flags); return 0; }
 
 /* sock:sock_send_length (6.3+), once per datagram after the synchronous UDP send */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(stg_send_btf, struct sock *sk, int ret, int flags) { if (window_open) tx_send_length(true, sk, ret); return 0; }
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(stg_send_raw, struct sock *sk, int ret, int flags) { if (window_open) tx_send_length(false, sk, ret); return 0; }
+PB_TWIN(stg_send, sock_send_length, struct sock *sk, int ret, int flags)
+{ if (window_open) tx_send_length(btf, sk, ret); return 0; }
 
 /* syscalls:sys_enter_* (classic): only threads already seen sending in the TG netns. */
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
@@ -608,49 +561,25 @@ SEC("tracepoint/syscalls/sys_enter_sendto")
 int stg_sendto(void *ctx) { if (window_open) tx_mark_thread(bpf_ktime_get_ns(), 0); return 0; }
 
 /* net:net_dev_queue, in __dev_queue_xmit after TC egress */
-SEC("tp_btf/net_dev_queue")
-int BPF_PROG(stg_dq_btf, struct sk_buff *skb) { if (window_open) tx_dev_queue(true, skb); return 0; }
-SEC("raw_tp/net_dev_queue")
-int BPF_PROG(stg_dq_raw, struct sk_buff *skb) { if (window_open) tx_dev_queue(false, skb); return 0; }
+PB_TWIN(stg_dq, net_dev_queue, struct sk_buff *skb) { if (window_open) tx_dev_queue(btf, skb); return 0; }
 
 /* qdisc:qdisc_enqueue (5.19+) */
-SEC("tp_btf/qdisc_enqueue")
-int BPF_PROG(stg_enq_btf, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
-{ if (window_open) tx_qdisc_enqueue(true, skb); return 0; }
-SEC("raw_tp/qdisc_enqueue")
-int BPF_PROG(stg_enq_raw, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
-{ if (window_open) tx_qdisc_enqueue(false, skb); return 0; }
+PB_TWIN(stg_enq, qdisc_enqueue, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb)
+{ if (window_open) tx_qdisc_enqueue(btf, skb); return 0; }
 
 /* qdisc:qdisc_dequeue (5.0+); skb is NULL on an empty dequeue */
-SEC("tp_btf/qdisc_dequeue")
-int BPF_PROG(stg_deq_btf, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb)
-{ if (window_open) tx_qdisc_dequeue(true, skb); return 0; }
-SEC("raw_tp/qdisc_dequeue")
-int BPF_PROG(stg_deq_raw, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb)
-{ if (window_open) tx_qdisc_dequeue(false, skb); return 0; }
+PB_TWIN(stg_deq, qdisc_dequeue, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb)
+{ if (window_open) tx_qdisc_dequeue(btf, skb); return 0; }
 
 /* net:net_dev_start_xmit, in xmit_one before ndo_start_xmit */
-SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(stg_sx_btf, const struct sk_buff *skb, const struct net_device *dev)
-{ if (window_open) tx_start_xmit(true, skb, dev); return 0; }
-SEC("raw_tp/net_dev_start_xmit")
-int BPF_PROG(stg_sx_raw, const struct sk_buff *skb, const struct net_device *dev)
-{ if (window_open) tx_start_xmit(false, skb, dev); return 0; }
+PB_TWIN(stg_sx, net_dev_start_xmit, const struct sk_buff *skb, const struct net_device *dev)
+{ if (window_open) tx_start_xmit(btf, skb, dev); return 0; }
 
 /* net:net_dev_xmit, in xmit_one after ndo_start_xmit; the skb is not read */
-SEC("tp_btf/net_dev_xmit")
-int BPF_PROG(stg_x_btf, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }
-SEC("raw_tp/net_dev_xmit")
-int BPF_PROG(stg_x_raw, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }
+PB_TWIN(stg_x, net_dev_xmit, struct sk_buff *skb, int rc) { if (window_open) tx_xmit(skb, rc); return 0; }
 
 /* tcp:tcp_probe (4.16+; sk, skb): kernel-tcp runs only (the loader switches it off otherwise). */
-SEC("tp_btf/tcp_probe")
-int BPF_PROG(stg_tcp_btf, struct sock *sk, const struct sk_buff *skb) { if (window_open) tcp_rcv(true, sk, skb); return 0; }
-SEC("raw_tp/tcp_probe")
-int BPF_PROG(stg_tcp_raw, struct sock *sk, const struct sk_buff *skb) { if (window_open) tcp_rcv(false, sk, skb); return 0; }
+PB_TWIN(stg_tcp, tcp_probe, struct sock *sk, const struct sk_buff *skb) { if (window_open) tcp_rcv(btf, sk, skb); return 0; }
 
 /* skb:skb_copy_datagram_iovec (skb, len): kernel-tcp runs only. */
-SEC("tp_btf/skb_copy_datagram_iovec")
-int BPF_PROG(stg_copy_btf, const struct sk_buff *skb, int len) { if (window_open) tcp_copy(skb); return 0; }
-SEC("raw_tp/skb_copy_datagram_iovec")
-int BPF_PROG(stg_copy_raw, const struct sk_buff *skb, int len) { if (window_open) tcp_copy(skb); return 0; }
+PB_TWIN(stg_copy, skb_copy_datagram_iovec, const struct sk_buff *skb, int len) { if (window_open) tcp_copy(skb); return 0; }

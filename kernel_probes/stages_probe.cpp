@@ -4,7 +4,6 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "bench/core/errors.h"
@@ -24,8 +23,6 @@ const std::array<const char*, PB_STG_COUNT> kStageNames = {
     "tx_qdisc_dequeue_to_start_xmit", "tx_dev_queue_to_start_xmit",  "tx_start_xmit_to_xmit",
     "tcp_rx_netif_receive_to_tcp_rcv", "tcp_rx_tcp_rcv_to_copy",
 };
-
-void StagesProbe::SkelDeleter::operator()(stages_bpf* s) const { stages_bpf__destroy(s); }
 
 namespace {
 
@@ -107,36 +104,9 @@ void StagesProbe::window_closing() { __atomic_store_n(&skel_->bss->window_open, 
 
 StagesProbe::Totals StagesProbe::read_totals() const {
   Totals t;
-  const uint32_t n = PB_STG_COUNT * PB_HIST_NBUCKETS;
-  t.buckets.assign(n, 0);
+  t.buckets = sum_percpu_batch(bpf_map__fd(skel_->maps.hist), PB_STG_COUNT * PB_HIST_NBUCKETS,
+                               "stages histograms (batch lookup)");
   t.misses.assign(PB_STG_COUNT, 0);
-  size_t ncpu = possible_cpus();
-
-  int fd = bpf_map__fd(skel_->maps.hist);
-  std::vector<uint32_t> keys(n);
-  std::vector<uint64_t> values(size_t(n) * ncpu);
-  uint32_t out_batch = 0;
-  uint32_t done = 0;
-  bool first = true;
-  // Array maps hand out every key in order; a batch ends with ENOENT after the last one.
-  while (done < n) {
-    uint32_t count = n - done;
-    LIBBPF_OPTS(bpf_map_batch_opts, opts);
-    int err = bpf_map_lookup_batch(fd, first ? nullptr : &out_batch, &out_batch, keys.data() + done,
-                                   values.data() + size_t(done) * ncpu, &count, &opts);
-    first = false;
-    if (err && errno != ENOENT) throw_errno("read stages histograms (batch lookup)");
-    for (uint32_t i = 0; i < count; ++i) {
-      uint32_t k = keys[done + i];
-      if (k >= n) continue;
-      uint64_t sum = 0;
-      for (size_t c = 0; c < ncpu; ++c) sum += values[size_t(done + i) * ncpu + c];
-      t.buckets[k] = sum;
-    }
-    done += count;
-    if (err || count == 0) break;
-  }
-
   int mfd = bpf_map__fd(skel_->maps.misses);
   for (uint32_t s = 0; s < PB_STG_COUNT; ++s) t.misses[s] = sum_percpu(mfd, s, "stages miss counters");
   return t;

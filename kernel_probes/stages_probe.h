@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel_probes/probe_family.h"
+#include "kernel_probes/skel_ptr.h"
 #include "kernel_probes/stages.h"
 
 struct stages_bpf;
@@ -47,9 +48,6 @@ class StagesProbe : public ProbeFamily {
   void window_closing() override;
 
  private:
-  struct SkelDeleter {
-    void operator()(stages_bpf* s) const;
-  };
   struct Totals {
     std::vector<uint64_t> buckets;  // PB_STG_COUNT * PB_HIST_NBUCKETS, summed over CPUs
     std::vector<uint64_t> misses;   // PB_STG_COUNT
@@ -61,7 +59,7 @@ class StagesProbe : public ProbeFamily {
   std::string hook_problem(const std::string& event) const;
 
   ProbeScope scope_;
-  std::unique_ptr<stages_bpf, SkelDeleter> skel_;
+  SkelPtr<stages_bpf> skel_;
   HookSet trial_hooks_;  // the syscalls:sys_enter_* hooks: attached per trial, not per window
   AttachedPrograms all_;  // programs of hooks_ and trial_hooks_
   Totals snapshot_;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Counts the xdp:* tracepoint events for the benchmark's interfaces. Each hook is a
- * tp_btf program (5.5+) with a raw_tp twin (4.17+); the loader (HookSet) keeps the first
- * the running kernel attaches, and a tracepoint this kernel lacks is left out. Prototypes as of 6.x
- * (include/trace/events/xdp.h). */
+ * tp_btf program (5.5+) with a raw_tp twin (4.17+), both from one PB_TWIN; the loader
+ * (HookSet) keeps the first the running kernel attaches, and a tracepoint this kernel lacks
+ * is left out. Prototypes as of 6.x (include/trace/events/xdp.h). */
 #include "vmlinux.h"
 #include "common.bpf.h"
 #include "xdp_events.h"
@@ -72,9 +72,19 @@ static __always_inline struct pb_xe_dev_counts *wanted_counts(const struct net_d
 	return counts_of(&k);
 }
 
+/* One bulk transmit (xdp_bulk_tx, xdp_devmap_xmit): frames sent and dropped (a negative
+ * count adds nothing) into *sent_n and *drops_n, a failed one (err != 0) into *err_n. */
+static __always_inline void count_bulk(__u64 *sent_n, __u64 *drops_n, __u64 *err_n, int sent, int drops, int err)
+{
+	*sent_n += sent > 0 ? sent : 0;
+	*drops_n += drops > 0 ? drops : 0;
+	if (err)
+		(*err_n)++;
+}
+
 /* xdp:xdp_exception (dev, xdp, act); fires on XDP_ABORTED, an invalid action, or
  * an XDP_TX/REDIRECT the driver could not carry out. */
-static __always_inline int on_xdp_exception(const struct net_device *dev, const struct bpf_prog *xdp, __u32 act)
+PB_TWIN(xe_exception, xdp_exception, const struct net_device *dev, const struct bpf_prog *xdp, __u32 act)
 {
 	struct pb_xe_dev_counts *c = wanted_counts(dev);
 	if (!c)
@@ -83,44 +93,30 @@ static __always_inline int on_xdp_exception(const struct net_device *dev, const 
 	c->exception[slot]++;
 	return 0;
 }
-SEC("tp_btf/xdp_exception")
-int BPF_PROG(xe_exception, const struct net_device *dev, const struct bpf_prog *xdp, __u32 act) { return on_xdp_exception(dev, xdp, act); }
-SEC("raw_tp/xdp_exception")
-int BPF_PROG(xe_exception_raw, const struct net_device *dev, const struct bpf_prog *xdp, __u32 act) { return on_xdp_exception(dev, xdp, act); }
 
 /* xdp:xdp_redirect_err (dev, xdp, tgt, err, map_type, map_id, index); 5.x-6.x. */
-static __always_inline int on_xdp_redirect_err(const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err)
+PB_TWIN(xe_redirect_err, xdp_redirect_err, const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt,
+	int err)
 {
 	struct pb_xe_dev_counts *c = wanted_counts(dev);
 	if (c)
 		c->redirect_err++;
 	return 0;
 }
-SEC("tp_btf/xdp_redirect_err")
-int BPF_PROG(xe_redirect_err, const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err) { return on_xdp_redirect_err(dev, xdp, tgt, err); }
-SEC("raw_tp/xdp_redirect_err")
-int BPF_PROG(xe_redirect_err_raw, const struct net_device *dev, const struct bpf_prog *xdp, const void *tgt, int err) { return on_xdp_redirect_err(dev, xdp, tgt, err); }
 
 /* xdp:xdp_bulk_tx (dev, sent, drops, err); 5.6+. */
-static __always_inline int on_xdp_bulk_tx(const struct net_device *dev, int sent, int drops, int err)
+PB_TWIN(xe_bulk_tx, xdp_bulk_tx, const struct net_device *dev, int sent, int drops, int err)
 {
 	struct pb_xe_dev_counts *c = wanted_counts(dev);
-	if (!c)
-		return 0;
-	c->bulk_tx_sent += sent > 0 ? sent : 0;
-	c->bulk_tx_drops += drops > 0 ? drops : 0;
-	if (err)
-		c->bulk_tx_err++;
+	if (c)
+		count_bulk(&c->bulk_tx_sent, &c->bulk_tx_drops, &c->bulk_tx_err, sent, drops, err);
 	return 0;
 }
-SEC("tp_btf/xdp_bulk_tx")
-int BPF_PROG(xe_bulk_tx, const struct net_device *dev, int sent, int drops, int err) { return on_xdp_bulk_tx(dev, sent, drops, err); }
-SEC("raw_tp/xdp_bulk_tx")
-int BPF_PROG(xe_bulk_tx_raw, const struct net_device *dev, int sent, int drops, int err) { return on_xdp_bulk_tx(dev, sent, drops, err); }
 
 /* xdp:xdp_devmap_xmit (from_dev, to_dev, sent, drops, err); 5.8+. Counted under
  * to_dev, the device that sent or dropped, when either end passes the filter. */
-static __always_inline int on_xdp_devmap_xmit(const struct net_device *from_dev, const struct net_device *to_dev, int sent, int drops, int err)
+PB_TWIN(xe_devmap_xmit, xdp_devmap_xmit, const struct net_device *from_dev, const struct net_device *to_dev,
+	int sent, int drops, int err)
 {
 	if (!to_dev)
 		return 0;
@@ -133,18 +129,10 @@ static __always_inline int on_xdp_devmap_xmit(const struct net_device *from_dev,
 	if (!ok)
 		return 0;
 	struct pb_xe_dev_counts *c = counts_of(&to);
-	if (!c)
-		return 0;
-	c->devmap_xmit_sent += sent > 0 ? sent : 0;
-	c->devmap_xmit_drops += drops > 0 ? drops : 0;
-	if (err)
-		c->devmap_xmit_err++;
+	if (c)
+		count_bulk(&c->devmap_xmit_sent, &c->devmap_xmit_drops, &c->devmap_xmit_err, sent, drops, err);
 	return 0;
 }
-SEC("tp_btf/xdp_devmap_xmit")
-int BPF_PROG(xe_devmap_xmit, const struct net_device *from_dev, const struct net_device *to_dev, int sent, int drops, int err) { return on_xdp_devmap_xmit(from_dev, to_dev, sent, drops, err); }
-SEC("raw_tp/xdp_devmap_xmit")
-int BPF_PROG(xe_devmap_xmit_raw, const struct net_device *from_dev, const struct net_device *to_dev, int sent, int drops, int err) { return on_xdp_devmap_xmit(from_dev, to_dev, sent, drops, err); }
 
 static __always_inline struct pb_xe_cpumap_counts *cpumap_counts(int map_id)
 {
@@ -155,7 +143,7 @@ static __always_inline struct pb_xe_cpumap_counts *cpumap_counts(int map_id)
 }
 
 /* xdp:xdp_cpumap_enqueue (map_id, processed, drops, to_cpu); 4.15+. */
-static __always_inline int on_xdp_cpumap_enqueue(int map_id, unsigned int processed, unsigned int drops, int to_cpu)
+PB_TWIN(xe_cpumap_enqueue, xdp_cpumap_enqueue, int map_id, unsigned int processed, unsigned int drops, int to_cpu)
 {
 	struct pb_xe_cpumap_counts *c = cpumap_counts(map_id);
 	if (!c)
@@ -165,13 +153,10 @@ static __always_inline int on_xdp_cpumap_enqueue(int map_id, unsigned int proces
 	c->enqueue_drops += drops;
 	return 0;
 }
-SEC("tp_btf/xdp_cpumap_enqueue")
-int BPF_PROG(xe_cpumap_enqueue, int map_id, unsigned int processed, unsigned int drops, int to_cpu) { return on_xdp_cpumap_enqueue(map_id, processed, drops, to_cpu); }
-SEC("raw_tp/xdp_cpumap_enqueue")
-int BPF_PROG(xe_cpumap_enqueue_raw, int map_id, unsigned int processed, unsigned int drops, int to_cpu) { return on_xdp_cpumap_enqueue(map_id, processed, drops, to_cpu); }
 
 /* xdp:xdp_cpumap_kthread (map_id, processed, drops, sched, xdp_stats); 5.9+. */
-static __always_inline int on_xdp_cpumap_kthread(int map_id, unsigned int processed, unsigned int drops, int sched, struct xdp_cpumap_stats *xdp_stats)
+PB_TWIN(xe_cpumap_kthread, xdp_cpumap_kthread, int map_id, unsigned int processed, unsigned int drops, int sched,
+	struct xdp_cpumap_stats *xdp_stats)
 {
 	struct pb_xe_cpumap_counts *c = cpumap_counts(map_id);
 	if (!c)
@@ -188,7 +173,3 @@ static __always_inline int on_xdp_cpumap_kthread(int map_id, unsigned int proces
 	}
 	return 0;
 }
-SEC("tp_btf/xdp_cpumap_kthread")
-int BPF_PROG(xe_cpumap_kthread, int map_id, unsigned int processed, unsigned int drops, int sched, struct xdp_cpumap_stats *xdp_stats) { return on_xdp_cpumap_kthread(map_id, processed, drops, sched, xdp_stats); }
-SEC("raw_tp/xdp_cpumap_kthread")
-int BPF_PROG(xe_cpumap_kthread_raw, int map_id, unsigned int processed, unsigned int drops, int sched, struct xdp_cpumap_stats *xdp_stats) { return on_xdp_cpumap_kthread(map_id, processed, drops, sched, xdp_stats); }

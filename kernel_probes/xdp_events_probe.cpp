@@ -10,6 +10,7 @@
 
 #include "bench/core/errors.h"
 #include "kernel_probes/bpf_util.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/xdp_events.h"
 #include "kernel_probes/xdp_events.skel.h"
 
@@ -69,21 +70,12 @@ XdpEventsReading delta(const XdpEventsReading& before, const XdpEventsReading& a
   return d;
 }
 
-void XdpEventsProbe::SkelDeleter::operator()(xdp_events_bpf* s) const { xdp_events_bpf__destroy(s); }
-
-namespace {
-
-// tp_btf/<event> needs the kernel's btf_trace_<event> typedef.
-
-}  // namespace
-
 XdpEventsProbe::XdpEventsProbe(const XdpEventsFilter& filter) {
   if (filter.ifs.size() > PB_XE_MAX_FILTER_IFS)
     throw core::UsageError("xdp_events: at most " + std::to_string(PB_XE_MAX_FILTER_IFS) + " interfaces, got " +
                            std::to_string(filter.ifs.size()));
   route_libbpf_logs();
-  ncpus_ = libbpf_num_possible_cpus();
-  if (ncpus_ <= 0) throw_errno(-ncpus_, "count possible CPUs");
+  if (int n = libbpf_num_possible_cpus(); n <= 0) throw_errno(-n, "count possible CPUs");
   skel_.reset(xdp_events_bpf__open());
   if (!skel_) throw_errno("open BPF object xdp_events");
   skel_->rodata->filter_n = uint32_t(filter.ifs.size());
@@ -110,41 +102,30 @@ XdpEventsProbe::~XdpEventsProbe() { hooks_.detach(); }
 
 XdpEventsReading XdpEventsProbe::read() const {
   XdpEventsReading r;
-  std::vector<pb_xe_dev_counts> per_cpu(static_cast<size_t>(ncpus_));
-  int devs_fd = bpf_map__fd(skel_->maps.devs);
-  pb_xe_dev_key key{}, next{};
-  const void* prev = nullptr;
-  int err;
-  while ((err = bpf_map_get_next_key(devs_fd, prev, &next)) == 0) {
-    if (bpf_map_lookup_elem(devs_fd, &next, per_cpu.data()) == 0) {
-      XdpDevEvents d;
-      d.ifindex = next.ifindex;
-      d.netns_ino = next.netns_ino;
-      for (const auto& c : per_cpu) {
-        for (size_t i = 0; i < d.exception.size(); ++i) d.exception[i] += c.exception[i];
-        d.redirect_err += c.redirect_err;
-        d.bulk_tx_sent += c.bulk_tx_sent;
-        d.bulk_tx_drops += c.bulk_tx_drops;
-        d.bulk_tx_err += c.bulk_tx_err;
-        d.devmap_xmit_sent += c.devmap_xmit_sent;
-        d.devmap_xmit_drops += c.devmap_xmit_drops;
-        d.devmap_xmit_err += c.devmap_xmit_err;
-      }
-      r.devs.push_back(d);
+  auto add_dev = [&](const pb_xe_dev_key& key, const std::vector<pb_xe_dev_counts>& per_cpu) {
+    XdpDevEvents d;
+    d.ifindex = key.ifindex;
+    d.netns_ino = key.netns_ino;
+    for (const auto& c : per_cpu) {
+      for (size_t i = 0; i < d.exception.size(); ++i) d.exception[i] += c.exception[i];
+      d.redirect_err += c.redirect_err;
+      d.bulk_tx_sent += c.bulk_tx_sent;
+      d.bulk_tx_drops += c.bulk_tx_drops;
+      d.bulk_tx_err += c.bulk_tx_err;
+      d.devmap_xmit_sent += c.devmap_xmit_sent;
+      d.devmap_xmit_drops += c.devmap_xmit_drops;
+      d.devmap_xmit_err += c.devmap_xmit_err;
     }
-    key = next;
-    prev = &key;
-  }
-  if (err != -ENOENT) throw_errno(-err, "read xdp_events device counters");
+    r.devs.push_back(d);
+  };
+  for_each_percpu<pb_xe_dev_key, pb_xe_dev_counts>(bpf_map__fd(skel_->maps.devs), "xdp_events device counters",
+                                                   add_dev);
   std::sort(r.devs.begin(), r.devs.end(), [](const XdpDevEvents& a, const XdpDevEvents& b) {
     return a.netns_ino != b.netns_ino ? a.netns_ino < b.netns_ino : a.ifindex < b.ifindex;
   });
 
-  std::vector<pb_xe_cpumap_counts> cm(static_cast<size_t>(ncpus_));
-  uint32_t zero = 0;
-  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cpumap), &zero, cm.data()) != 0)
-    throw_errno("read xdp_events cpumap counters");
-  for (const auto& c : cm) {
+  int cpumap_fd = bpf_map__fd(skel_->maps.cpumap);
+  for (const auto& c : read_percpu<pb_xe_cpumap_counts>(cpumap_fd, 0, "xdp_events cpumap counters")) {
     r.cpumap.enqueue_calls += c.enqueue_calls;
     r.cpumap.enqueue_processed += c.enqueue_processed;
     r.cpumap.enqueue_drops += c.enqueue_drops;

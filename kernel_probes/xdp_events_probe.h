@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel_probes/probe_attach.h"
+#include "kernel_probes/skel_ptr.h"
 
 struct xdp_events_bpf;
 
@@ -92,12 +93,8 @@ class XdpEventsProbe {
   const AttachedPrograms& programs() const { return hooks_.programs(); }
 
  private:
-  struct SkelDeleter {
-    void operator()(xdp_events_bpf* s) const;
-  };
-  std::unique_ptr<xdp_events_bpf, SkelDeleter> skel_;
+  SkelPtr<xdp_events_bpf> skel_;
   HookSet hooks_;  // declared after skel_: links detach before the object goes
-  int ncpus_ = 1;
 };
 
 }  // namespace pb::probes

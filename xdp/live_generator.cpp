@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -28,6 +29,7 @@
 #include "bench/core/unique_fd.h"
 #include "bench/traffic/pacer.h"
 #include "kernel_probes/bpf_util.h"
+#include "kernel_probes/percpu_map.h"
 #include "xdp/xdp_live_gen.h"
 #include "xdp/xdp_live_gen.skel.h"
 
@@ -75,8 +77,6 @@ LinkTx read_link_tx(int netns_fd, const std::string& ifname) {
 
 }  // namespace
 
-void LiveGenProgram::SkelDeleter::operator()(xdp_live_gen_bpf* s) const { xdp_live_gen_bpf__destroy(s); }
-
 LiveGenProgram::LiveGenProgram(unsigned flows, uint16_t src_port_base) : flows_(flows) {
   if (flows == 0 || flows > PB_XLG_MAX_FLOWS) throw core::UsageError(fmt::format("xdp-live: flows {} outside [1, {}]", flows, PB_XLG_MAX_FLOWS));
   int n = libbpf_num_possible_cpus();
@@ -108,29 +108,19 @@ void LiveGenProgram::reset(const std::vector<int>& cpus) {
   uint32_t zero = 0;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.cpu_state), &zero, per_cpu.data(), BPF_ANY) != 0)
     throw_errno("xdp_live_gen: write cpu_state");
-  std::vector<pb_xlg_flow> flow_zero(ncpus_);
-  int flow_fd = bpf_map__fd(skel_->maps.flow_state);
-  for (uint32_t f = 0; f < flows_; ++f)
-    if (bpf_map_update_elem(flow_fd, &f, flow_zero.data(), BPF_ANY) != 0) throw_errno("xdp_live_gen: zero flow_state");
+  probes::zero_percpu<pb_xlg_flow>(bpf_map__fd(skel_->maps.flow_state), flows_, "xdp_live_gen flow_state");
 }
 
 LiveGenProgram::Counts LiveGenProgram::read() const {
   Counts c;
-  uint32_t zero = 0;
-  std::vector<pb_xlg_cpu> per_cpu(ncpus_);
-  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.cpu_state), &zero, per_cpu.data()) != 0)
-    throw_errno("xdp_live_gen: read cpu_state");
-  for (const pb_xlg_cpu& s : per_cpu) {
+  int cpu_fd = bpf_map__fd(skel_->maps.cpu_state);
+  for (const pb_xlg_cpu& s : probes::read_percpu<pb_xlg_cpu>(cpu_fd, 0, "xdp_live_gen cpu_state")) {
     c.stamped += s.stamped;
     c.rejected += s.rejected;
   }
-  c.next_seq.assign(flows_, 0);
-  std::vector<pb_xlg_flow> per_flow(ncpus_);
-  int flow_fd = bpf_map__fd(skel_->maps.flow_state);
-  for (uint32_t f = 0; f < flows_; ++f) {
-    if (bpf_map_lookup_elem(flow_fd, &f, per_flow.data()) != 0) throw_errno("xdp_live_gen: read flow_state");
-    for (const pb_xlg_flow& s : per_flow) c.next_seq[f] += s.next_seq;
-  }
+  // A pb_xlg_flow is its one __u64 next_seq, so flow_state is an array of __u64 counters.
+  static_assert(sizeof(pb_xlg_flow) == sizeof(uint64_t) && offsetof(pb_xlg_flow, next_seq) == 0);
+  c.next_seq = probes::sum_percpu_batch(bpf_map__fd(skel_->maps.flow_state), flows_, "xdp_live_gen flow_state");
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "bench/core/frame.h"
 #include "bench/core/traffic.h"
 #include "bench/traffic/generators.h"
+#include "kernel_probes/skel_ptr.h"
 
 struct xdp_live_gen_bpf;
 
@@ -84,10 +85,7 @@ class LiveGenProgram {
   Counts read() const;
 
  private:
-  struct SkelDeleter {
-    void operator()(xdp_live_gen_bpf* s) const;
-  };
-  std::unique_ptr<xdp_live_gen_bpf, SkelDeleter> skel_;
+  probes::SkelPtr<xdp_live_gen_bpf> skel_;
   unsigned flows_;
   unsigned ncpus_;  // possible CPUs: per-CPU map values
 };

@@ -149,26 +149,11 @@ static __always_inline int count_frame(struct xdp_md *ctx, const int want)
 	return act;
 }
 
-SEC("xdp")
-int xdp_drop(struct xdp_md *ctx)
-{
-	return count_frame(ctx, XDP_DROP);
-}
+/* One program per verdict, each the shared core with its `want` (the loader loads one). */
+#define PB_XV_PROG(name, want) \
+	SEC("xdp") int name(struct xdp_md *ctx) { return count_frame(ctx, want); }
 
-SEC("xdp")
-int xdp_pass(struct xdp_md *ctx)
-{
-	return count_frame(ctx, XDP_PASS);
-}
-
-SEC("xdp")
-int xdp_tx(struct xdp_md *ctx)
-{
-	return count_frame(ctx, XDP_TX);
-}
-
-SEC("xdp")
-int xdp_redirect(struct xdp_md *ctx)
-{
-	return count_frame(ctx, XDP_REDIRECT);
-}
+PB_XV_PROG(xdp_drop, XDP_DROP)
+PB_XV_PROG(xdp_pass, XDP_PASS)
+PB_XV_PROG(xdp_tx, XDP_TX)
+PB_XV_PROG(xdp_redirect, XDP_REDIRECT)

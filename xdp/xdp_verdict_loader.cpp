@@ -4,12 +4,12 @@
 #include <bpf/libbpf.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <string>
 
 #include "bench/core/errors.h"
 #include "bench/core/netns.h"
 #include "kernel_probes/bpf_util.h"
+#include "kernel_probes/percpu_map.h"
 #include "xdp/xdp_verdict.h"
 #include "xdp/xdp_verdict.skel.h"
 
@@ -86,8 +86,6 @@ XdpVerdictReading delta(const XdpVerdictReading& before, const XdpVerdictReading
   d.latency.add_bucket_counts(d.latency_buckets.data(), d.latency_buckets.size());
   return d;
 }
-
-void XdpVerdictProgram::SkelDeleter::operator()(xdp_verdict_bpf* s) const { xdp_verdict_bpf__destroy(s); }
 
 namespace {
 
@@ -187,13 +185,12 @@ void XdpVerdictProgram::detach() { attachment_.reset(); }
 
 XdpVerdictReading XdpVerdictProgram::read() const {
   XdpVerdictReading r;
-  std::vector<pb_xv_counts> per_cpu(static_cast<size_t>(ncpus_));
   int counts_fd = bpf_map__fd(skel_->maps.counts);
   for (uint32_t q = 0; q < PB_XV_MAX_QUEUES; ++q) {
-    if (bpf_map_lookup_elem(counts_fd, &q, per_cpu.data()) != 0)
-      throw_errno("read xdp_verdict counters of rx queue " + std::to_string(q));
-    for (int cpu = 0; cpu < ncpus_; ++cpu) {
-      const pb_xv_counts& c = per_cpu[size_t(cpu)];
+    auto per_cpu =
+        probes::read_percpu<pb_xv_counts>(counts_fd, q, "xdp_verdict counters of rx queue " + std::to_string(q));
+    for (size_t cpu = 0; cpu < per_cpu.size(); ++cpu) {
+      const pb_xv_counts& c = per_cpu[cpu];
       if (!c.packets) continue;
       XdpQueueCounts cell{uint32_t(cpu), q, from_bpf(c)};
       r.total += cell.counts;
@@ -204,28 +201,8 @@ XdpVerdictReading XdpVerdictProgram::read() const {
     return a.cpu != b.cpu ? a.cpu < b.cpu : a.rx_queue < b.rx_queue;
   });
 
-  // One batched read of the whole per-CPU bucket array: values are [key][cpu].
-  r.latency_buckets.assign(PB_HIST_NBUCKETS, 0);
-  std::vector<uint32_t> keys(PB_HIST_NBUCKETS);
-  std::vector<uint64_t> values(size_t(PB_HIST_NBUCKETS) * size_t(ncpus_));
-  int lat_fd = bpf_map__fd(skel_->maps.latency);
-  uint32_t next = 0, done = 0;
-  bool first = true;
-  while (done < PB_HIST_NBUCKETS) {
-    uint32_t count = PB_HIST_NBUCKETS - done;
-    uint32_t in = next;
-    int err = bpf_map_lookup_batch(lat_fd, first ? nullptr : &in, &next, keys.data() + done,
-                                   values.data() + size_t(done) * size_t(ncpus_), &count, nullptr);
-    first = false;
-    if (err && err != -ENOENT) throw_errno(-err, "read xdp_verdict latency histogram");
-    done += count;
-    if (err == -ENOENT || count == 0) break;
-  }
-  for (uint32_t i = 0; i < done; ++i) {
-    uint32_t key = keys[i];
-    if (key >= PB_HIST_NBUCKETS) continue;
-    for (int cpu = 0; cpu < ncpus_; ++cpu) r.latency_buckets[key] += values[size_t(i) * size_t(ncpus_) + size_t(cpu)];
-  }
+  r.latency_buckets = probes::sum_percpu_batch(bpf_map__fd(skel_->maps.latency), PB_HIST_NBUCKETS,
+                                               "xdp_verdict latency histogram");
   r.latency.add_bucket_counts(r.latency_buckets.data(), r.latency_buckets.size());
   return r;
 }

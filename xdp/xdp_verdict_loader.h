@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/core/histogram.h"
+#include "kernel_probes/skel_ptr.h"
 #include "xdp/xdp_attach.h"
 
 struct xdp_verdict_bpf;
@@ -104,11 +105,8 @@ class XdpVerdictProgram {
   uint32_t devmap_id() const;
 
  private:
-  struct SkelDeleter {
-    void operator()(xdp_verdict_bpf* s) const;
-  };
   XdpVerdictConfig cfg_;
-  std::unique_ptr<xdp_verdict_bpf, SkelDeleter> skel_;
+  probes::SkelPtr<xdp_verdict_bpf> skel_;
   std::optional<XdpAttachment> attachment_;  // declared after skel_: detached before the object goes
   int ncpus_ = 1;
 };
