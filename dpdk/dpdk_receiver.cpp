@@ -169,7 +169,7 @@ DpdkReceiver::DpdkReceiver(const core::Topology& topo, DpdkConfig cfg) : topo_(t
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   for (long c = 1; c < ncpu && workers_.size() < cfg_.queues; ++c) workers_.push_back(int(c));
   if (cfg_.app.empty()) throw core::PathUnavailable("dpdk: pathbench-dpdk not built (no libdpdk at build time)");
-  if (cfg_.pmd == "pci" && cfg_.pci_addr.empty()) throw core::UsageError("pmd pci: needs a PCI device (lab topology)");
+  if (cfg_.pmd == core::DpdkPmd::kPci && cfg_.pci_addr.empty()) throw core::UsageError("pmd pci: needs a PCI device (lab topology)");
 }
 
 DpdkReceiver::~DpdkReceiver() {
@@ -180,19 +180,19 @@ void DpdkReceiver::begin_trial(const core::TrialRequest& req) {
   (void)req;
   prefix_ = fmt::format("{}-t{}", topo_.dut_netns_name(), trial_++);
   std::string vdev;
-  if (cfg_.pmd == "af_xdp")
+  if (cfg_.pmd == core::DpdkPmd::kAfXdp)
     vdev = fmt::format("net_af_xdp0,iface={},start_queue=0,queue_count={}", topo_.dut_if(), cfg_.queues);
-  else if (cfg_.pmd == "af_packet")
+  else if (cfg_.pmd == core::DpdkPmd::kAfPacket)
     vdev = fmt::format("net_af_packet0,iface={},qpairs={}", topo_.dut_if(), cfg_.queues);
   std::string lcores = workers_.empty() ? "0" : fmt::format("0-{}", workers_.back());
   std::vector<std::string> args = {cfg_.app, "-l", lcores, "--no-huge", "-m", "512", "--file-prefix", prefix_,
                                    "--log-level", "6"};
-  if (cfg_.pmd == "pci") {
+  if (cfg_.pmd == core::DpdkPmd::kPci) {
     args.insert(args.end(), {"-a", cfg_.pci_addr});
   } else {
     args.insert(args.end(), {"--no-pci", "--vdev", vdev});
   }
-  args.insert(args.end(), {"--", "--engine", cfg_.engine, "--queues", std::to_string(cfg_.queues), "--json"});
+  args.insert(args.end(), {"--", "--engine", std::string(core::name(cfg_.engine)), "--queues", std::to_string(cfg_.queues), "--json"});
 
   // Everything the child needs is prepared before fork: after it, only async-signal-safe
   // calls (this process has threads).
@@ -228,7 +228,7 @@ void DpdkReceiver::begin_trial(const core::TrialRequest& req) {
       pid_ = -1;
       std::string why = tail(stderr_path_);
       ::unlink(stderr_path_.c_str());
-      throw core::PathUnavailable(fmt::format("dpdk ({}) could not start: {}", cfg_.pmd, why));
+      throw core::PathUnavailable(fmt::format("dpdk ({}) could not start: {}", core::name(cfg_.pmd), why));
     }
     try {
       DpdkTelemetry tel(sock);
@@ -240,7 +240,7 @@ void DpdkReceiver::begin_trial(const core::TrialRequest& req) {
       stop_app(SIGKILL);
       std::string why = tail(stderr_path_);
       ::unlink(stderr_path_.c_str());
-      throw core::PathUnavailable(fmt::format("dpdk ({}) not ready after 20 s: {}", cfg_.pmd, why));
+      throw core::PathUnavailable(fmt::format("dpdk ({}) not ready after 20 s: {}", core::name(cfg_.pmd), why));
     }
     std::this_thread::sleep_for(50ms);
   }
@@ -287,7 +287,7 @@ core::RxResult DpdkReceiver::end_trial(const core::TxResult& tx) {
   // net_af_packet: frames its PACKET ring had no room for (DPDK 22.11 leaves imissed 0).
   if (uint64_t n = num(doc, "packet_tp_drops"))
     rx.drops.push_back({"dut", "AF_PACKET_RING_FULL", "PACKET_STATISTICS tp_drops", n});
-  rx.queues["dpdk_rx_queue"] = dpdk_rx_queue(doc, cfg_.pmd);
+  rx.queues["dpdk_rx_queue"] = dpdk_rx_queue(doc, std::string(core::name(cfg_.pmd)));
   // Untagged frames are not the generator's (af_packet also sees the DUT's own outgoing
   // ICMP): counted in "malformed", never in the ledger.
   rx.dpdk = reports::RawJson{doc.dump()};
@@ -296,8 +296,8 @@ core::RxResult DpdkReceiver::end_trial(const core::TxResult& tx) {
 }
 
 void DpdkReceiver::describe(reports::Topology& into) const {
-  into.pmd = cfg_.pmd;
-  into.dpdk_engine = cfg_.engine;
+  into.pmd = std::string(core::name(cfg_.pmd));
+  into.dpdk_engine = core::name(cfg_.engine);
   into.dpdk_workers = workers_;
   if (!driver_.empty()) into.dpdk_driver = driver_;
 }

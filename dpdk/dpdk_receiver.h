@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/core/unique_fd.h"
+#include "bench/core/settings.h"
 #include "bench/core/topology.h"
 #include "bench/core/traffic.h"
 
@@ -18,9 +19,9 @@ namespace pb::dpdk {
 
 struct DpdkConfig {
   std::string app;              // path of pathbench-dpdk
-  std::string pmd = "af_xdp";   // af_xdp | af_packet | pci
-  std::string pci_addr;         // pmd "pci": the device
-  std::string engine = "rxonly";  // rxonly | io | macswap
+  core::DpdkPmd pmd = core::DpdkPmd::kAfXdp;
+  std::string pci_addr;         // kPci: the device
+  core::DpdkEngine engine = core::DpdkEngine::kRxOnly;
   unsigned queues = 1;
 };
 
@@ -57,8 +58,8 @@ class DpdkReceiver : public core::Receiver {
   // what it receives.
   std::vector<int> polling_cpus() const override { return workers_; }
   bool accounts_for(const core::AttributedDrop& drop) const override {
-    if (cfg_.pmd == "af_packet" && drop.side == "dut" && drop.reason == "NO_SOCKET") return true;
-    return cfg_.engine != "rxonly" && drop.side == "tg";
+    if (cfg_.pmd == core::DpdkPmd::kAfPacket && drop.side == "dut" && drop.reason == "NO_SOCKET") return true;
+    return cfg_.engine != core::DpdkEngine::kRxOnly && drop.side == "tg";
   }
 
  private:

@@ -25,12 +25,83 @@
 
 namespace pb::probes {
 
-std::vector<std::string> known_probe_families() { return {"drops", "udp_delivery", "spread", "queues", "stages"}; }
+namespace {
 
-std::vector<std::string> default_probe_families() { return {"drops", "spread", "queues", "stages"}; }
+struct Family {
+  FamilyInfo info;
+#if PB_HAVE_BPF
+  // Builds a per-packet family for a scope; null for the drop hooks, which ProbeSet keeps
+  // attached for the whole run.
+  std::unique_ptr<ProbeFamily> (*make)(const ProbeScope&);
+#endif
+};
+
+// A family's row: per-packet families have a factory (without BPF support, no factory at all).
+#if PB_HAVE_BPF
+template <typename F>
+std::unique_ptr<ProbeFamily> make_family(const ProbeScope& scope) {
+  return std::make_unique<F>(scope);
+}
+#define PB_FAMILY(name, doc, in_default, F) {{name, doc, in_default, true}, &make_family<F>}
+#define PB_DROP_FAMILY(name, doc, in_default) {{name, doc, in_default, false}, nullptr}
+#else
+#define PB_FAMILY(name, doc, in_default, F) {{name, doc, in_default, true}}
+#define PB_DROP_FAMILY(name, doc, in_default) {{name, doc, in_default, false}}
+#endif
+
+const Family kFamilies[] = {
+    PB_DROP_FAMILY("drops", "kfree_skb by reason and location, udp_fail_queue_rcv_skb, the xdp:* drop events", true),
+    PB_DROP_FAMILY("udp_delivery", "per-datagram sk_data_ready/sock_recv_length counts, a cross-check of the sink",
+                   false),
+    PB_FAMILY("spread", "packets per (CPU, RX queue) at skb birth and receive, RPS moves, NAPI work, imbalance", true,
+              SpreadProbe),
+    PB_FAMILY("queues", "qdisc length, socket receive memory, softnet backlog: histograms and 100 ms series", true,
+              QueuesProbe),
+    PB_FAMILY("stages", "per-stage latency along the RX and TX paths", true, StagesProbe),
+};
+#undef PB_FAMILY
+#undef PB_DROP_FAMILY
+
+const Family* find_family(std::string_view name) {
+  for (const Family& f : kFamilies)
+    if (f.info.name == name) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+std::span<const FamilyInfo> probe_families() {
+  static const std::vector<FamilyInfo> infos = [] {
+    std::vector<FamilyInfo> v;
+    for (const Family& f : kFamilies) v.push_back(f.info);
+    return v;
+  }();
+  return infos;
+}
+
+std::vector<std::string> default_probe_families() {
+  std::vector<std::string> out;
+  for (const Family& f : kFamilies)
+    if (f.info.in_default) out.emplace_back(f.info.name);
+  return out;
+}
+
+bool any_per_packet(const std::vector<std::string>& families) {
+  for (const std::string& name : families)
+    if (const Family* f = find_family(name); f && f->info.per_packet) return true;
+  return false;
+}
+
+std::string probe_family_help() {
+  std::string out;
+  for (const Family& f : kFamilies)
+    out += fmt::format("\n  {:<13}{}{}", f.info.name, f.info.doc, f.info.in_default ? "" : " (not in default)");
+  return out;
+}
 
 std::vector<std::string> parse_probe_list(const std::string& text, const std::string& what) {
-  std::vector<std::string> known = known_probe_families();
+  std::vector<std::string> known;
+  for (const Family& f : kFamilies) known.emplace_back(f.info.name);
   if (text.empty() || text == "default") return default_probe_families();
   if (text == "none") return {};
   std::vector<std::string> out;
@@ -177,19 +248,17 @@ ProbeSet::ProbeSet(const core::Topology& topo, const ProbeOptions& opts, const c
   }
   probes::ProbeScope scope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(),
                            topo.queues(), session.tcp};
-  auto family = [&](const char* name, auto make) {
-    if (!want(name)) return;
+  for (const Family& f : kFamilies) {
+    std::string name(f.info.name);
+    if (!f.make || !want(name.c_str())) continue;
     try {
-      m.families.push_back(make());
+      m.families.push_back(f.make(scope));
       m.add_all(name, m.families.back()->programs());
       smp.families.push_back(name);
     } catch (const std::exception& e) {
       m.unavailable(name, e.what());
     }
-  };
-  family("spread", [&] { return std::make_unique<probes::SpreadProbe>(scope); });
-  family("queues", [&] { return std::make_unique<probes::QueuesProbe>(scope); });
-  family("stages", [&] { return std::make_unique<probes::StagesProbe>(scope); });
+  }
   std::vector<probes::ProbeFamily*> sampled;
   for (auto& f : m.families) sampled.push_back(f.get());
   m.sampler = std::make_unique<probes::WindowSampler>(opts.sampling.active_ms, opts.sampling.period_ms, sampled);

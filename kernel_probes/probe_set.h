@@ -3,20 +3,32 @@
 // queues report sections, and what the probes cost (BPF run_time_ns per program).
 #pragma once
 
-#include <map>
 #include <memory>
+#include <span>
 #include <string>
-#include <tuple>
+#include <string_view>
 #include <vector>
 
 #include "bench/core/probe_session.h"
 
 namespace pb::probes {
 
-// Every family this build knows, in attach order.
-std::vector<std::string> known_probe_families();
+// One probe family: its name (in --probes), what it shows, whether "default" includes it,
+// and whether it costs on every packet (then it is attached in sampling windows).
+struct FamilyInfo {
+  std::string_view name;
+  std::string_view doc;
+  bool in_default;
+  bool per_packet;
+};
+// Every family, in attach order: the one list (--probes, its help, the windows).
+std::span<const FamilyInfo> probe_families();
 // What "default" means: all but udp_delivery (a per-datagram cross-check of the sink).
 std::vector<std::string> default_probe_families();
+// Whether any of `families` is attached in sampling windows.
+bool any_per_packet(const std::vector<std::string>& families);
+// "name: doc" of every family, one per line, for --help.
+std::string probe_family_help();
 // "default" | "none" | "name,name,..." where a name may also be "default": the families to
 // attach; throws core::UsageError naming `what` and the unknown name.
 std::vector<std::string> parse_probe_list(const std::string& text, const std::string& what);

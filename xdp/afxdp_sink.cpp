@@ -92,7 +92,6 @@ bool transient(int err) { return err == EAGAIN || err == EBUSY || err == ENOBUFS
 
 }  // namespace
 
-const char* to_string(AfxdpMode m) { return m == AfxdpMode::kRxDrop ? "rxdrop" : "l2fwd"; }
 const char* to_string(XskBindMode m) { return m == XskBindMode::kCopy ? "copy" : "zerocopy"; }
 
 uint64_t AfxdpSinkResult::xsk_dropped() const {

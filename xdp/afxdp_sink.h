@@ -16,16 +16,16 @@
 #include "bench/core/histogram.h"
 #include "bench/core/flow_stats.h"
 #include "bench/traffic/udp_sink.h"
+#include "bench/core/settings.h"
 #include "xdp/xdp_attach.h"
 
 namespace pb::xdp {
 
-// What the sink does with a frame after accounting for it.
-enum class AfxdpMode { kRxDrop, kL2Fwd };
+// What the sink does with a frame after accounting for it (core/settings.h).
+using core::AfxdpMode;
 // What bind() gave a socket: zero-copy (driver support) or copy.
 enum class XskBindMode { kCopy, kZeroCopy };
 
-const char* to_string(AfxdpMode m);      // "rxdrop" | "l2fwd"
 const char* to_string(XskBindMode m);    // "copy" | "zerocopy"
 
 struct AfxdpSinkConfig {

@@ -17,14 +17,6 @@
 
 namespace pb::xdp {
 
-XdpMode parse_xdp_mode(std::string_view s) {
-  if (s == "native" || s == "drv") return XdpMode::kNative;
-  if (s == "generic" || s == "skb") return XdpMode::kGeneric;
-  throw core::UsageError("bad XDP mode '" + std::string(s) + "' (native or generic)");
-}
-
-const char* to_string(XdpMode mode) { return mode == XdpMode::kNative ? "native" : "generic"; }
-
 XdpAttachment XdpAttachment::attach(int prog_fd, int ifindex, XdpMode mode) {
   char name[IF_NAMESIZE] = {};
   std::string ifname = if_indextoname(unsigned(ifindex), name) ? name : "?";
@@ -32,7 +24,7 @@ XdpAttachment XdpAttachment::attach(int prog_fd, int ifindex, XdpMode mode) {
   int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
   if (fd < 0)
     core::throw_errno(-fd, "attach xdp to " + ifname + " (ifindex " + std::to_string(ifindex) + ") in " +
-                               to_string(mode) + " mode");
+                               std::string(core::name(mode)) + " mode");
   return XdpAttachment(core::UniqueFd(fd), ifindex, std::move(ifname), mode);
 }
 

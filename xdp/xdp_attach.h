@@ -7,18 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/core/settings.h"
 #include "bench/core/unique_fd.h"
 
 namespace pb::xdp {
 
-// Where the program runs: the driver's own hook (native, XDP_FLAGS_DRV_MODE) or the
-// generic hook after skb allocation (generic, XDP_FLAGS_SKB_MODE).
-enum class XdpMode { kNative, kGeneric };
-
-// "native" (or "drv") / "generic" (or "skb"); throws core::UsageError naming the value.
-XdpMode parse_xdp_mode(std::string_view s);
-// "native" / "generic".
-const char* to_string(XdpMode mode);
+// Where the program runs (core/settings.h): native or generic.
+using core::XdpMode;
 
 class XdpAttachment {
  public:

@@ -186,7 +186,7 @@ core::RxResult XdpVerdictReceiver::end_trial(const core::TxResult& tx) {
 }
 
 void XdpVerdictReceiver::describe(reports::Topology& into) const {
-  into.xdp_mode = std::string(to_string(mode_));
+  into.xdp_mode = std::string(core::name(mode_));
   into.xdp_verdict = to_string(verdict_);
 }
 
@@ -269,8 +269,8 @@ core::RxResult AfxdpReceiver::end_trial(const core::TxResult& tx) {
 }
 
 void AfxdpReceiver::describe(reports::Topology& into) const {
-  into.xdp_mode = std::string(to_string(mode_));
-  into.afxdp_mode = to_string(afxdp_mode_);
+  into.xdp_mode = std::string(core::name(mode_));
+  into.afxdp_mode = core::name(afxdp_mode_);
   if (!bind_mode_.empty()) into.afxdp_bind = bind_mode_;
   if (!busy_poll_state_.empty()) into.busy_poll = busy_poll_state_;
 }

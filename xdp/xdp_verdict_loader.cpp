@@ -17,15 +17,6 @@ namespace pb::xdp {
 
 using core::throw_errno;
 
-XdpVerdict parse_xdp_verdict(std::string_view s) {
-  if (s.starts_with("xdp-")) s.remove_prefix(4);
-  if (s == "drop") return XdpVerdict::kDrop;
-  if (s == "pass") return XdpVerdict::kPass;
-  if (s == "tx") return XdpVerdict::kTx;
-  if (s == "redirect") return XdpVerdict::kRedirect;
-  throw core::UsageError("bad XDP verdict '" + std::string(s) + "' (drop, pass, tx or redirect)");
-}
-
 const char* to_string(XdpVerdict v) {
   switch (v) {
     case XdpVerdict::kDrop: return "drop";

@@ -20,8 +20,6 @@ namespace pb::xdp {
 // The verdict the program returns for every frame.
 enum class XdpVerdict { kDrop, kPass, kTx, kRedirect };
 
-// "drop" | "pass" | "tx" | "redirect" (an "xdp-" prefix is accepted); throws core::UsageError.
-XdpVerdict parse_xdp_verdict(std::string_view s);
 // "drop" | "pass" | "tx" | "redirect".
 const char* to_string(XdpVerdict v);
 

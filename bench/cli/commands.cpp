@@ -1,6 +1,6 @@
 #include "bench/cli/commands.h"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -10,6 +10,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
+#include "bench/core/settings.h"
 #include "bench/cli/env.h"
 #include "bench/cli/tables.h"
 #include "bench/host/counters.h"
@@ -46,6 +47,19 @@ void require_capabilities(const std::vector<std::pair<int, const char*>>& caps, 
 }
 
 constexpr int kCapNetAdmin = 12, kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+
+// "a | b | c" of an enum's spellings, for --help.
+template <typename E, size_t N>
+std::string enum_help(const std::array<core::EnumName<E>, N>& names) {
+  return fmt::format("{}", fmt::join(core::names_of(names), " | "));
+}
+
+// "a | b | c" of the generators in this build.
+std::string generator_help() {
+  std::string out;
+  for (const traffic::GeneratorKind* g : generator_table()) out += (out.empty() ? "" : " | ") + std::string(g->name);
+  return out;
+}
 
 template <typename Doc>
 void print_json(const Doc& doc) {
@@ -85,7 +99,7 @@ nlohmann::json run_overrides(const Options& o) {
   return ov;
 }
 
-int cmd_env(const Options& o) {
+int cmd_env(const Options& o, std::atomic<bool>&) {
   reports::Capabilities env = probe_environment();
   if (o.json) print_json(env);
   else std::cout << reports::render_capabilities(env);
@@ -96,7 +110,7 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   RunOptions ro;
   nlohmann::json given = o.suite_file.empty() ? suite::default_suite() : suite::read_suite_file(o.suite_file);
   std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
-  ro.scenarios = suite::expand_suite(given, where, run_overrides(o));
+  ro.scenarios = suite::expand_suite(given, where, run_overrides(o), catalog());
   ro.suite = reports::RawJson{given.dump()};
   ro.probes.families = probes::parse_probe_list(o.probes, "--probes");
   if (!o.probe_window.empty()) ro.probes.sampling = probes::parse_probe_sampling(o.probe_window, "--probe-window");
@@ -126,7 +140,7 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   return core::kExitOk;
 }
 
-int cmd_cleanup(const Options& o) {
+int cmd_cleanup(const Options& o, std::atomic<bool>&) {
   require_capabilities({{kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench cleanup");
   reports::CleanupResult res = host::cleanup_stale_runs();
   if (o.json) print_json(res);
@@ -138,7 +152,7 @@ int cmd_cleanup(const Options& o) {
   return res.errors.empty() ? core::kExitOk : core::kExitRuntime;
 }
 
-int cmd_snapshot(const Options& o) {
+int cmd_snapshot(const Options& o, std::atomic<bool>&) {
   host::CounterSnapshot snap;
   if (o.netns.empty()) snap = host::take_snapshot();
   else {
@@ -186,75 +200,92 @@ int cmd_generate(const Options& o, std::atomic<bool>& stop) {
   return stop.load() ? core::kExitInterrupted : core::kExitOk;
 }
 
-int cmd_report(const Options& o) {
+int cmd_report(const Options& o, std::atomic<bool>&) {
   reports::Report report = reports::load_report(o.report_file);
   if (o.report_format == "json") print_json(report);
   else std::cout << reports::render_summary(report);
   return core::kExitOk;
 }
 
+void env_flags(CLI::App& c, Options& o) { c.add_flag("--json", o.json, "one JSON document on stdout"); }
+
+void run_flags(CLI::App& c, Options& o) {
+  c.add_option("suite", o.suite_file, "suite JSON file (comments allowed); none: the built-in default suite");
+  c.add_option("--path", o.path, "path(s) to run, comma separated:" + path_help());
+  c.add_option("--duration", o.duration, "trial duration: seconds, or 500ms / 2s / 1m");
+  c.add_option("--rate", o.rate, "offered load: max, or packets per second (100000, 100k, 1.5M)");
+  c.add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
+  c.add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
+  c.add_option("--queues", o.queues, "veth queues (1..64)");
+  c.add_option("--trials", o.trials, "trials per scenario");
+  c.add_option("--probes", o.probes, "default | none | comma list of probe families:" + probes::probe_family_help());
+  c.add_option("--probe-window", o.probe_window,
+               "ACTIVE_MS/PERIOD_MS the per-packet probes are attached during a trial (default 100/1000), or all");
+  c.add_flag("--measure-overhead", o.measure_overhead,
+             "also run each scenario's trial with and without probes in alternating pairs (3)");
+  c.add_option("--overhead-pairs", o.overhead_pairs, "pairs for --measure-overhead (3..50; implies it)");
+  c.add_option("--xdp-mode", o.xdp_mode, enum_help(core::kXdpModeNames) + ", for the paths that attach XDP");
+  c.add_option("--generator", o.generator, "auto | " + generator_help());
+  c.add_option("--afxdp-mode", o.afxdp_mode, enum_help(core::kAfxdpModeNames) + " (afxdp path)");
+  c.add_option("--busy-poll", o.busy_poll, "off | on (afxdp path: SO_PREFER_BUSY_POLL, spinning)");
+  c.add_option("--rcvbuf", o.rcvbuf, "UDP sink socket buffer in bytes (SO_RCVBUFFORCE; 0: default)");
+  c.add_option("--rps-cpus", o.rps_cpus, "hex CPU mask for RPS on every DUT RX queue (0: off)");
+  c.add_option("--xps-cpus", o.xps_cpus, "hex CPU mask for XPS on every TG TX queue (0: off)");
+  c.add_option("--rfs-entries", o.rfs_entries, "RFS flow table entries (rps_sock_flow_entries; 0: off)");
+  c.add_option("--qdisc", o.qdisc, "TG egress qdisc: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE");
+  c.add_option("--pmd", o.pmd, enum_help(core::kDpdkPmdNames) + " (dpdk path)");
+  c.add_option("--dpdk-engine", o.dpdk_engine, enum_help(core::kDpdkEngineNames) + " (dpdk path)");
+  c.add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
+  c.add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
+  c.add_flag("--json", o.json, "print the report as JSON on stdout");
+}
+
+void snapshot_flags(CLI::App& c, Options& o) {
+  c.add_option("--netns", o.netns, "read inside this named netns");
+  c.add_flag("--json", o.json, "one JSON document on stdout");
+}
+
+void generate_flags(CLI::App& c, Options& o) {
+  c.add_option("--netns", o.netns, "TG netns (named, under /run/netns)");
+  c.add_option("--ifname", o.ifname, "TG interface")->required();
+  c.add_option("--dst-mac", o.dst_mac, "DUT MAC address")->required();
+  c.add_option("--src-ip", o.src_ip, "source IPv4 (default 198.18.0.1)");
+  c.add_option("--dst-ip", o.dst_ip, "destination IPv4 (default 198.18.0.2)");
+  c.add_option("--generator", o.generator, generator_help() + " (default xdp-live)");
+  c.add_option("--rate", o.rate, "max or packets per second");
+  c.add_option("--duration", o.duration, "seconds (default 5)");
+  c.add_option("--flows", o.flows, "flows (default 8)");
+  c.add_option("--frame-size", o.frame_size, "Ethernet bytes without FCS (default 66)");
+  c.add_flag("--json", o.json, "one JSON document on stdout");
+}
+
+void report_flags(CLI::App& c, Options& o) {
+  c.add_option("report", o.report_file, "REPORT.json")->required();
+  c.add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
+}
+
+// Every subcommand: its name, --help line, flags and implementation. A new command is a
+// cmd_ function and one row here.
+struct Command {
+  const char* name;
+  const char* doc;
+  void (*flags)(CLI::App&, Options&);
+  int (*run)(const Options&, std::atomic<bool>&);
+};
+
+constexpr Command kCommands[] = {
+    {"env", "what this host can do: kernel, BTF, attach types, XDP, AF_XDP, DPDK, hugepages", env_flags, cmd_env},
+    {"run", "run a suite (default: the built-in suite) and write a JSON report", run_flags, cmd_run},
+    {"cleanup", "undo whatever a crashed or killed run left behind", env_flags, cmd_cleanup},
+    {"snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON", snapshot_flags, cmd_snapshot},
+    {"generate", "send load only, from a TG interface, for another receiver", generate_flags, cmd_generate},
+    {"report", "render a report file", report_flags, cmd_report},
+};
+
 }  // namespace
 
 void add_commands(CLI::App& app, Options& o) {
-  auto* env = app.add_subcommand("env", "what this host can do: kernel, BTF, attach types, XDP, AF_XDP, DPDK, hugepages");
-  env->add_flag("--json", o.json, "one JSON document on stdout");
-
-  auto* run = app.add_subcommand("run", "run a suite (default: the built-in suite) and write a JSON report");
-  run->add_option("suite", o.suite_file, "suite JSON file (comments allowed); none: the built-in default suite");
-  run->add_option("--path", o.path, "path(s) to run, comma separated: kernel-udp, xdp-drop, xdp-pass, xdp-tx, xdp-redirect, afxdp, dpdk");
-  run->add_option("--duration", o.duration, "trial duration: seconds, or 500ms / 2s / 1m");
-  run->add_option("--rate", o.rate, "offered load: max, or packets per second (100000, 100k, 1.5M)");
-  run->add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
-  run->add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
-  run->add_option("--queues", o.queues, "veth queues (1..64)");
-  run->add_option("--trials", o.trials, "trials per scenario");
-  run->add_option("--probes", o.probes,
-                  "default | none | comma list of probe families: drops, spread, queues, stages (= default), "
-                  "udp_delivery");
-  run->add_option("--probe-window", o.probe_window,
-                  "ACTIVE_MS/PERIOD_MS the per-packet probes (spread, queues, stages) are attached during a "
-                  "trial (default 100/1000), or all");
-  run->add_flag("--measure-overhead", o.measure_overhead,
-                "also run each scenario's trial with and without probes in alternating pairs (3)");
-  run->add_option("--overhead-pairs", o.overhead_pairs, "pairs for --measure-overhead (3..50; implies it)");
-  run->add_option("--xdp-mode", o.xdp_mode, "native | generic, for the paths that attach XDP");
-  run->add_option("--generator", o.generator, "auto | udp-socket | xdp-live | afpacket");
-  run->add_option("--afxdp-mode", o.afxdp_mode, "rxdrop | l2fwd (afxdp path)");
-  run->add_option("--busy-poll", o.busy_poll, "off | on (afxdp path: SO_PREFER_BUSY_POLL, spinning)");
-  run->add_option("--rcvbuf", o.rcvbuf, "UDP sink socket buffer in bytes (SO_RCVBUFFORCE; 0: default)");
-  run->add_option("--rps-cpus", o.rps_cpus, "hex CPU mask for RPS on every DUT RX queue (0: off)");
-  run->add_option("--xps-cpus", o.xps_cpus, "hex CPU mask for XPS on every TG TX queue (0: off)");
-  run->add_option("--rfs-entries", o.rfs_entries, "RFS flow table entries (rps_sock_flow_entries; 0: off)");
-  run->add_option("--qdisc", o.qdisc, "TG egress qdisc: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE");
-  run->add_option("--pmd", o.pmd, "af_xdp | af_packet | pci (dpdk path)");
-  run->add_option("--dpdk-engine", o.dpdk_engine, "rxonly | io | macswap (dpdk path)");
-  run->add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
-  run->add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
-  run->add_flag("--json", o.json, "print the report as JSON on stdout");
-
-  auto* cleanup = app.add_subcommand("cleanup", "undo whatever a crashed or killed run left behind");
-  cleanup->add_flag("--json", o.json, "one JSON document on stdout");
-
-  auto* snapshot = app.add_subcommand("snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON");
-  snapshot->add_option("--netns", o.netns, "read inside this named netns");
-  snapshot->add_flag("--json", o.json, "one JSON document on stdout");
-
-  auto* generate = app.add_subcommand("generate", "send load only, from a TG interface, for another receiver");
-  generate->add_option("--netns", o.netns, "TG netns (named, under /run/netns)");
-  generate->add_option("--ifname", o.ifname, "TG interface")->required();
-  generate->add_option("--dst-mac", o.dst_mac, "DUT MAC address")->required();
-  generate->add_option("--src-ip", o.src_ip, "source IPv4 (default 198.18.0.1)");
-  generate->add_option("--dst-ip", o.dst_ip, "destination IPv4 (default 198.18.0.2)");
-  generate->add_option("--generator", o.generator, "xdp-live (default) | afpacket | udp-socket");
-  generate->add_option("--rate", o.rate, "max or packets per second");
-  generate->add_option("--duration", o.duration, "seconds (default 5)");
-  generate->add_option("--flows", o.flows, "flows (default 8)");
-  generate->add_option("--frame-size", o.frame_size, "Ethernet bytes without FCS (default 66)");
-  generate->add_flag("--json", o.json, "one JSON document on stdout");
-
-  auto* report = app.add_subcommand("report", "render a report file");
-  report->add_option("report", o.report_file, "REPORT.json")->required();
-  report->add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
+  for (const Command& c : kCommands) c.flags(*app.add_subcommand(c.name, c.doc), o);
 }
 
 int report_error(const Options& o, int code, const std::string& message) {
@@ -265,14 +296,9 @@ int report_error(const Options& o, int code, const std::string& message) {
 
 int dispatch(CLI::App& app, const Options& o, std::atomic<bool>& stop) {
   try {
-    auto* sub = app.get_subcommands().front();
-    std::string name = sub->get_name();
-    if (name == "env") return cmd_env(o);
-    if (name == "run") return cmd_run(o, stop);
-    if (name == "cleanup") return cmd_cleanup(o);
-    if (name == "snapshot") return cmd_snapshot(o);
-    if (name == "report") return cmd_report(o);
-    if (name == "generate") return cmd_generate(o, stop);
+    std::string name = app.get_subcommands().front()->get_name();
+    for (const Command& c : kCommands)
+      if (name == c.name) return c.run(o, stop);
     return report_error(o, core::kExitUsage, "unknown command " + name);
   } catch (const UsageError& e) {
     return report_error(o, core::kExitUsage, e.what());

@@ -1,6 +1,6 @@
 // pathbench: the command line (DESIGN.md "Command line"). Exit codes: 0 ok,
 // 1 regression (compare), 2 bad input, 3 runtime failure, 4 missing privilege,
-// 130 interrupted.
+// 130 interrupted (a second signal exits at once).
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <unistd.h>
@@ -17,7 +17,15 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int) { g_stop.store(true); }
+// The first signal asks the run to stop in order (finish the report, tear the topology
+// down); a second one exits at once, leaving what remains to `pathbench cleanup`.
+void on_signal(int) {
+  if (!g_stop.exchange(true)) return;
+  static constexpr char kMsg[] = "pathbench: second signal, exiting now; `pathbench cleanup` removes what is left\n";
+  ssize_t ignored = write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+  (void)ignored;
+  _exit(130);
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};

@@ -71,10 +71,7 @@ host::SteeringConfig steering_of(const suite::ScenarioSpec& spec) {
 
 // Whether per-packet probe families attach and detach in sampling windows.
 bool probe_windows(const RunOptions& opts) {
-  const std::vector<std::string>& families = opts.probes.families;
-  bool sampled = std::any_of(families.begin(), families.end(),
-                             [](const std::string& f) { return f == "spread" || f == "queues" || f == "stages"; });
-  return sampled && !opts.probes.sampling.always();
+  return probes::any_per_packet(opts.probes.families) && !opts.probes.sampling.always();
 }
 
 core::TrialRequest trial_request(const suite::ScenarioSpec& spec, std::atomic<bool>& stop) {

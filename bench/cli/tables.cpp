@@ -32,8 +32,8 @@ std::unique_ptr<core::Path> kernel_udp(const PathContext& c) {
 }
 
 std::unique_ptr<core::Path> kernel_tcp(const PathContext& c) {
-  return std::make_unique<paths::TcpPath>(
-      c.topo, paths::TcpPathConfig{paths::parse_tcp_mode(c.spec.tcp_mode), c.spec.message_size}, &c.probes);
+  return std::make_unique<paths::TcpPath>(c.topo, paths::TcpPathConfig{c.spec.tcp_mode, c.spec.message_size},
+                                          &c.probes);
 }
 
 std::unique_ptr<core::Path> dpdk_path(const PathContext& c) {
@@ -44,20 +44,17 @@ std::unique_ptr<core::Path> dpdk_path(const PathContext& c) {
 
 // net_af_xdp binds to "combined" channels, and veth reports one however many queues it
 // has: the dpdk/af_xdp path runs on a single queue (reported in the topology).
-unsigned dpdk_queues(const suite::ScenarioSpec& s) { return s.pmd == "af_xdp" ? 1 : s.queues; }
+unsigned dpdk_queues(const suite::ScenarioSpec& s) { return s.pmd == core::DpdkPmd::kAfXdp ? 1 : s.queues; }
 
 #if PB_HAVE_XDP
 template <xdp::XdpVerdict V>
 std::unique_ptr<core::Path> xdp_verdict(const PathContext& c) {
-  return packet_path(c, std::make_unique<xdp::XdpVerdictReceiver>(c.topo, V, xdp::parse_xdp_mode(c.spec.xdp_mode),
-                                                                  int(c.spec.rcvbuf)));
+  return packet_path(c, std::make_unique<xdp::XdpVerdictReceiver>(c.topo, V, c.spec.xdp_mode, int(c.spec.rcvbuf)));
 }
 
 std::unique_ptr<core::Path> afxdp(const PathContext& c) {
-  return packet_path(c, std::make_unique<xdp::AfxdpReceiver>(
-                            c.topo, xdp::parse_xdp_mode(c.spec.xdp_mode),
-                            c.spec.afxdp_mode == "l2fwd" ? xdp::AfxdpMode::kL2Fwd : xdp::AfxdpMode::kRxDrop,
-                            c.spec.busy_poll == "on"));
+  return packet_path(
+      c, std::make_unique<xdp::AfxdpReceiver>(c.topo, c.spec.xdp_mode, c.spec.afxdp_mode, c.spec.busy_poll));
 }
 #else
 std::unique_ptr<core::Path> no_xdp(const PathContext& c) {
@@ -71,21 +68,27 @@ std::unique_ptr<core::Path> no_xdp(const PathContext& c) {
 #define PB_XDP_PATH(fn) no_xdp
 #endif
 
+constexpr std::string_view kTcpKeys[] = {"tcp_mode", "message_size"};
+constexpr std::string_view kAfxdpKeys[] = {"afxdp_mode", "busy_poll"};
+constexpr std::string_view kDpdkKeys[] = {"pmd", "dpdk_engine"};
+
 const std::array<PathRow, 8> kPaths{{
-    {"kernel-udp", "UDP sockets, one SO_REUSEPORT recvmmsg sink per queue", "udp-socket", false, nullptr, kernel_udp},
-    {"kernel-tcp", "TCP stream or request/response into a server in the DUT netns", "udp-socket", false, nullptr,
-     kernel_tcp},
-    {"xdp-drop", "XDP_DROP on the DUT veth", "xdp-live", false, nullptr, PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kDrop>)},
-    {"xdp-pass", "XDP_PASS, then the kernel-udp sockets", "xdp-live", false, nullptr,
+    {"kernel-udp", "UDP sockets, one SO_REUSEPORT recvmmsg sink per queue", "udp-socket", {}, false, nullptr,
+     kernel_udp},
+    {"kernel-tcp", "TCP stream or request/response (tcp_mode, message_size) into a server in the DUT netns",
+     "udp-socket", kTcpKeys, false, nullptr, kernel_tcp},
+    {"xdp-drop", "XDP_DROP on the DUT veth", "xdp-live", {}, false, nullptr,
+     PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kDrop>)},
+    {"xdp-pass", "XDP_PASS, then the kernel-udp sockets", "xdp-live", {}, false, nullptr,
      PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kPass>)},
-    {"xdp-tx", "XDP_TX back to the TG, counted there", "xdp-live", false, nullptr,
+    {"xdp-tx", "XDP_TX back to the TG, counted there", "xdp-live", {}, false, nullptr,
      PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kTx>)},
-    {"xdp-redirect", "devmap redirect to a second veth pair, counted where frames land", "xdp-live", true, nullptr,
+    {"xdp-redirect", "devmap redirect to a second veth pair, counted where frames land", "xdp-live", {}, true, nullptr,
      PB_XDP_PATH(xdp_verdict<xdp::XdpVerdict::kRedirect>)},
-    {"afxdp", "XSKMAP redirect into one AF_XDP socket per queue (rxdrop or l2fwd)", "xdp-live", false, nullptr,
-     PB_XDP_PATH(afxdp)},
-    {"dpdk", "pathbench-dpdk on the DUT port (net_af_xdp, net_af_packet or a PCI NIC)", "xdp-live", false,
-     dpdk_queues, dpdk_path},
+    {"afxdp", "XSKMAP redirect into one AF_XDP socket per queue (afxdp_mode rxdrop or l2fwd, busy_poll)",
+     "xdp-live", kAfxdpKeys, false, nullptr, PB_XDP_PATH(afxdp)},
+    {"dpdk", "pathbench-dpdk on the DUT port (pmd af_xdp or af_packet; dpdk_engine rxonly, io or macswap)",
+     "xdp-live", kDpdkKeys, false, dpdk_queues, dpdk_path},
 }};
 
 #undef PB_XDP_PATH
@@ -112,6 +115,19 @@ const PathRow& find_path(std::string_view name) {
     names.push_back(p.name);
   }
   throw core::UsageError(fmt::format("path '{}' is not one of {}", name, fmt::join(names, ", ")));
+}
+
+suite::Catalog catalog() {
+  suite::Catalog c;
+  for (const PathRow& p : kPaths) c.paths.push_back({p.name, p.own_keys});
+  for (const traffic::GeneratorKind* g : generators()) c.generators.push_back(g->name);
+  return c;
+}
+
+std::string path_help() {
+  std::string out;
+  for (const PathRow& p : kPaths) out += fmt::format("\n  {:<13}{}", p.name, p.doc);
+  return out;
 }
 
 std::span<const traffic::GeneratorKind* const> generator_table() { return generators(); }

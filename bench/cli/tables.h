@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "bench/core/path.h"
@@ -26,6 +27,7 @@ struct PathRow {
   std::string_view name;               // the suite's `path` value
   std::string_view doc;                // one line for --help and the README
   std::string_view default_generator;  // what `generator: auto` means for it
+  std::span<const std::string_view> own_keys;  // suite keys only this path reads
   bool redirect_pair = false;          // the topology needs the DUT's second veth pair
   // The veth queues the topology gets (null: the scenario's `queues`).
   unsigned (*queues)(const suite::ScenarioSpec&) = nullptr;
@@ -38,6 +40,12 @@ struct PathRow {
 std::span<const PathRow> path_table();
 // The row named `name`; throws core::UsageError naming the known paths.
 const PathRow& find_path(std::string_view name);
+
+// What a suite may name: the paths with their own keys, and the generators.
+suite::Catalog catalog();
+
+// "name: doc" of every path, one per line, for --help.
+std::string path_help();
 
 // Every generator this build has (udp-socket, afpacket, and xdp-live with XDP support).
 std::span<const traffic::GeneratorKind* const> generator_table();

@@ -77,28 +77,33 @@ Steering::Steering(RunState& state, const core::Topology& topo, const SteeringCo
     core::NetnsSysfs tg(topo.tg_netns());
     write_queues(tg, topo.tg_if(), "tx", queues, "xps_cpus", spec.xps_cpus);
   }
-  std::string kind = spec.qdisc.substr(0, spec.qdisc.find(':'));
-  std::string rate = spec.qdisc.find(':') == std::string::npos ? "" : spec.qdisc.substr(spec.qdisc.find(':') + 1);
+  const std::string& rate = spec.qdisc.rate;
   const std::string dev = topo.tg_if();
-  if (kind == "pfifo_fast") {
-    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "pfifo_fast"});
-  } else if (kind == "tbf") {
-    // A shallow queue (8 KiB) so a load above the rate shows qdisc drops, not only the
-    // senders' socket backpressure.
-    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "4k", "limit",
-                             "8k"});
-  } else if (kind == "htb") {
-    run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "handle", "1:", "htb", "default", "10"});
-    run_tc(topo.tg_netns(), {"class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", rate});
+  switch (spec.qdisc.kind) {
+    case core::QdiscKind::kPfifoFast:
+      run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "pfifo_fast"});
+      break;
+    case core::QdiscKind::kTbf:
+      // A shallow queue (8 KiB) so a load above the rate shows qdisc drops, not only the
+      // senders' socket backpressure.
+      run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "4k", "limit",
+                               "8k"});
+      break;
+    case core::QdiscKind::kHtb:
+      run_tc(topo.tg_netns(), {"qdisc", "replace", "dev", dev, "root", "handle", "1:", "htb", "default", "10"});
+      run_tc(topo.tg_netns(), {"class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", rate});
+      break;
+    case core::QdiscKind::kDefault:
+    case core::QdiscKind::kNoqueue:
+      break;  // veth's own default is noqueue: nothing to change
   }
-  // "default" and "noqueue": veth's own default is noqueue, nothing to change.
 }
 
 void Steering::describe(reports::Topology& into) const {
   if (!cfg_.rps_cpus.empty()) into.rps_cpus = cfg_.rps_cpus;
   if (!cfg_.xps_cpus.empty()) into.xps_cpus = cfg_.xps_cpus;
   if (cfg_.rfs_entries) into.rfs_entries = cfg_.rfs_entries;
-  into.qdisc = cfg_.qdisc == "default" ? "noqueue" : cfg_.qdisc;
+  into.qdisc = cfg_.qdisc.kind == core::QdiscKind::kDefault ? "noqueue" : core::name(cfg_.qdisc);
 }
 
 Steering::~Steering() = default;

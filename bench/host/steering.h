@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bench/host/state.h"
+#include "bench/core/settings.h"
 #include "bench/core/topology.h"
 #include "reports/model/report.h"
 
@@ -20,7 +21,7 @@ struct SteeringConfig {
   std::string rps_cpus;          // hex CPU mask for every DUT RX queue ("" leaves it)
   std::string xps_cpus;          // hex CPU mask for every TG TX queue ("" leaves it)
   unsigned rfs_entries = 0;      // rps_sock_flow_entries (host-wide) and per-queue rps_flow_cnt
-  std::string qdisc = "default"; // TG egress: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE
+  core::Qdisc qdisc;             // TG egress
 };
 
 class Steering {

@@ -29,8 +29,6 @@ constexpr uint64_t kGraceNs = 5'000'000'000;    // after the trial: time to drai
 constexpr uint64_t kBehindNs = 10'000'000;      // paced rr: a schedule further behind than this restarts
 constexpr size_t kServerReadSize = 256 * 1024;
 
-const char* mode_name(TcpMode m) { return m == TcpMode::kStream ? "stream" : "rr"; }
-
 // One connection's counts, written by its own client and server threads only.
 struct FlowCounts {
   uint64_t client_bytes = 0, server_bytes = 0, server_done_ns = 0;
@@ -160,12 +158,6 @@ void rr_client(int fd, unsigned message_size, uint32_t flow, unsigned flows, uin
 
 }  // namespace
 
-TcpMode parse_tcp_mode(std::string_view name) {
-  if (name == "stream") return TcpMode::kStream;
-  if (name == "rr") return TcpMode::kRr;
-  throw core::UsageError(fmt::format("tcp_mode: '{}' is not one of stream, rr", name));
-}
-
 TcpPath::TcpPath(const core::Topology& topo, const TcpPathConfig& cfg, const core::ProbeSessionFactory* probes)
     : topo_(topo),
       cfg_(cfg),
@@ -180,7 +172,7 @@ TcpPath::TcpPath(const core::Topology& topo, const TcpPathConfig& cfg, const cor
 TcpPath::~TcpPath() = default;
 
 void TcpPath::describe(reports::Topology& into) const {
-  into.tcp_mode = mode_name(cfg_.mode);
+  into.tcp_mode = std::string(core::name(cfg_.mode));
   into.message_size = message_size_;
   into.port = cfg_.port;
 }
@@ -304,7 +296,7 @@ reports::Trial TcpPath::run_trial(const core::TrialRequest& req) {
   t.latency = core::summarize(sum.latency);
   t.kernel = std::move(view.kernel);
 
-  tcp.mode = mode_name(cfg_.mode);
+  tcp.mode = std::string(core::name(cfg_.mode));
   tcp.message_size = message_size_;
   tcp.flows = flows;
   tcp.bytes = sum.server_bytes;
@@ -329,7 +321,7 @@ void TcpPath::finish(reports::Scenario& s) const {
   reports::Probes& probes = s.probes.emplace(probes_ ? probes_->status() : reports::Probes{});
   if (probes_) probes.overhead.bpf = probes_->bpf_stats();
   bool rr = cfg_.mode == TcpMode::kRr;
-  s.tcp = reports::TcpTotals{mode_name(cfg_.mode),
+  s.tcp = reports::TcpTotals{std::string(core::name(cfg_.mode)),
                              message_size_,
                              totals_.trials(),
                              seconds_,

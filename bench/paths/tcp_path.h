@@ -10,7 +10,6 @@
 // client socket's tcp_info over sock_diag.
 #pragma once
 
-#include <array>
 #include <map>
 #include <memory>
 #include <cstdint>
@@ -19,19 +18,14 @@
 
 #include "bench/paths/ledger.h"
 #include "bench/core/path.h"
+#include "bench/core/settings.h"
 #include "bench/core/probe_session.h"
 #include "bench/core/topology.h"
 #include "bench/core/traffic.h"
 
 namespace pb::paths {
 
-// Modes a scenario may name in `tcp_mode`.
-inline constexpr std::array<std::string_view, 2> kTcpModes{"stream", "rr"};
-
-enum class TcpMode { kStream, kRr };
-
-// Parses a kTcpModes name; throws core::UsageError naming `tcp_mode` otherwise.
-TcpMode parse_tcp_mode(std::string_view name);
+using core::TcpMode;
 
 struct TcpPathConfig {
   TcpMode mode = TcpMode::kStream;

@@ -123,6 +123,11 @@ std::string json_one_of(const json& value, const std::string& what, const Names&
   return text;
 }
 
+template <typename E, size_t N>
+E json_enum(const json& value, const std::string& what, const std::array<core::EnumName<E>, N>& names) {
+  return *core::value_of(names, json_one_of(value, what, core::names_of(names)));
+}
+
 unsigned json_uint(const json& value, const std::string& what, unsigned lo, unsigned hi) {
   if (value.is_string()) return parse_uint(value.get<std::string>(), what, lo, hi);
   if (value.is_number_integer()) {
@@ -178,21 +183,33 @@ std::string json_cpu_mask(const json& value, const std::string& what) {
 }
 
 // default | noqueue | pfifo_fast | tbf:RATE | htb:RATE, RATE as tc writes it (100mbit, 1gbit).
-std::string json_qdisc(const json& value, const std::string& what) {
+core::Qdisc json_qdisc(const json& value, const std::string& what) {
   std::string q = json_string(value, what);
   std::string kind = q.substr(0, q.find(':'));
-  bool known = std::find(kQdiscKinds.begin(), kQdiscKinds.end(), kind) != kQdiscKinds.end();
-  bool rated = kind == "tbf" || kind == "htb";
+  std::optional<core::QdiscKind> k = core::value_of(core::kQdiscKindNames, kind);
+  bool rated = k == core::QdiscKind::kTbf || k == core::QdiscKind::kHtb;
   std::string rate = q.find(':') == std::string::npos ? "" : q.substr(q.find(':') + 1);
   bool rate_ok = !rate.empty() && std::isdigit(static_cast<unsigned char>(rate[0])) && rate.size() < 20;
   for (char c : rate) rate_ok = rate_ok && std::isalnum(static_cast<unsigned char>(c));
-  if (!known || rated != !rate.empty() || (rated && !rate_ok))
+  if (!k || rated != !rate.empty() || (rated && !rate_ok))
     throw UsageError(what + ": expected default, noqueue, pfifo_fast, tbf:RATE or htb:RATE (RATE like 100mbit), got " +
                      describe(value));
-  return q;
+  return {*k, rate};
 }
 
-using Setter = void (*)(ScenarioSpec&, const json&, const std::string&);
+std::vector<std::string_view> path_names(const Catalog& c) {
+  std::vector<std::string_view> names;
+  for (const PathKeys& p : c.paths) names.push_back(p.name);
+  return names;
+}
+
+std::vector<std::string_view> generator_names(const Catalog& c) {
+  std::vector<std::string_view> names = {"auto"};
+  names.insert(names.end(), c.generators.begin(), c.generators.end());
+  return names;
+}
+
+using Setter = void (*)(ScenarioSpec&, const json&, const std::string&, const Catalog&);
 
 struct KeyInfo {
   std::string_view key;
@@ -203,46 +220,38 @@ constexpr std::string_view kNameKey = "name";
 constexpr std::string_view kPathKey = "path";
 
 // Every scenario key, sorted; add a row here (and a ScenarioSpec field) for a new flag.
+#define PB_KEY(key, body) {key, [](ScenarioSpec& s, const json& v, const std::string& w, const Catalog& c) { \
+                           (void)c;                                                                      \
+                           body;                                                                         \
+                         }}
 constexpr KeyInfo kKeys[] = {
-    {"afxdp_mode",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.afxdp_mode = json_one_of(v, w, kAfxdpModes); }},
-    {"busy_poll",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.busy_poll = json_one_of(v, w, kOnOff); }},
-    {"dpdk_engine",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.dpdk_engine = json_one_of(v, w, kDpdkEngines); }},
-    {"dst_port", [](ScenarioSpec& s, const json& v, const std::string& w) { s.dst_port = json_uint(v, w, 1, 65535); }},
-    {"duration", [](ScenarioSpec& s, const json& v, const std::string& w) { s.duration_s = json_duration(v, w); }},
-    {"flows", [](ScenarioSpec& s, const json& v, const std::string& w) { s.flows = json_uint(v, w, 1, 65535); }},
-    {"frame_size",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.frame_size = json_uint(v, w, 66, 9000); }},
-    {"generator",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.generator = json_one_of(v, w, kKnownGenerators); }},
-    {kNameKey, [](ScenarioSpec& s, const json& v, const std::string& w) { s.name = json_name(v, w); }},
-    {kPathKey, [](ScenarioSpec& s, const json& v, const std::string& w) { s.path = json_one_of(v, w, kKnownPaths); }},
-    {"message_size",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.message_size = json_uint(v, w, 0, 1u << 20); }},
-    {"pmd", [](ScenarioSpec& s, const json& v, const std::string& w) { s.pmd = json_one_of(v, w, kDpdkPmds); }},
-    {"queues", [](ScenarioSpec& s, const json& v, const std::string& w) { s.queues = json_uint(v, w, 1, 64); }},
-    {"qdisc", [](ScenarioSpec& s, const json& v, const std::string& w) { s.qdisc = json_qdisc(v, w); }},
-    {"rate", [](ScenarioSpec& s, const json& v, const std::string& w) { s.rate_pps = json_rate(v, w); }},
-    {"rfs_entries",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.rfs_entries = json_uint(v, w, 0, 1u << 20); }},
-    {"rps_cpus", [](ScenarioSpec& s, const json& v, const std::string& w) { s.rps_cpus = json_cpu_mask(v, w); }},
-    {"rcvbuf",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.rcvbuf = json_uint(v, w, 0, 1u << 30); }},
-    {"topology",
-     [](ScenarioSpec& s, const json& v, const std::string& w) {
-       constexpr std::array<std::string_view, 2> kTopologies{"veth", "lab"};
-       s.topology = json_one_of(v, w, kTopologies);
-       if (s.topology == "lab") throw UsageError(w + ": topology \"lab\" is not implemented yet");
-     }},
-    {"tcp_mode",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.tcp_mode = json_one_of(v, w, kTcpModeNames); }},
-    {"trials", [](ScenarioSpec& s, const json& v, const std::string& w) { s.trials = json_uint(v, w, 1, 100); }},
-    {"xps_cpus", [](ScenarioSpec& s, const json& v, const std::string& w) { s.xps_cpus = json_cpu_mask(v, w); }},
-    {"xdp_mode",
-     [](ScenarioSpec& s, const json& v, const std::string& w) { s.xdp_mode = json_one_of(v, w, kXdpModes); }},
+    PB_KEY("afxdp_mode", s.afxdp_mode = json_enum(v, w, core::kAfxdpModeNames)),
+    PB_KEY("busy_poll", s.busy_poll = json_one_of(v, w, std::array<std::string_view, 2>{"off", "on"}) == "on"),
+    PB_KEY("dpdk_engine", s.dpdk_engine = json_enum(v, w, core::kDpdkEngineNames)),
+    PB_KEY("dst_port", s.dst_port = json_uint(v, w, 1, 65535)),
+    PB_KEY("duration", s.duration_s = json_duration(v, w)),
+    PB_KEY("flows", s.flows = json_uint(v, w, 1, 65535)),
+    PB_KEY("frame_size", s.frame_size = json_uint(v, w, 66, 9000)),
+    PB_KEY("generator", s.generator = json_one_of(v, w, generator_names(c))),
+    PB_KEY(kNameKey, s.name = json_name(v, w)),
+    PB_KEY(kPathKey, s.path = json_one_of(v, w, path_names(c))),
+    PB_KEY("message_size", s.message_size = json_uint(v, w, 0, 1u << 20)),
+    PB_KEY("pmd", s.pmd = json_enum(v, w, core::kDpdkPmdNames)),
+    PB_KEY("queues", s.queues = json_uint(v, w, 1, 64)),
+    PB_KEY("qdisc", s.qdisc = json_qdisc(v, w)),
+    PB_KEY("rate", s.rate_pps = json_rate(v, w)),
+    PB_KEY("rcvbuf", s.rcvbuf = json_uint(v, w, 0, 1u << 30)),
+    PB_KEY("rfs_entries", s.rfs_entries = json_uint(v, w, 0, 1u << 20)),
+    PB_KEY("rps_cpus", s.rps_cpus = json_cpu_mask(v, w)),
+    PB_KEY("tcp_mode", s.tcp_mode = json_enum(v, w, core::kTcpModeNames)),
+    PB_KEY("topology",
+           s.topology = json_enum(v, w, core::kTopologyNames);
+           if (s.topology == core::TopologyKind::kLab) throw UsageError(w + ": topology \"lab\" is not implemented yet")),
+    PB_KEY("trials", s.trials = json_uint(v, w, 1, 100)),
+    PB_KEY("xdp_mode", s.xdp_mode = json_enum(v, w, core::kXdpModeNames)),
+    PB_KEY("xps_cpus", s.xps_cpus = json_cpu_mask(v, w)),
 };
+#undef PB_KEY
 
 std::vector<std::string_view> key_names() {
   std::vector<std::string_view> names;
@@ -268,14 +277,12 @@ std::string name_value(const json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-bool same_settings(const ScenarioSpec& a, const ScenarioSpec& b) {
-  return a.path == b.path && a.topology == b.topology && a.generator == b.generator &&
-         a.duration_s == b.duration_s && a.rate_pps == b.rate_pps && a.frame_size == b.frame_size &&
-         a.flows == b.flows && a.queues == b.queues && a.trials == b.trials && a.xdp_mode == b.xdp_mode &&
-         a.afxdp_mode == b.afxdp_mode && a.busy_poll == b.busy_poll && a.pmd == b.pmd &&
-         a.dpdk_engine == b.dpdk_engine && a.rcvbuf == b.rcvbuf && a.tcp_mode == b.tcp_mode &&
-         a.message_size == b.message_size && a.rps_cpus == b.rps_cpus && a.xps_cpus == b.xps_cpus &&
-         a.rfs_entries == b.rfs_entries && a.qdisc == b.qdisc && a.dst_port == b.dst_port;
+// Equal settings, whatever the names and the keys as given.
+bool same_settings(ScenarioSpec a, ScenarioSpec b) {
+  a.name.clear();
+  b.name.clear();
+  a.given = b.given = {};
+  return a == b;
 }
 
 // Where each layer's values were written, for error messages.
@@ -283,7 +290,7 @@ enum class Layer { kDefaults, kScenario, kOverrides };
 
 // Checks every key and value (list items too) of one layer where it was written, so an
 // error points at the file location (or flag) rather than at the merged result.
-void check_layer(const json& obj, Layer layer, const std::string& where) {
+void check_layer(const json& obj, Layer layer, const std::string& where, const Catalog& catalog) {
   for (const auto& [key, value] : obj.items()) {
     std::string what = field(where, key);
     if (layer == Layer::kOverrides) {
@@ -297,7 +304,7 @@ void check_layer(const json& obj, Layer layer, const std::string& where) {
       throw UsageError(what + ": cannot override scenario names");
     ScenarioSpec scratch;
     if (!value.is_array()) {
-      info.set(scratch, value, what);
+      info.set(scratch, value, what, catalog);
       continue;
     }
     if (key == kNameKey) throw UsageError(what + ": expected a string, got a list");
@@ -306,7 +313,7 @@ void check_layer(const json& obj, Layer layer, const std::string& where) {
       std::string item_what = layer == Layer::kOverrides ? what : what + "[" + std::to_string(i) + "]";
       if (value[i].is_array() || value[i].is_object())
         throw UsageError(item_what + ": expected a single value, got " + describe(value[i]));
-      info.set(scratch, value[i], item_what);
+      info.set(scratch, value[i], item_what, catalog);
     }
   }
 }
@@ -316,21 +323,15 @@ void require_object(const json& value, const std::string& what) {
 }
 
 // Appends spec under its name, applying the drop-identical / "#N" suffix rule.
-// Keys that mean something on some paths only. Where the suite (not the command line)
-// gives one to a scenario of another path, e.g. the default suite's dpdk pmd list once
-// --path kernel-udp replaced its path, it is dropped instead of multiplying names.
-struct PathKey {
-  std::string_view key;
-  std::string_view path;
-};
-constexpr PathKey kPathOnlyKeys[] = {{"pmd", "dpdk"},         {"dpdk_engine", "dpdk"},      {"afxdp_mode", "afxdp"},
-                                     {"busy_poll", "afxdp"},  {"tcp_mode", "kernel-tcp"},   {"message_size", "kernel-tcp"}};
-
-void drop_foreign_keys(json& merged, const json& overrides) {
+// Keys only one path reads. Where the suite (not the command line) gives one to a scenario of
+// another path, e.g. the default suite's dpdk pmd list once --path kernel-udp replaced its
+// path, it is dropped instead of multiplying names.
+void drop_foreign_keys(json& merged, const json& overrides, const Catalog& catalog) {
   auto path = merged.find(std::string(kPathKey));
   if (path == merged.end() || !path->is_string()) return;
-  for (const auto& [key, only] : kPathOnlyKeys)
-    if (path->get<std::string>() != only && !overrides.contains(std::string(key))) merged.erase(std::string(key));
+  for (const PathKeys& p : catalog.paths)
+    for (std::string_view key : p.own_keys)
+      if (p.name != path->get<std::string>() && !overrides.contains(std::string(key))) merged.erase(std::string(key));
 }
 
 void add_unique(std::vector<ScenarioSpec>& out, std::map<std::string, std::size_t>& by_name, ScenarioSpec spec,
@@ -427,7 +428,7 @@ json split_list_flag(std::string_view text, const std::string& what) {
   return items.size() == 1 ? items[0] : items;
 }
 
-ScenarioSpec parse_scenario(const json& obj, const std::string& where) {
+ScenarioSpec parse_scenario(const json& obj, const std::string& where, const Catalog& catalog) {
   require_object(obj, where.empty() ? "scenario" : where);
   ScenarioSpec spec;
   std::string auto_name;
@@ -436,7 +437,7 @@ ScenarioSpec parse_scenario(const json& obj, const std::string& where) {
     const KeyInfo& info = find_key(key, what);
     if (value.is_array())
       throw UsageError(what + ": expected a single value, got a list (lists belong in a suite, which expands them)");
-    info.set(spec, value, what);
+    info.set(spec, value, what, catalog);
     if (key != kNameKey && key != kPathKey) auto_name += "/" + key + "=" + name_value(value);
   }
   if (!obj.contains(kNameKey)) spec.name = spec.path + auto_name;
@@ -444,7 +445,8 @@ ScenarioSpec parse_scenario(const json& obj, const std::string& where) {
   return spec;
 }
 
-std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& where, const json& overrides) {
+std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& where, const json& overrides,
+                                       const Catalog& catalog) {
   auto top = [&](std::string_view key) { return where.empty() ? std::string(key) : where + ": " + std::string(key); };
   if (!suite.is_object())
     throw UsageError((where.empty() ? std::string("suite") : where) +
@@ -460,7 +462,7 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
   if (suite.contains("defaults")) {
     defaults = suite["defaults"];
     require_object(defaults, top("defaults"));
-    check_layer(defaults, Layer::kDefaults, top("defaults"));
+    check_layer(defaults, Layer::kDefaults, top("defaults"), catalog);
   }
   if (!suite.contains("scenarios")) throw UsageError(top("scenarios") + ": missing; give a list of scenario objects");
   const json& scenarios = suite["scenarios"];
@@ -468,7 +470,7 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
     throw UsageError(top("scenarios") + ": expected a list of scenario objects, got " + describe(scenarios));
   if (scenarios.empty()) throw UsageError(top("scenarios") + ": empty; a suite needs at least one scenario");
   if (!overrides.is_object()) throw UsageError("overrides: expected an object, got " + describe(overrides));
-  check_layer(overrides, Layer::kOverrides, "");
+  check_layer(overrides, Layer::kOverrides, "", catalog);
 
   struct Entry {
     std::string where;
@@ -484,11 +486,11 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
     entry.where = top("scenarios[" + std::to_string(i) + "]");
     const json& scenario = scenarios[i];
     require_object(scenario, entry.where);
-    check_layer(scenario, Layer::kScenario, entry.where);
+    check_layer(scenario, Layer::kScenario, entry.where, catalog);
     entry.merged = defaults;
     for (const auto& [key, value] : scenario.items()) entry.merged[key] = value;
     for (const auto& [key, value] : overrides.items()) entry.merged[key] = value;
-    drop_foreign_keys(entry.merged, overrides);
+    drop_foreign_keys(entry.merged, overrides, catalog);
     // json objects iterate in sorted key order, which fixes both name and expansion order.
     for (auto& [key, value] : entry.merged.items()) {
       if (value.is_array() && value.size() == 1) value = json(value[0]);
@@ -516,7 +518,7 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
     for (std::size_t n = 0; n < entry.count; ++n) {
       json one = entry.merged;
       for (std::size_t a = 0; a < entry.axes.size(); ++a) one[entry.axes[a]] = entry.merged[entry.axes[a]][index[a]];
-      ScenarioSpec spec = parse_scenario(one, entry.where);
+      ScenarioSpec spec = parse_scenario(one, entry.where, catalog);
       std::string name = one.contains(kNameKey) ? one[kNameKey].get<std::string>() : spec.path;
       for (const std::string& key : entry.named) name += "/" + key + "=" + name_value(one[key]);
       spec.name = std::move(name);
@@ -553,10 +555,6 @@ json read_suite_file(const std::string& path) {
                        ": malformed JSON: " + what.substr(at + static_cast<std::size_t>(reason_at)));
     throw UsageError(path + ": malformed JSON: " + what);
   }
-}
-
-std::vector<ScenarioSpec> load_suite_file(const std::string& path, const json& overrides) {
-  return expand_suite(read_suite_file(path), path, overrides);
 }
 
 json default_suite() {

@@ -37,10 +37,10 @@ unsigned parse_uint(std::string_view text, const std::string& what, unsigned lo,
 nlohmann::json split_list_flag(std::string_view text, const std::string& what);
 
 // One scenario object with single values (no lists); keys are the long run flags with
-// '-' written '_'. Without a "name" key the name is the path plus every other key given,
+// '-' written '_'; paths and generators are those of `catalog`. Without a "name" key the name is the path plus every other key given,
 // in sorted order ("kernel-udp/flows=8/rate=max"). `where` prefixes error messages
 // ("suite.json: scenarios[2]").
-ScenarioSpec parse_scenario(const nlohmann::json& obj, const std::string& where);
+ScenarioSpec parse_scenario(const nlohmann::json& obj, const std::string& where, const Catalog& catalog);
 
 // Expands {"defaults": {...}, "scenarios": [{...}, ...]} merged under `overrides` (an
 // object of the same keys built from the CLI flags the user gave; values may be lists,
@@ -54,17 +54,14 @@ ScenarioSpec parse_scenario(const nlohmann::json& obj, const std::string& where)
 // Scenarios identical (name and settings) to an earlier one are dropped; a name taken by
 // a different scenario gets a suffix "#2", "#3", ...
 std::vector<ScenarioSpec> expand_suite(const nlohmann::json& suite, const std::string& where,
-                                       const nlohmann::json& overrides = nlohmann::json::object());
+                                       const nlohmann::json& overrides, const Catalog& catalog);
 
 // Reads and parses a suite file (JSON with comments allowed), without checking its shape.
 // Errors name the file, and line:column for malformed JSON.
 nlohmann::json read_suite_file(const std::string& path);
-// read_suite_file, then expand_suite with the path as `where`.
-std::vector<ScenarioSpec> load_suite_file(const std::string& path,
-                                          const nlohmann::json& overrides = nlohmann::json::object());
-
-// The built-in suite `run` uses without a SUITE argument: kernel-udp at rate max and at
-// 50000 pps (for latency), duration 5 s, frame_size 66, flows 8, queues 2.
+// The built-in suite `run` uses without a SUITE argument: kernel-udp, xdp-drop, xdp-pass,
+// xdp-tx, afxdp, and dpdk with the af_xdp and af_packet PMDs, each at rate max and at 50000
+// pps (for latency); duration 5 s, frame_size 66, flows 8, queues 2.
 nlohmann::json default_suite();
 
 }  // namespace pb::suite

@@ -234,17 +234,6 @@ TEST(XdpVerdict, CountsByRxQueue) {
   EXPECT_EQ(b.latency.count(), 2u);
 }
 
-TEST(XdpMode, ParsesAndPrints) {
-  EXPECT_EQ(parse_xdp_mode("native"), XdpMode::kNative);
-  EXPECT_EQ(parse_xdp_mode("drv"), XdpMode::kNative);
-  EXPECT_EQ(parse_xdp_mode("generic"), XdpMode::kGeneric);
-  EXPECT_EQ(parse_xdp_mode("skb"), XdpMode::kGeneric);
-  EXPECT_THROW(parse_xdp_mode("offload"), core::UsageError);
-  EXPECT_STREQ(to_string(XdpMode::kGeneric), "generic");
-  EXPECT_EQ(parse_xdp_verdict("xdp-redirect"), XdpVerdict::kRedirect);
-  EXPECT_THROW(parse_xdp_verdict("abort"), core::UsageError);
-}
-
 // xdp_drop natively on a veth: listed while the attachment lives, gone after.
 TEST(XdpAttachment, NativeAttachIsListedAndGoesAway) {
   SKIP_WITHOUT_BPF();

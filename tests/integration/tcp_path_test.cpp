@@ -199,10 +199,5 @@ TEST_F(TcpPathTest, RejectsTooManyFlowsAndHugeMessages) {
   EXPECT_THROW(TcpPath(*topo_, huge), core::UsageError);
 }
 
-TEST(TcpPathConfig, RejectsBadInput) {
-  EXPECT_THROW(parse_tcp_mode("bulk"), core::UsageError);
-  EXPECT_EQ(parse_tcp_mode("rr"), TcpMode::kRr);
-}
-
 }  // namespace
 }  // namespace pb::paths

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Interrupted runs: SIGTERM ends the run with exit 130, a report of what finished and a
-clean host; after SIGKILL, `pathbench cleanup` removes what the run left."""
+clean host; a second SIGINT exits at once; after SIGKILL, `pathbench cleanup` removes what
+the run left."""
 import json
 import os
 import signal
@@ -44,6 +45,18 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(out) as f:
         report = json.load(f)
     check(report["scenarios"], "SIGTERM: the report should hold the interrupted scenario")
+    assert_clean_host()
+
+    # Two SIGINTs: the second exits at once, whatever the first had started.
+    p = start(os.path.join(tmp, "int.json"))
+    wait_for_netns(p)
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=10)
+    check(p.returncode == 130, f"second SIGINT: exit {p.returncode}, expected 130\n{err[-2000:]}")
+    check("second signal, exiting now" in err, f"second SIGINT: no message on stderr\n{err[-2000:]}")
+    run(["cleanup"], check_rc=0)
     assert_clean_host()
 
     # SIGKILL: nothing runs in the process any more; cleanup must undo it.

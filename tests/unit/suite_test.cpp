@@ -16,6 +16,33 @@ namespace {
 
 using nlohmann::json;
 
+// The catalog these tests parse against: the CLI's path and generator names.
+const Catalog& test_catalog() {
+  static constexpr std::string_view kTcp[] = {"tcp_mode", "message_size"};
+  static constexpr std::string_view kAfxdp[] = {"afxdp_mode", "busy_poll"};
+  static constexpr std::string_view kDpdk[] = {"pmd", "dpdk_engine"};
+  static const Catalog c{{{"kernel-udp", {}},
+                          {"kernel-tcp", kTcp},
+                          {"xdp-drop", {}},
+                          {"xdp-pass", {}},
+                          {"xdp-tx", {}},
+                          {"xdp-redirect", {}},
+                          {"afxdp", kAfxdp},
+                          {"dpdk", kDpdk}},
+                         {"udp-socket", "afpacket", "xdp-live"}};
+  return c;
+}
+
+ScenarioSpec parse(const json& obj, const std::string& where) { return parse_scenario(obj, where, test_catalog()); }
+
+std::vector<ScenarioSpec> expand(const json& suite, const std::string& where, const json& overrides = json::object()) {
+  return expand_suite(suite, where, overrides, test_catalog());
+}
+
+std::vector<ScenarioSpec> load(const std::string& path, const json& overrides = json::object()) {
+  return expand(read_suite_file(path), path, overrides);
+}
+
 // The UsageError message `fn` throws; fails the test if it throws nothing.
 template <typename Fn>
 std::string usage_error(Fn&& fn) {
@@ -103,17 +130,38 @@ TEST(SplitListFlag, SingleAndList) {
   EXPECT_NE(usage_error([] { split_list_flag("", "--path"); }).find("--path: empty item"), std::string::npos);
 }
 
+// Every enum setting's spellings map back to the value they name.
+template <typename E, size_t N>
+void expect_round_trip(const std::array<core::EnumName<E>, N>& names) {
+  for (const auto& n : names) {
+    EXPECT_EQ(core::value_of(names, n.name), n.value) << n.name;
+    EXPECT_EQ(core::name_of(names, n.value), n.name);
+  }
+  EXPECT_EQ(core::value_of(names, "no-such-name"), std::nullopt);
+}
+
+TEST(Settings, NamesRoundTrip) {
+  expect_round_trip(core::kXdpModeNames);
+  expect_round_trip(core::kAfxdpModeNames);
+  expect_round_trip(core::kTcpModeNames);
+  expect_round_trip(core::kDpdkPmdNames);
+  expect_round_trip(core::kDpdkEngineNames);
+  expect_round_trip(core::kQdiscKindNames);
+  expect_round_trip(core::kTopologyNames);
+  EXPECT_EQ(core::name(core::XdpMode::kGeneric), "generic");
+}
+
 TEST(ParseScenario, DefaultsAndFields) {
-  ScenarioSpec spec = parse_scenario(json::object(), "s");
+  ScenarioSpec spec = parse(json::object(), "s");
   EXPECT_EQ(spec.name, "kernel-udp");
   EXPECT_EQ(spec.path, "kernel-udp");
-  EXPECT_EQ(spec.topology, "veth");
+  EXPECT_EQ(core::name(spec.topology), "veth");
   EXPECT_EQ(spec.generator, "auto");
-  EXPECT_EQ(spec.xdp_mode, "native");
+  EXPECT_EQ(core::name(spec.xdp_mode), "native");
   EXPECT_EQ(spec.rate_pps, 0u);
   EXPECT_EQ(spec.frame_size, 66u);
 
-  spec = parse_scenario(json::parse(R"({"rate": "1.5M", "duration": "500ms", "frame_size": 1500, "flows": "8",
+  spec = parse(json::parse(R"({"rate": "1.5M", "duration": "500ms", "frame_size": 1500, "flows": "8",
                                          "queues": 4, "trials": 3, "topology": "veth"})"),
                         "s");
   EXPECT_EQ(spec.rate_pps, 1500000u);
@@ -125,14 +173,14 @@ TEST(ParseScenario, DefaultsAndFields) {
   EXPECT_EQ(spec.name, "kernel-udp/duration=500ms/flows=8/frame_size=1500/queues=4/rate=1.5M/topology=veth/trials=3");
   EXPECT_EQ(json::parse(spec.given.text)["rate"], "1.5M");
 
-  spec = parse_scenario(json{{"name", "baseline"}, {"rate", 1000}}, "s");
+  spec = parse(json{{"name", "baseline"}, {"rate", 1000}}, "s");
   EXPECT_EQ(spec.name, "baseline");
   EXPECT_EQ(spec.rate_pps, 1000u);
 }
 
 TEST(ParseScenario, ErrorsNameTheField) {
   const std::string w = "suite.json: scenarios[2]";
-  auto error = [&](const json& obj) { return usage_error([&] { parse_scenario(obj, w); }); };
+  auto error = [&](const json& obj) { return usage_error([&] { parse(obj, w); }); };
   EXPECT_EQ(error(json{{"frame_size", "big"}}),
             "suite.json: scenarios[2].frame_size: expected an integer in [66, 9000], got \"big\"");
   EXPECT_EQ(error(json{{"frame_size", 65}}),
@@ -188,20 +236,20 @@ json two_rate_suite() {
 // --path kernel-udp over the default suite: the dpdk entry's pmd list means nothing for
 // kernel-udp, so it neither multiplies nor names scenarios; a pmd the user gave stays.
 TEST(ExpandSuite, PathOverrideDropsKeysOfOtherPaths) {
-  std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite", json{{"path", "kernel-udp"}});
+  std::vector<ScenarioSpec> specs = expand(default_suite(), "default suite", json{{"path", "kernel-udp"}});
   ASSERT_EQ(specs.size(), 2u);
   EXPECT_EQ(specs[0].name, "kernel-udp/rate=max");
   EXPECT_EQ(specs[1].name, "kernel-udp/rate=50000");
-  specs = expand_suite(default_suite(), "default suite", json{{"path", "kernel-udp"}, {"pmd", "af_xdp"}});
+  specs = expand(default_suite(), "default suite", json{{"path", "kernel-udp"}, {"pmd", "af_xdp"}});
   ASSERT_FALSE(specs.empty());
-  for (const ScenarioSpec& spec : specs) EXPECT_EQ(spec.pmd, "af_xdp") << spec.name;
+  for (const ScenarioSpec& spec : specs) EXPECT_EQ(core::name(spec.pmd), "af_xdp") << spec.name;
   // Two entries the overrides made equal run once.
-  specs = expand_suite(default_suite(), "default suite", json{{"path", "dpdk"}, {"pmd", "af_packet"}});
+  specs = expand(default_suite(), "default suite", json{{"path", "dpdk"}, {"pmd", "af_packet"}});
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"dpdk/rate=max", "dpdk/rate=50000"}));
 }
 
 TEST(ExpandSuite, DefaultSuite) {
-  std::vector<ScenarioSpec> specs = expand_suite(default_suite(), "default suite");
+  std::vector<ScenarioSpec> specs = expand(default_suite(), "default suite");
   ASSERT_EQ(specs.size(), 14u);
   EXPECT_EQ(specs[0].name, "kernel-udp/rate=max");
   EXPECT_EQ(specs[1].name, "kernel-udp/rate=50000");
@@ -216,7 +264,7 @@ TEST(ExpandSuite, DefaultSuite) {
   }
   EXPECT_EQ(paths, (std::vector<std::string>{"kernel-udp", "xdp-drop", "xdp-pass", "xdp-tx", "afxdp", "dpdk"}));
   EXPECT_EQ(specs[10].name, "dpdk/pmd=af_xdp/rate=max");
-  EXPECT_EQ(specs[13].pmd, "af_packet");
+  EXPECT_EQ(core::name(specs[13].pmd), "af_packet");
   EXPECT_EQ(specs[0].rate_pps, 0u);
   EXPECT_EQ(specs[1].rate_pps, 50000u);
   EXPECT_EQ(json::parse(specs[1].given.text)["rate"], 50000);
@@ -229,7 +277,7 @@ TEST(ExpandSuite, CrossProductCountOrderAndNames) {
       {"rate": ["max", "100k"], "frame_size": [66, 1500, 9000]},
       {"queues": 4}
     ]})");
-  std::vector<ScenarioSpec> specs = expand_suite(suite, "s.json");
+  std::vector<ScenarioSpec> specs = expand(suite, "s.json");
   // Sorted keys: flows, frame_size, rate; first outermost, last fastest.
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{
                                  "kernel-udp/flows=1/frame_size=66/rate=max",
@@ -259,7 +307,7 @@ TEST(ExpandSuite, CrossProductCountOrderAndNames) {
 TEST(ExpandSuite, ScenarioOverridesDefaultsAndSingleItemListIsScalar) {
   json suite = json::parse(R"({"defaults": {"rate": ["max", 1000], "frame_size": 128},
                                "scenarios": [{"rate": 5000}, {"frame_size": [256]}]})");
-  std::vector<ScenarioSpec> specs = expand_suite(suite, "s.json");
+  std::vector<ScenarioSpec> specs = expand(suite, "s.json");
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=5000", "kernel-udp/frame_size=256/rate=max",
                                                         "kernel-udp/frame_size=256/rate=1000"}));
   EXPECT_EQ(specs[0].frame_size, 128u);
@@ -271,14 +319,14 @@ TEST(ExpandSuite, ExplicitNames) {
   json suite = json::parse(R"({"scenarios": [
       {"name": "baseline", "flows": 8},
       {"name": "sweep", "frame_size": [66, 1500], "flows": 4}]})");
-  EXPECT_EQ(names_of(expand_suite(suite, "s.json")),
+  EXPECT_EQ(names_of(expand(suite, "s.json")),
             (std::vector<std::string>{"baseline", "sweep/frame_size=66", "sweep/frame_size=1500"}));
 }
 
 TEST(ExpandSuite, DuplicatesDropOrGetSuffix) {
   json suite = json::parse(R"({"scenarios": [{"rate": "max"}, {"rate": "max"},
       {"name": "x", "flows": 1}, {"name": "x", "flows": 2}, {"name": "x", "flows": 3}]})");
-  std::vector<ScenarioSpec> specs = expand_suite(suite, "s.json");
+  std::vector<ScenarioSpec> specs = expand(suite, "s.json");
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "x", "x#2", "x#3"}));
   EXPECT_EQ(specs[2].flows, 2u);
 }
@@ -286,31 +334,31 @@ TEST(ExpandSuite, DuplicatesDropOrGetSuffix) {
 TEST(ExpandSuite, OverridesPrecedenceAndLists) {
   // CLI > scenario > defaults; scalar overrides keep the names' shape.
   std::vector<ScenarioSpec> specs =
-      expand_suite(two_rate_suite(), "default suite", json{{"duration", "2s"}, {"flows", "16"}});
+      expand(two_rate_suite(), "default suite", json{{"duration", "2s"}, {"flows", "16"}});
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
   EXPECT_DOUBLE_EQ(specs[0].duration_s, 2.0);
   EXPECT_EQ(specs[1].flows, 16u);
   EXPECT_EQ(json::parse(specs[1].given.text)["duration"], "2s");
 
   // Overriding a named key renames; scenarios made identical collapse into one.
-  specs = expand_suite(two_rate_suite(), "default suite", json{{"rate", "1000"}});
+  specs = expand(two_rate_suite(), "default suite", json{{"rate", "1000"}});
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=1000"}));
   EXPECT_EQ(specs[0].rate_pps, 1000u);
 
   // A list override expands (as `--frame-size 66,1500` would give).
-  specs = expand_suite(two_rate_suite(), "default suite", json{{"frame_size", split_list_flag("66,1500", "--frame-size")}});
+  specs = expand(two_rate_suite(), "default suite", json{{"frame_size", split_list_flag("66,1500", "--frame-size")}});
   EXPECT_EQ(names_of(specs),
             (std::vector<std::string>{"kernel-udp/frame_size=66/rate=max", "kernel-udp/frame_size=1500/rate=max",
                                       "kernel-udp/frame_size=66/rate=50000", "kernel-udp/frame_size=1500/rate=50000"}));
   EXPECT_EQ(specs[1].frame_size, 1500u);
 
   // A list path override expands; the path leads the name.
-  specs = expand_suite(two_rate_suite(), "default suite", json{{"path", json{"kernel-udp"}}});
+  specs = expand(two_rate_suite(), "default suite", json{{"path", json{"kernel-udp"}}});
   EXPECT_EQ(specs.size(), 2u);
 }
 
 TEST(ExpandSuite, OverrideErrorsNameTheFlag) {
-  auto error = [](const json& overrides) { return usage_error([&] { expand_suite(default_suite(), "d", overrides); }); };
+  auto error = [](const json& overrides) { return usage_error([&] { expand(default_suite(), "d", overrides); }); };
   EXPECT_EQ(error(json{{"frame_size", "big"}}), "--frame-size: expected an integer in [66, 9000], got \"big\"");
   EXPECT_NE(error(json{{"path", {"kernel-udp", "xdp-dorp"}}}).find("--path: expected one of kernel-udp, kernel-tcp, xdp-drop"), std::string::npos);
   EXPECT_NE(error(json{{"rate", "fast"}}).find("--rate: expected \"max\""), std::string::npos);
@@ -321,7 +369,7 @@ TEST(ExpandSuite, OverrideErrorsNameTheFlag) {
 
 TEST(ExpandSuite, ShapeErrorsNameTheField) {
   auto error = [](const std::string& text) {
-    return usage_error([&] { expand_suite(json::parse(text), "suite.json"); });
+    return usage_error([&] { expand(json::parse(text), "suite.json"); });
   };
   EXPECT_NE(error("[]").find("suite.json: expected a suite object"), std::string::npos);
   EXPECT_EQ(error(R"({"defaults": {}})"), "suite.json: scenarios: missing; give a list of scenario objects");
@@ -355,10 +403,10 @@ TEST(ExpandSuite, CapsTotalExpansion) {
   json frames = json::array();
   for (int i = 66; i < 166; ++i) frames.push_back(i);
   json suite{{"scenarios", json::array({json{{"flows", flows}, {"frame_size", frames}}})}};
-  EXPECT_NE(usage_error([&] { expand_suite(suite, "big.json"); }).find("big.json: expands to more than 10000 scenarios"),
+  EXPECT_NE(usage_error([&] { expand(suite, "big.json"); }).find("big.json: expands to more than 10000 scenarios"),
             std::string::npos);
   suite["scenarios"][0]["flows"].erase(100);  // exactly 10000
-  EXPECT_EQ(expand_suite(suite, "big.json").size(), 10000u);
+  EXPECT_EQ(expand(suite, "big.json").size(), 10000u);
 }
 
 TEST(LoadSuiteFile, CommentsAllowed) {
@@ -369,31 +417,31 @@ TEST(LoadSuiteFile, CommentsAllowed) {
     {"rate": ["max", 50000]}  // two rates
   ]
 })");
-  std::vector<ScenarioSpec> specs = load_suite_file(file.path());
+  std::vector<ScenarioSpec> specs = load(file.path());
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"kernel-udp/rate=max", "kernel-udp/rate=50000"}));
   EXPECT_DOUBLE_EQ(specs[1].duration_s, 2.0);
   EXPECT_EQ(read_suite_file(file.path())["defaults"]["duration"], "2s");
 
-  std::string message = usage_error([&] { load_suite_file(file.path(), json{{"queues", 65}}); });
+  std::string message = usage_error([&] { load(file.path(), json{{"queues", 65}}); });
   EXPECT_NE(message.find("--queues: expected an integer in [1, 64]"), std::string::npos);
 }
 
 TEST(LoadSuiteFile, ErrorsNameFileAndPosition) {
-  EXPECT_NE(usage_error([] { load_suite_file("/nonexistent/suite.json"); })
+  EXPECT_NE(usage_error([] { load("/nonexistent/suite.json"); })
                 .find("/nonexistent/suite.json: cannot read suite file: No such file or directory"),
             std::string::npos);
 
   TempFile malformed("{\n  \"scenarios\": [\n    {\"rate\": max}\n  ]\n}\n");
-  std::string message = usage_error([&] { load_suite_file(malformed.path()); });
+  std::string message = usage_error([&] { load(malformed.path()); });
   EXPECT_NE(message.find(malformed.path() + ":3:14: malformed JSON: "), std::string::npos) << message;
   EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
 
   TempFile empty("");
-  EXPECT_NE(usage_error([&] { load_suite_file(empty.path()); }).find(empty.path() + ":1:1: malformed JSON"),
+  EXPECT_NE(usage_error([&] { load(empty.path()); }).find(empty.path() + ":1:1: malformed JSON"),
             std::string::npos);
 
   TempFile shape(R"({"scenarios": [{"frame_size": 10}]})");
-  EXPECT_EQ(usage_error([&] { load_suite_file(shape.path()); }),
+  EXPECT_EQ(usage_error([&] { load(shape.path()); }),
             shape.path() + ": scenarios[0].frame_size: expected an integer in [66, 9000], got 10");
 }
 
