@@ -294,7 +294,7 @@ core::ProbeReading ProbeSet::end_trial(const core::Receiver* receiver, reports::
 #if PB_HAVE_BPF
   Impl& m = *impl_;
   auto keep = [&](const std::string& side, const std::string& reason, const std::string& where, uint64_t n) {
-    if (n && !(receiver && receiver->accounts_for({side, reason, where, n}))) r.drops[{side, reason, where}] += n;
+    core::add_unless_accounted(r.drops, receiver, {side, reason, where, n});
   };
   if (m.sampler) m.sampler->stop();
   if (m.sock_drops) {

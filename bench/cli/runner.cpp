@@ -28,11 +28,9 @@
 
 namespace pb::cli {
 
-using host::CounterSnapshot;
 using host::RunState;
 using suite::ScenarioSpec;
 using host::VethTopology;
-using host::take_snapshot_in;
 
 namespace {
 
@@ -109,7 +107,7 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
     reports::Topology& topology = sc.topology.emplace(topo.describe());
     steering.describe(topology);
     auto path = row.make({spec, topo, find_generator(traffic.generator), probes});
-    host::CounterSnapshot tg0 = host::take_snapshot_in(topo.tg_netns()), dut0 = host::take_snapshot_in(topo.dut_netns());
+    std::unique_ptr<core::CounterWatch> counters = topo.watch_counters(core::CounterScope::kScenario);
     std::vector<reports::Trial>& trials = sc.trials.emplace();
     for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {
       PB_INFO("[{}/{}] {}: trial {}/{} at {} for {:.1f} s", index + 1, total, spec.name, t + 1, spec.trials,
@@ -118,7 +116,7 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
       PB_INFO("[{}/{}] {}: sent {} delivered {} ({:.0f} pps, loss {:.4f}%)", index + 1, total, spec.name, tr.sent,
               tr.delivered, tr.rx_pps, 100 * tr.loss_ratio);
     }
-    host::CounterSnapshot tg1 = host::take_snapshot_in(topo.tg_netns()), dut1 = host::take_snapshot_in(topo.dut_netns());
+    reports::ScenarioCounters scenario_counters = counters->delta();
     path->finish(sc);
     auto* packet_path = dynamic_cast<paths::PacketPath*>(path.get());
     if (opts.measure_overhead && packet_path && !stop.load()) {
@@ -129,7 +127,7 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
       overhead.bpf = packet_path->probe_cost();
     }
     path->describe(topology);  // after the trials: bind modes are known then
-    sc.counters = reports::ScenarioCounters{host::delta(dut0, dut1), host::delta(tg0, tg1)};
+    sc.counters = std::move(scenario_counters);
     if (trials.empty()) {
       sc.status = reports::kStatusError;
       sc.reason = std::string("interrupted before the first trial ended");

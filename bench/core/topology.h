@@ -4,11 +4,25 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "bench/core/traffic.h"
+#include "reports/model/counters.h"
 
 namespace pb::core {
+
+// What a counter watch reads in each namespace: a trial's the link's two ends and the
+// protocol counters (snmp, netstat); a scenario's every link and softnet too.
+enum class CounterScope { kTrial, kScenario };
+
+// The kernel's counters in both namespaces from the instant the watch began.
+class CounterWatch {
+ public:
+  virtual ~CounterWatch() = default;
+  // Reads the counters now: now minus the start, per namespace.
+  virtual reports::ScenarioCounters delta() const = 0;
+};
 
 class Topology {
  public:
@@ -37,6 +51,8 @@ class Topology {
   virtual uint16_t dut_port() const = 0;
   // The TG side's view of the DUT, for the generators.
   virtual TrafficEndpoints endpoints() const = 0;
+  // Reads the counters in both namespaces now; the watch's delta() reads them again.
+  virtual std::unique_ptr<CounterWatch> watch_counters(CounterScope scope) const = 0;
 };
 
 }  // namespace pb::core

@@ -131,4 +131,10 @@ class Receiver {
   virtual std::vector<std::string> own_programs() const { return {}; }
 };
 
+// Adds a drop the kernel probes saw to `into` unless `receiver` already counts it
+// (Receiver::accounts_for); a zero count adds nothing.
+inline void add_unless_accounted(DropCounts& into, const Receiver* receiver, const AttributedDrop& drop) {
+  if (drop.count && !(receiver && receiver->accounts_for(drop))) into[{drop.side, drop.reason, drop.where}] += drop.count;
+}
+
 }  // namespace pb::core

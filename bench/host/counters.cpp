@@ -337,4 +337,16 @@ reports::CounterDelta delta(const CounterSnapshot& before, const CounterSnapshot
   return d;
 }
 
+NetnsCounterWatch::NetnsCounterWatch(int tg_netns, SnapshotOptions tg, int dut_netns, SnapshotOptions dut)
+    : tg_netns_(tg_netns), dut_netns_(dut_netns), tg_opts_(std::move(tg)), dut_opts_(std::move(dut)) {
+  tg0_ = take_snapshot_in(tg_netns_, tg_opts_);
+  dut0_ = take_snapshot_in(dut_netns_, dut_opts_);
+}
+
+reports::ScenarioCounters NetnsCounterWatch::delta() const {
+  CounterSnapshot tg1 = take_snapshot_in(tg_netns_, tg_opts_);
+  CounterSnapshot dut1 = take_snapshot_in(dut_netns_, dut_opts_);
+  return {host::delta(dut0_, dut1), host::delta(tg0_, tg1)};
+}
+
 }  // namespace pb::host

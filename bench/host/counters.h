@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/core/topology.h"
 #include "reports/model/counters.h"
 
 namespace pb::host {
@@ -75,5 +76,18 @@ reports::CounterSnapshot to_report(const CounterSnapshot& snapshot);
 // Groups only in `after` (a link created in between) count from 0; groups only in `before`
 // (a link deleted in between) are left out.
 reports::CounterDelta delta(const CounterSnapshot& before, const CounterSnapshot& after);
+
+// A core::CounterWatch over a TG and a DUT namespace: reads both at construction and again
+// for each delta().
+class NetnsCounterWatch final : public core::CounterWatch {
+ public:
+  NetnsCounterWatch(int tg_netns, SnapshotOptions tg, int dut_netns, SnapshotOptions dut);
+  reports::ScenarioCounters delta() const override;
+
+ private:
+  int tg_netns_, dut_netns_;
+  SnapshotOptions tg_opts_, dut_opts_;
+  CounterSnapshot tg0_, dut0_;
+};
 
 }  // namespace pb::host

@@ -3,6 +3,7 @@
 #include "bench/core/ethtool.h"
 #include "bench/core/rtnl.h"
 #include "bench/core/sysfs_guard.h"
+#include "bench/host/counters.h"
 
 namespace pb::host {
 
@@ -85,6 +86,13 @@ core::TrafficEndpoints VethTopology::endpoints() const {
   e.dut_port = kDutPort;
   e.tg_port_base = kTgPortBase;
   return e;
+}
+
+std::unique_ptr<core::CounterWatch> VethTopology::watch_counters(core::CounterScope scope) const {
+  if (scope == core::CounterScope::kScenario)
+    return std::make_unique<NetnsCounterWatch>(tg_->fd(), SnapshotOptions{}, dut_->fd(), SnapshotOptions{});
+  return std::make_unique<NetnsCounterWatch>(tg_->fd(), SnapshotOptions{{tg_if_}, true, true, false}, dut_->fd(),
+                                             SnapshotOptions{{dut_if_}, true, true, false});
 }
 
 reports::Topology VethTopology::describe() const {

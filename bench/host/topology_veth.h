@@ -56,6 +56,7 @@ class VethTopology final : public core::Topology {
   const std::string& dut_ip() const override { return dut_ip_; }
   uint16_t dut_port() const override { return kDutPort; }
   core::TrafficEndpoints endpoints() const override;
+  std::unique_ptr<core::CounterWatch> watch_counters(core::CounterScope scope) const override;
 
   // The report's topology: kind "veth", queues, namespaces, interfaces, addresses, the
   // redirect pair, GRO/TSO; steering and path facts are null until they are filled in.

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "bench/core/imbalance.h"
-#include "bench/host/counters.h"
 
 namespace pb::paths {
 
@@ -13,8 +12,8 @@ namespace {
 // The kernel's own view of the trial: UDP and link counters in both namespaces. For the
 // UDP paths, `udp_attributed` is what the UDP layer and the veth counted as dropped
 // (a veth backlog drop is counted on the TG side as tx_dropped).
-reports::KernelView kernel_view(const core::Topology& topo, const reports::CounterDelta& dut,
-                                const reports::CounterDelta& tg) {
+reports::KernelView kernel_view(const core::Topology& topo, const reports::ScenarioCounters& c) {
+  const reports::CounterDelta &dut = c.dut, &tg = c.tg;
   auto u = [](int64_t v) { return uint64_t(v); };
   reports::KernelView k;
   k.dut_udp_in_datagrams = u(dut.snmp("Udp", "InDatagrams"));
@@ -94,9 +93,7 @@ reports::Trial PacketPath::run_trial(const core::TrialRequest& req) { return tri
 reports::Trial PacketPath::run_unrecorded_trial(const core::TrialRequest& req) { return trial(req, false); }
 
 reports::Trial PacketPath::trial(const core::TrialRequest& req, bool record) {
-  const host::SnapshotOptions dut_links{{topo_.dut_if()}}, tg_links{{topo_.tg_if()}};
-  host::CounterSnapshot dut0 = host::take_snapshot_in(topo_.dut_netns(), dut_links);
-  host::CounterSnapshot tg0 = host::take_snapshot_in(topo_.tg_netns(), tg_links);
+  std::unique_ptr<core::CounterWatch> counters = topo_.watch_counters(core::CounterScope::kTrial);
   receiver_->begin_trial(req);
   if (probes_) probes_->begin_trial();
   core::TrialRequest gen_req = req;
@@ -105,11 +102,9 @@ reports::Trial PacketPath::trial(const core::TrialRequest& req, bool record) {
   std::atomic<bool> local_stop{false};
   core::TxResult tx = gen->run(req.stop ? *req.stop : local_stop);
   core::RxResult rx = receiver_->end_trial(tx);
-  host::CounterSnapshot dut1 = host::take_snapshot_in(topo_.dut_netns(), dut_links);
-  host::CounterSnapshot tg1 = host::take_snapshot_in(topo_.tg_netns(), tg_links);
 
   reports::Trial t;
-  t.kernel = kernel_view(topo_, host::delta(dut0, dut1), host::delta(tg0, tg1));
+  t.kernel = kernel_view(topo_, counters->delta());
   // Attributed drops: what the receiver knows (XDP verdicts, ring overflows) plus every
   // kfree_skb in the two namespaces.
   core::DropCounts drops;
@@ -175,7 +170,7 @@ void PacketPath::finish(reports::Scenario& s) const {
   // receiver does not count RX queues itself; the family's RPS and NAPI figures either way.
   reports::Spread& spread = s.spread.emplace();
   for (size_t q = 0; q < per_queue_.size(); ++q) spread.per_rx_queue.push_back({unsigned(q), per_queue_[q]});
-  for (size_t c = 0; c < per_cpu_.size(); ++c) spread.per_cpu.push_back({.cpu = unsigned(c), .packets = per_cpu_[c]});
+  for (size_t c = 0; c < per_cpu_.size(); ++c) spread.per_cpu.push_back({.cpu = unsigned(c), .packets = per_cpu_[c], .birth = {}, .receive = {}});
   spread.imbalance = imbalance_of(per_queue_);
   if (last_.spread) {
     const reports::Spread& family = *last_.spread;

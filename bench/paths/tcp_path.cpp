@@ -14,7 +14,6 @@
 #include "bench/core/log.h"
 #include "bench/core/payload.h"
 #include "bench/core/threads.h"
-#include "bench/host/counters.h"
 #include "bench/host/sock_diag.h"
 #include "bench/paths/tcp_sockets.h"
 
@@ -48,7 +47,8 @@ struct LinkView {
   }
 };
 
-LinkView link_view(const core::Topology& topo, const reports::CounterDelta& dut, const reports::CounterDelta& tg) {
+LinkView link_view(const core::Topology& topo, const reports::ScenarioCounters& c) {
+  const reports::CounterDelta &dut = c.dut, &tg = c.tg;
   auto u = [](int64_t v) { return uint64_t(v); };
   LinkView v;
   v.tg_tx = u(tg.link(topo.tg_if(), "tx_packets"));
@@ -183,10 +183,7 @@ reports::Trial TcpPath::run_trial(const core::TrialRequest& req) {
     throw core::UsageError(fmt::format("flows: kernel-tcp opens one connection per flow, at most {} (asked {})",
                                        kMaxFlows, flows));
   const bool rr = cfg_.mode == TcpMode::kRr;
-  const host::SnapshotOptions dut_opts{{topo_.dut_if()}, true, true, false};
-  const host::SnapshotOptions tg_opts{{topo_.tg_if()}, true, true, false};
-  host::CounterSnapshot dut0 = host::take_snapshot_in(topo_.dut_netns(), dut_opts);
-  host::CounterSnapshot tg0 = host::take_snapshot_in(topo_.tg_netns(), tg_opts);
+  std::unique_ptr<core::CounterWatch> counters = topo_.watch_counters(core::CounterScope::kTrial);
 
   std::atomic<bool> local_stop{false};
   std::atomic<bool>& stop = req.stop ? *req.stop : local_stop;
@@ -254,9 +251,7 @@ reports::Trial TcpPath::run_trial(const core::TrialRequest& req) {
   // let the link counters settle (bounded) before the closing snapshot.
   LinkView view;
   for (int tries = 0; tries < 40; ++tries) {
-    host::CounterSnapshot dut1 = host::take_snapshot_in(topo_.dut_netns(), dut_opts);
-    host::CounterSnapshot tg1 = host::take_snapshot_in(topo_.tg_netns(), tg_opts);
-    view = link_view(topo_, host::delta(dut0, dut1), host::delta(tg0, tg1));
+    view = link_view(topo_, counters->delta());
     if (view.unaccounted() == 0) break;
     core::sleep_until_ns(core::mono_ns() + 5'000'000);
   }
