@@ -11,6 +11,7 @@
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/cli/env.h"
+#include "bench/cli/probe_command.h"
 #include "bench/cli/tables.h"
 #include "bench/host/counters.h"
 #include "bench/core/frame.h"
@@ -257,6 +258,8 @@ void add_commands(CLI::App& app, Options& o) {
   auto* report = app.add_subcommand("report", "render a report file");
   report->add_option("report", o.report_file, "REPORT.json")->required();
   report->add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
+
+  add_probe_command(*app.add_subcommand("probe", kProbeCommandDoc));
 }
 
 int report_error(const Options& o, int code, const std::string& message) {
@@ -275,6 +278,7 @@ int dispatch(CLI::App& app, const Options& o, std::atomic<bool>& stop) {
     if (name == "snapshot") return cmd_snapshot(o);
     if (name == "report") return cmd_report(o);
     if (name == "generate") return cmd_generate(o, stop);
+    if (name == "probe") return cmd_probe(stop);
     return report_error(o, core::kExitUsage, "unknown command " + name);
   } catch (const UsageError& e) {
     return report_error(o, core::kExitUsage, e.what());
