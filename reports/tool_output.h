@@ -20,6 +20,7 @@
 
 namespace pb::reports {
 
+// The view `pathbench probe` asked for.
 struct ToolOutputOptions {
   bool json = false;  // JSON lines instead of text
   bool log2 = false;  // text histograms in power-of-two rows

@@ -27,7 +27,7 @@ using probes::tools::Tool;
 namespace {
 
 struct ProbeArgs {
-  std::string tool, duration, interval, netns, pid, comm, lport, rport;
+  std::string tool, duration, interval, netns, pid, comm, lport, rport, hook_flavour;
   bool list = false, schema = false, json = false, log2 = false, help = false;
   CLI::App* app = nullptr;
 };
@@ -141,6 +141,10 @@ probes::tools::ToolOptions tool_options(const Tool& t, const ProbeArgs& a) {
   }
   if (!a.lport.empty()) o.lports = parse_ports(a.lport, "--lport");
   if (!a.rport.empty()) o.rports = parse_ports(a.rport, "--rport");
+  if (a.hook_flavour == "raw_tp") o.first_flavour = probes::Flavour::kRawTp;
+  else if (a.hook_flavour == "tracepoint") o.first_flavour = probes::Flavour::kTracepoint;
+  else if (!a.hook_flavour.empty() && a.hook_flavour != "tp_btf")
+    throw UsageError(fmt::format("--hook-flavour {}: tp_btf, raw_tp or tracepoint", a.hook_flavour));
   return o;
 }
 
@@ -223,6 +227,9 @@ void add_probe_command(CLI::App& probe) {
   probe.add_option("--comm", a.comm, "only tasks of this name");
   probe.add_option("--lport", a.lport, "only these local ports (comma list)");
   probe.add_option("--rport", a.rport, "only these remote ports (comma list)");
+  probe.add_option("--hook-flavour", a.hook_flavour,
+                   "tp_btf (default) | raw_tp | tracepoint: the first attach flavour each hook tries (testing what an "
+                   "older kernel gets)");
   probe.add_flag("--json", a.json, "JSON lines on stdout: one object per event and per summary");
   probe.add_flag("--log2", a.log2, "histograms in power-of-two rows (the book's view) instead of log-linear");
   probe.footer(

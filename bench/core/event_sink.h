@@ -15,6 +15,7 @@
 
 namespace pb::core {
 
+// How a field's values are typed in JSON and shown in text.
 enum class FieldType {
   kUint,    // unsigned integer
   kInt,     // signed integer

@@ -16,6 +16,7 @@
 
 namespace pb::core {
 
+// What ends the loop besides a signal, and how often it ticks.
 struct RunLoopOptions {
   double interval_s = 0;              // tick period; 0: no tick
   double duration_s = 0;              // stop after this long; 0: until a signal or stop()

@@ -69,12 +69,13 @@ class SkbdropObject {
     set_filters(skel_->rodata, o);
     depth_ = stack_depth();
     bpf_map__set_value_size(skel_->maps.stacks, depth_ * sizeof(uint64_t));
-    hooks_.prepare(skel_->obj);
+    hooks_.prepare(skel_->obj, o.first_flavour);
     if (int err = skbdrop_bpf__load(skel_.get()); err) core::throw_errno(-err, "load BPF object skbdrop");
     hooks_.select(skel_->obj, true);
     if (hooks_.programs().active.empty()) throw std::runtime_error("skbdrop: " + hooks_.problem("kfree_skb"));
   }
   skbdrop_bpf& skel() const { return *skel_; }
+  const std::vector<std::string>& programs() const { return hooks_.programs().active; }
   uint32_t depth() const { return depth_; }
 
  private:
@@ -190,7 +191,7 @@ void run_skbdrop(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& 
                                                [&](const pb_skbdrop_event& e) { sink.event(decode.event(e)); });
   const int counts_fd = bpf_map__fd(obj.skel().maps.counts);
   Counts before;
-  run_ring_tool("skbdrop", loop, *ring, sink, [&](bool final) {
+  run_ring_tool("skbdrop", obj.programs(), loop, *ring, sink, [&](bool final) {
     Counts now = read_counts(counts_fd);
     std::vector<std::tuple<uint64_t, std::string, std::string>> rows;  // (count, reason, location)
     for (const auto& [key, n] : now) {

@@ -53,12 +53,13 @@ class TcplifeObject {
     skel_.reset(tcplife_bpf__open());
     if (!skel_) core::throw_errno("open BPF object tcplife");
     set_filters(skel_->rodata, o);
-    hooks_.prepare(skel_->obj);
+    hooks_.prepare(skel_->obj, o.first_flavour);
     if (int err = tcplife_bpf__load(skel_.get()); err) core::throw_errno(-err, "load BPF object tcplife");
     hooks_.select(skel_->obj, true);
     if (hooks_.programs().active.empty()) throw std::runtime_error("tcplife: " + hooks_.problem("inet_sock_set_state"));
   }
   tcplife_bpf& skel() const { return *skel_; }
+  const std::vector<std::string>& programs() const { return hooks_.programs().active; }
 
  private:
   struct Deleter {
@@ -96,7 +97,7 @@ void run_tcplife(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& 
                                                  interval_us.record(e.span_ns / 1000);
                                                  total_us.record(e.span_ns / 1000);
                                                });
-  run_ring_tool("tcplife", loop, *ring, sink, [&](bool final) {
+  run_ring_tool("tcplife", obj.programs(), loop, *ring, sink, [&](bool final) {
     core::Summary s;
     s.histograms.push_back(final ? total_us : interval_us);
     interval_us = core::Histogram();

@@ -15,6 +15,7 @@
 
 #include "bench/core/event_sink.h"
 #include "bench/core/run_loop.h"
+#include "kernel_probes/probe_attach.h"
 #include "kernel_probes/tools/tool_limits.h"
 
 namespace pb::probes::tools {
@@ -38,6 +39,9 @@ struct ToolOptions {
   uint32_t pid = 0;  // process (tgid)
   std::string comm;  // at most PB_TOOL_COMM_LEN - 1 characters
   std::vector<uint16_t> lports, rports;  // at most PB_TOOL_MAX_PORTS each
+  // The first attach flavour each hook tries (tests: what a kernel without tp_btf, or
+  // without BTF-typed raw tracepoints, would get).
+  Flavour first_flavour = Flavour::kTpBtf;
 };
 
 // Whether a tool works on this kernel; `reason` says why not (a missing tracepoint, no

@@ -1,12 +1,12 @@
 #include "kernel_probes/tools/tool_loop.h"
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "bench/core/log.h"
 
 namespace pb::probes::tools {
 
-void run_ring_tool(std::string_view tool, core::RunLoop& loop, RingBuffer& ring, core::EventSink& sink,
+void run_ring_tool(std::string_view tool, const std::vector<std::string>& programs, core::RunLoop& loop, RingBuffer& ring, core::EventSink& sink,
                    const std::function<core::Summary(bool final)>& summarize) {
   double last_at = 0;
   uint64_t last_received = 0, last_lost = 0;
@@ -35,7 +35,7 @@ void run_ring_tool(std::string_view tool, core::RunLoop& loop, RingBuffer& ring,
   sink.begin();
   sink.flush();
   const auto& o = loop.options();
-  PB_INFO("{}: tracing{}{}; Ctrl-C to end", tool, o.duration_s > 0 ? fmt::format(" for {:g} s", o.duration_s) : "",
+  PB_INFO("{}: tracing with {}{}{}; Ctrl-C to end", tool, fmt::join(programs, ", "), o.duration_s > 0 ? fmt::format(" for {:g} s", o.duration_s) : "",
           o.interval_s > 0 ? fmt::format(", a summary every {:g} s", o.interval_s) : "");
   loop.run();
   emit(true);

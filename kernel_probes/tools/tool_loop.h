@@ -5,6 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "bench/core/event_sink.h"
 #include "bench/core/run_loop.h"
@@ -15,8 +18,9 @@ namespace pb::probes::tools {
 // Runs `loop` with `ring` polled. `summarize(final)` returns the rows, histograms and notes
 // of the span since the previous summary (final: of the whole run); the span, the
 // elapsed time, the events received and the events lost are filled in here. Logs
-// "<tool>: tracing ..." on stderr once everything is attached and the loop starts.
-void run_ring_tool(std::string_view tool, core::RunLoop& loop, RingBuffer& ring, core::EventSink& sink,
+// "<tool>: tracing with <programs> ..." on stderr once everything is attached and the
+// loop starts.
+void run_ring_tool(std::string_view tool, const std::vector<std::string>& programs, core::RunLoop& loop, RingBuffer& ring, core::EventSink& sink,
                    const std::function<core::Summary(bool final)>& summarize);
 
 }  // namespace pb::probes::tools
