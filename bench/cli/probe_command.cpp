@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string unknown_tool(const std::string& name) {
+  if (probes::tools::tool_table().empty())
+    return fmt::format("unknown tool '{}': this build has no tools (BPF was off: it needs clang and bpftool)", name);
   std::string best;
   size_t best_d = 3;  // suggest within two edits
   for (const Tool* t : probes::tools::tool_table())
@@ -149,11 +152,11 @@ probes::tools::ToolOptions tool_options(const Tool& t, const ProbeArgs& a) {
 }
 
 std::string tool_help(const Tool& t) {
+  static const std::map<std::string, std::string> kMetavar = {
+      {"--netns", "NS"}, {"--pid", "PID"}, {"--comm", "NAME"}, {"--interval", "S"},
+      {"--lport", "PORT[,PORT...]"}, {"--rport", "PORT[,PORT...]"}};
   std::string usage;
-  for (const auto& f : probes::tools::option_flags(t.options))
-    usage += f == "--netns" ? " [--netns NS]" : f == "--pid" ? " [--pid PID]" : f == "--comm" ? " [--comm NAME]"
-             : f == "--interval"                                                     ? " [--interval S]"
-                                                                                     : " [" + f + " PORT[,PORT...]]";
+  for (const auto& f : probes::tools::option_flags(t.options)) usage += fmt::format(" [{} {}]", f, kMetavar.at(f));
   probes::tools::ToolCheck c = t.check();
   return fmt::format("pathbench probe {}: {}\nUsage: pathbench probe {} [--duration S]{} [--json] [--log2]\n"
                      "Works here: {}\n\n{}",
