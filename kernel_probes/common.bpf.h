@@ -52,4 +52,16 @@ static __always_inline __u32 pb_dev_netns(const struct net_device *dev)
 	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
 }
 
+/* The inode of the netns an skb is in: its device's, else its socket's; 0 when it has neither. */
+static __always_inline __u32 pb_skb_netns(const struct sk_buff *skb)
+{
+	__u32 ino = pb_dev_netns(BPF_CORE_READ(skb, dev));
+	if (!ino) {
+		struct sock *sk = BPF_CORE_READ(skb, sk);
+		if (sk)
+			ino = pb_sk_netns(sk);
+	}
+	return ino;
+}
+
 #endif

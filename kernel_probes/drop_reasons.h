@@ -31,6 +31,8 @@ class Kallsyms {
   static Kallsyms from_kernel();
   // "udp_queue_rcv_one_skb+0x3c", or the hex address when unknown.
   std::string resolve(uint64_t addr) const;
+  // True when no symbol was readable (kptr_restrict hides the addresses).
+  bool empty() const { return syms_.empty(); }
 
  private:
   std::vector<std::pair<uint64_t, std::string>> syms_;  // sorted by address

@@ -48,13 +48,7 @@ static __always_inline struct pb_sd_counts *udp_counts(const struct sock *sk)
 
 static __always_inline void on_kfree_skb(const struct sk_buff *skb, __u64 location, __u32 reason)
 {
-	__u32 ino = pb_dev_netns(BPF_CORE_READ(skb, dev));
-	if (!ino) {
-		struct sock *sk = BPF_CORE_READ(skb, sk);
-		if (sk)
-			ino = pb_sk_netns(sk);
-	}
-	int side = side_of(ino);
+	int side = side_of(pb_skb_netns(skb));
 	if (side < 0)
 		return;
 	struct pb_sd_drop_key key = {

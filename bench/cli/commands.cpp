@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <ctime>
-#include <fstream>
 #include <iostream>
 
 #include "bench/core/errors.h"
@@ -12,6 +11,7 @@
 #include "bench/core/netns.h"
 #include "bench/core/settings.h"
 #include "bench/cli/env.h"
+#include "bench/cli/privilege.h"
 #include "bench/cli/tables.h"
 #include "bench/host/counters.h"
 #include "bench/core/frame.h"
@@ -28,25 +28,6 @@ namespace pb::cli {
 using core::UsageError;
 
 namespace {
-
-// Effective capabilities of this process, from /proc/self/status (CapEff).
-bool has_capability(int cap) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("CapEff:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> cap) & 1;
-  return false;
-}
-
-// Exits with kExitPrivilege naming the first missing capability.
-void require_capabilities(const std::vector<std::pair<int, const char*>>& caps, const std::string& what) {
-  for (auto [cap, name] : caps)
-    if (!has_capability(cap))
-      throw std::system_error(EPERM, std::generic_category(),
-                              fmt::format("{} needs {} (run as root)", what, name));
-}
-
-constexpr int kCapNetAdmin = 12, kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
 
 // "a | b | c" of an enum's spellings, for --help.
 template <typename E, size_t N>
@@ -264,6 +245,9 @@ void report_flags(CLI::App& c, Options& o) {
   c.add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
 }
 
+void probe_flags(CLI::App& c, Options& o) { add_probe_command(c, o.probe); }
+int probe_run(const Options& o, std::atomic<bool>& stop) { return cmd_probe(o.probe, stop); }
+
 // Every subcommand: its name, --help line, flags and implementation. A new command is a
 // cmd_ function and one row here.
 struct Command {
@@ -280,6 +264,7 @@ constexpr Command kCommands[] = {
     {"snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON", snapshot_flags, cmd_snapshot},
     {"generate", "send load only, from a TG interface, for another receiver", generate_flags, cmd_generate},
     {"report", "render a report file", report_flags, cmd_report},
+    {"probe", kProbeCommandDoc, probe_flags, probe_run},
 };
 
 }  // namespace

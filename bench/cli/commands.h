@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/cli/probe_command.h"
+
 namespace pb::cli {
 
 struct Options {
@@ -26,6 +28,8 @@ struct Options {
   // report
   std::string report_file;
   std::string report_format = "text";
+  // probe
+  ProbeArgs probe;
 };
 
 // Registers every subcommand and its flags on `app`.

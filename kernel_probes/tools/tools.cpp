@@ -1,0 +1,37 @@
+#include "kernel_probes/tools/tool.h"
+
+#include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/tcplife.h"
+
+namespace pb::probes::tools {
+
+std::span<const Tool* const> tool_table() {
+#ifdef PB_TOOLS_NONE  // a build without BPF (no clang or bpftool) has no tools
+  return {};
+#else
+  static const Tool* const kTools[] = {
+      &skbdrop_tool(),
+      &tcplife_tool(),
+  };
+  return kTools;
+#endif
+}
+
+const Tool* find_tool(std::string_view name) {
+  for (const Tool* t : tool_table())
+    if (t->name() == name) return t;
+  return nullptr;
+}
+
+std::vector<std::string> option_flags(unsigned options) {
+  static constexpr std::pair<ToolOption, const char*> kFlags[] = {
+      {kOptNetns, "--netns"}, {kOptPid, "--pid"},     {kOptComm, "--comm"},
+      {kOptInterval, "--interval"}, {kOptLport, "--lport"}, {kOptRport, "--rport"},
+  };
+  std::vector<std::string> out;
+  for (const auto& [bit, flag] : kFlags)
+    if (options & bit) out.push_back(flag);
+  return out;
+}
+
+}  // namespace pb::probes::tools

@@ -1,0 +1,128 @@
+// RunLoop without root: its timers, an extra fd, SIGINT/SIGTERM sent with kill (from
+// another process and from itself), the stop flag, a second signal while finishing
+// (exit 130), and the signal mask and handlers it leaves behind.
+#include "bench/core/run_loop.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace pb::core {
+namespace {
+
+bool blocked(int sig) {
+  sigset_t now;
+  pthread_sigmask(SIG_BLOCK, nullptr, &now);
+  return sigismember(&now, sig) == 1;
+}
+
+TEST(RunLoop, TicksAtTheIntervalUntilTheDuration) {
+  RunLoop loop({.interval_s = 0.05, .duration_s = 0.275});
+  int ticks = 0;
+  loop.on_tick([&] { ++ticks; });
+  EXPECT_EQ(loop.run(), StopReason::kDuration);
+  // Ticks at 50..250 ms; one callback per wakeup, so a late wakeup may merge two.
+  EXPECT_GE(ticks, 3);
+  EXPECT_LE(ticks, 5);
+  EXPECT_GE(loop.elapsed_s(), 0.275);
+  EXPECT_LT(loop.elapsed_s(), 2.0);
+  EXPECT_EQ(loop.stop_signal(), 0);
+}
+
+TEST(RunLoop, CallsBackWhenAnExtraFdIsReadable) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+  UniqueFd rd(p[0]), wr(p[1]);
+  RunLoop loop({.interval_s = 0.01, .duration_s = 5});
+  int written = 0, got = 0;
+  loop.on_tick([&] {
+    if (written < 3 && ::write(wr.get(), "x", 1) == 1) ++written;
+  });
+  loop.add_fd(rd.get(), [&] {
+    char c;
+    while (::read(rd.get(), &c, 1) == 1) ++got;
+    if (got == 3) loop.stop();
+  });
+  EXPECT_EQ(loop.run(), StopReason::kRequested);
+  EXPECT_EQ(got, 3);
+  EXPECT_LT(loop.elapsed_s(), 4.0);
+}
+
+TEST(RunLoop, StopsOnSigintFromAnotherProcess) {
+  std::atomic<bool> stop{false};
+  RunLoop loop({.duration_s = 10, .stop = &stop});
+  const pid_t parent = getpid();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    usleep(50000);
+    kill(parent, SIGINT);
+    _exit(0);
+  }
+  EXPECT_EQ(loop.run(), StopReason::kSignal);
+  EXPECT_EQ(loop.stop_signal(), SIGINT);
+  EXPECT_TRUE(stop.load()) << "the signal also sets the caller's stop flag";
+  EXPECT_LT(loop.elapsed_s(), 5.0);
+  waitpid(child, nullptr, 0);
+}
+
+TEST(RunLoop, ASignalDuringSetupWaitsForRun) {
+  RunLoop loop({.duration_s = 10});
+  ASSERT_EQ(kill(getpid(), SIGTERM), 0);  // blocked: it waits in the signalfd
+  EXPECT_EQ(loop.run(), StopReason::kSignal);
+  EXPECT_EQ(loop.stop_signal(), SIGTERM);
+  EXPECT_LT(loop.elapsed_s(), 1.0);
+}
+
+TEST(RunLoop, AStopFlagSetBeforeRunStopsAtOnce) {
+  std::atomic<bool> stop{true};
+  RunLoop loop({.duration_s = 10, .stop = &stop});
+  EXPECT_EQ(loop.run(), StopReason::kRequested);
+  EXPECT_LT(loop.elapsed_s(), 1.0);
+}
+
+TEST(RunLoop, ACallbackExceptionEndsTheLoop) {
+  RunLoop loop({.interval_s = 0.01, .duration_s = 10});
+  loop.on_tick([] { throw std::runtime_error("tick failed"); });
+  EXPECT_THROW(loop.run(), std::runtime_error);
+  EXPECT_THROW(loop.run(), std::logic_error) << "a loop runs once";
+}
+
+TEST(RunLoop, RestoresTheSignalMaskAndHandlers) {
+  struct sigaction before {};
+  sigaction(SIGINT, nullptr, &before);
+  ASSERT_FALSE(blocked(SIGINT));
+  {
+    RunLoop loop({.duration_s = 0.01});
+    EXPECT_TRUE(blocked(SIGINT));
+    EXPECT_TRUE(blocked(SIGTERM));
+    loop.run();
+    EXPECT_FALSE(blocked(SIGINT)) << "finishing: signals are delivered (and exit 130)";
+  }
+  EXPECT_FALSE(blocked(SIGINT));
+  EXPECT_FALSE(blocked(SIGTERM));
+  struct sigaction after {};
+  sigaction(SIGINT, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, before.sa_handler);
+}
+
+TEST(RunLoopDeathTest, ASecondSignalWhileFinishingExits130) {
+  EXPECT_EXIT(
+      {
+        RunLoop loop({.duration_s = 10});
+        kill(getpid(), SIGINT);
+        if (loop.run() != StopReason::kSignal) std::exit(1);
+        kill(getpid(), SIGINT);  // while the tool would print its final summary
+        sleep(5);
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(130), "interrupted again");
+}
+
+}  // namespace
+}  // namespace pb::core
