@@ -1,6 +1,7 @@
 #include "reports/tool_output.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -26,6 +27,15 @@ constexpr const char* kToolKey = "tool";
 
 std::string dump_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+json fields_value(std::span<const Field> fields, const Values& values);
+json histogram_value(const core::Histogram& h, std::string_view unit);
+json summary_value(const core::ToolSchema& schema, const core::Summary& s);
+json event_value(const core::ToolSchema& schema, const Values& values);
+json tool_entry_value(const core::ToolSchema& schema, std::string_view doc, bool works, const std::string& reason,
+                      const std::vector<std::string>& options);
+json error_value(const std::string& message, int exit_code);
+json tool_lines_schema_value(std::span<const core::ToolSchema> schemas);
+
 bool is_column(const Field& f) { return f.type != FieldType::kLines; }
 bool is_number(const Field& f) { return f.type == FieldType::kUint || f.type == FieldType::kInt || f.type == FieldType::kFloat; }
 
@@ -50,6 +60,7 @@ std::string format_value(const Field& f, const core::Value& v) {
   return std::visit(Visit{f}, v);
 }
 
+namespace {
 json to_json_value(const core::Value& v) {
   struct Visit {
     json operator()(std::monostate) const { return nullptr; }
@@ -61,6 +72,7 @@ json to_json_value(const core::Value& v) {
   };
   return std::visit(Visit{}, v);
 }
+}  // namespace
 
 // Joins padded cells with one space; the last cell is not padded.
 std::string join_cells(const std::vector<std::pair<const Field*, std::string>>& cells) {
@@ -165,9 +177,9 @@ class TextOutput final : public core::EventSink {
 class JsonLinesOutput final : public core::EventSink {
  public:
   JsonLinesOutput(const core::ToolSchema& schema, std::ostream& out) : schema_(schema), out_(out) {}
-  void event(const Values& values) override { out_ << dump_line(event_json(schema_, values)) << '\n'; }
+  void event(const Values& values) override { out_ << dump_line(event_value(schema_, values)) << '\n'; }
   void summary(const core::Summary& s) override {
-    out_ << dump_line(summary_json(schema_, s)) << '\n';
+    out_ << dump_line(summary_value(schema_, s)) << '\n';
     flush();
   }
   void flush() override {
@@ -211,12 +223,14 @@ std::string text_row(std::span<const Field> fields, const Values& values) {
   return join_cells(cells) + below;
 }
 
-json json_fields(std::span<const Field> fields, const Values& values) {
+namespace {
+json fields_value(std::span<const Field> fields, const Values& values) {
   json out = json::object();
   for (size_t i = 0; i < fields.size(); ++i)
     out[std::string(fields[i].name)] = i < values.size() ? to_json_value(values[i]) : json(nullptr);
   return out;
 }
+}  // namespace
 
 std::vector<HistogramRow> histogram_rows(const core::Histogram& h, unsigned rows_per_octave) {
   unsigned m = std::clamp(rows_per_octave, 1u, PB_HIST_SUB_BUCKETS);
@@ -270,7 +284,8 @@ std::string render_histogram(const core::Histogram& h, const Field& spec, bool l
   return out;
 }
 
-json histogram_json(const core::Histogram& h, std::string_view unit) {
+namespace {
+json histogram_value(const core::Histogram& h, std::string_view unit) {
   json buckets = json::array();
   for (const auto& [upper, count] : h.buckets()) buckets.push_back({upper, count});
   return {{"unit", unit},
@@ -284,6 +299,7 @@ json histogram_json(const core::Histogram& h, std::string_view unit) {
           {"max", h.max()},
           {"histogram", std::move(buckets)}};
 }
+}  // namespace
 
 std::string render_summary_text(const core::ToolSchema& schema, const core::Summary& s, bool log2) {
   std::string out = fmt::format("--- {}: {}{:.2f}-{:.2f} s: {} events", schema.tool, s.final ? "total, " : "",
@@ -300,23 +316,27 @@ std::string render_summary_text(const core::ToolSchema& schema, const core::Summ
   return out + '\n';
 }
 
-json summary_json(const core::ToolSchema& schema, const core::Summary& s) {
+namespace {
+json summary_value(const core::ToolSchema& schema, const core::Summary& s) {
   json rows = json::array();
-  for (const auto& r : s.rows) rows.push_back(json_fields(schema.summary_fields, r));
+  for (const auto& r : s.rows) rows.push_back(fields_value(schema.summary_fields, r));
   json hists = json::object();
   for (size_t i = 0; i < schema.histograms.size(); ++i)
     hists[std::string(schema.histograms[i].name)] =
-        histogram_json(i < s.histograms.size() ? s.histograms[i] : core::Histogram{}, schema.histograms[i].unit);
+        histogram_value(i < s.histograms.size() ? s.histograms[i] : core::Histogram{}, schema.histograms[i].unit);
   return {{kTypeKey, "summary"}, {kToolKey, schema.tool}, {"final", s.final},   {"elapsed_s", s.elapsed_s},
           {"interval_s", s.interval_s}, {"events", s.events}, {"lost", s.lost}, {"rows", rows},
           {"histograms", hists},   {"notes", s.notes}};
 }
+}  // namespace
 
-json event_json(const core::ToolSchema& schema, const Values& values) {
+namespace {
+json event_value(const core::ToolSchema& schema, const Values& values) {
   json j = {{kTypeKey, "event"}, {kToolKey, schema.tool}};
-  j.update(json_fields(schema.event_fields, values));
+  j.update(fields_value(schema.event_fields, values));
   return j;
 }
+}  // namespace
 
 std::string render_fields_help(const core::ToolSchema& schema) {
   auto table = [](std::string_view title, std::span<const Field> fields, bool typed) {
@@ -338,7 +358,8 @@ std::string render_fields_help(const core::ToolSchema& schema) {
          table("Histograms (in every summary)", schema.histograms, false);
 }
 
-json tool_entry_json(const core::ToolSchema& schema, std::string_view doc, bool works, const std::string& reason,
+namespace {
+json tool_entry_value(const core::ToolSchema& schema, std::string_view doc, bool works, const std::string& reason,
                      const std::vector<std::string>& options) {
   return {{kTypeKey, "tool"},
           {"name", schema.tool},
@@ -350,12 +371,16 @@ json tool_entry_json(const core::ToolSchema& schema, std::string_view doc, bool 
           {"summary_fields", fields_json(schema.summary_fields)},
           {"histograms", fields_json(schema.histograms)}};
 }
+}  // namespace
 
-json error_json(const std::string& message, int exit_code) {
+namespace {
+json error_value(const std::string& message, int exit_code) {
   return {{kTypeKey, "error"}, {"error", message}, {"exit_code", exit_code}};
 }
+}  // namespace
 
-json tool_lines_schema(std::span<const core::ToolSchema> schemas) {
+namespace {
+json tool_lines_schema_value(std::span<const core::ToolSchema> schemas) {
   json defs = json::object();
   json one_of = json::array();
   auto add = [&](const std::string& name, json def) {
@@ -445,6 +470,23 @@ json tool_lines_schema(std::span<const core::ToolSchema> schemas) {
            "tables by `pathbench probe --schema`; tests/integration/test_tools.py checks this file against it."},
           {"oneOf", one_of},
           {"$defs", defs}};
+}
+}  // namespace
+
+std::string event_line(const core::ToolSchema& schema, const Values& values) {
+  return dump_line(event_value(schema, values));
+}
+std::string summary_line(const core::ToolSchema& schema, const core::Summary& s) {
+  return dump_line(summary_value(schema, s));
+}
+std::string histogram_line(const core::Histogram& h, std::string_view unit) { return dump_line(histogram_value(h, unit)); }
+std::string tool_entry_line(const core::ToolSchema& schema, std::string_view doc, bool works, const std::string& reason,
+                            const std::vector<std::string>& options) {
+  return dump_line(tool_entry_value(schema, doc, works, reason, options));
+}
+std::string error_line(const std::string& message, int exit_code) { return dump_line(error_value(message, exit_code)); }
+std::string tool_lines_schema(std::span<const core::ToolSchema> schemas) {
+  return tool_lines_schema_value(schemas).dump(2);
 }
 
 }  // namespace pb::reports

@@ -5,8 +5,6 @@
 // lines (one object per event or per summary, keys from the field table).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <ostream>
@@ -35,8 +33,6 @@ std::unique_ptr<core::EventSink> make_tool_output(const core::ToolSchema& schema
 std::string text_header(std::span<const core::Field> fields);
 // One row under text_header, then one indented line per entry of each kLines field.
 std::string text_row(std::span<const core::Field> fields, const core::Values& values);
-// {name: value, ...} over `fields`; unknown values are null.
-nlohmann::ordered_json json_fields(std::span<const core::Field> fields, const core::Values& values);
 
 // One histogram row: values in [lower, upper] (inclusive) were counted `count` times.
 struct HistogramRow {
@@ -53,29 +49,32 @@ std::vector<HistogramRow> histogram_rows(const core::Histogram& h, unsigned rows
 // value), then one bar per row. The log-linear view shows the project's buckets, halving
 // the rows per power of two until at most `max_rows` remain; with `log2`, power-of-two rows.
 std::string render_histogram(const core::Histogram& h, const core::Field& spec, bool log2, size_t max_rows = 40);
-// The report's histogram shape ({unit, count, min, mean, p50, p90, p99, p999, max,
-// histogram: [[upper, count], ...]}) in `unit`: always the full log-linear buckets.
-nlohmann::ordered_json histogram_json(const core::Histogram& h, std::string_view unit);
+// The JSON lines below are one line of text each, without the newline; keys in field order.
+// A histogram in the report's latency shape ({unit, count, min, mean, p50, p90, p99, p999,
+// max, histogram: [[upper, count], ...]}) in `unit`: always the full log-linear buckets.
+std::string histogram_line(const core::Histogram& h, std::string_view unit);
 
 // A summary as text: a header line (span, events, lost), the rows under their column
 // header, each non-empty histogram and the notes.
 std::string render_summary_text(const core::ToolSchema& schema, const core::Summary& s, bool log2);
-// A summary as one JSON object ({"type": "summary", "tool", "final", ...}).
-nlohmann::ordered_json summary_json(const core::ToolSchema& schema, const core::Summary& s);
-// One event as one JSON object ({"type": "event", "tool", ...fields}).
-nlohmann::ordered_json event_json(const core::ToolSchema& schema, const core::Values& values);
+// A summary ({"type": "summary", "tool", "final", ...}); rows and values as `fields`
+// name them, unknown values null.
+std::string summary_line(const core::ToolSchema& schema, const core::Summary& s);
+// One event ({"type": "event", "tool", ...fields}).
+std::string event_line(const core::ToolSchema& schema, const core::Values& values);
 
 // For `probe TOOL --help`: each table of the tool with every field's name, type, unit and doc.
 std::string render_fields_help(const core::ToolSchema& schema);
 // A tool's entry for `probe --list --json`: {"type": "tool", name, doc, works, reason,
 // options, fields, summary_fields, histograms}.
-nlohmann::ordered_json tool_entry_json(const core::ToolSchema& schema, std::string_view doc, bool works,
-                               const std::string& reason, const std::vector<std::string>& options);
-// An error as one JSON line ({"type": "error", "error", "exit_code"}).
-nlohmann::ordered_json error_json(const std::string& message, int exit_code);
+std::string tool_entry_line(const core::ToolSchema& schema, std::string_view doc, bool works,
+                            const std::string& reason, const std::vector<std::string>& options);
+// An error ({"type": "error", "error", "exit_code"}).
+std::string error_line(const std::string& message, int exit_code);
 // The JSON Schema (2020-12) every line `pathbench probe ... --json` prints must satisfy:
 // the events and summaries of each tool, tool entries and errors. Generated from the
 // field tables; reports/schema/tools.schema.json is this output, checked by the tests.
-nlohmann::ordered_json tool_lines_schema(std::span<const core::ToolSchema> schemas);
+// Pretty-printed (2-space indent).
+std::string tool_lines_schema(std::span<const core::ToolSchema> schemas);
 
 }  // namespace pb::reports

@@ -28,7 +28,7 @@ using probes::tools::Tool;
 namespace {
 
 int report(bool json, int code, const std::string& message) {
-  if (json) std::cout << reports::error_json(message, code).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  if (json) std::cout << reports::error_line(message, code) << std::endl;
   else std::cerr << "pathbench: error: " << message << std::endl;
   return code;
 }
@@ -150,8 +150,7 @@ int list_tools(bool json) {
   for (const Tool* t : probes::tools::tool_table()) {
     probes::tools::ToolCheck c = t->check();
     if (json) {
-      std::cout << reports::tool_entry_json(t->schema, t->doc, c.works, c.reason, probes::tools::option_flags(t->options))
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+      std::cout << reports::tool_entry_line(t->schema, t->doc, c.works, c.reason, probes::tools::option_flags(t->options))
                 << '\n';
       continue;
     }
@@ -223,7 +222,7 @@ int cmd_probe(const ProbeArgs& a, std::atomic<bool>& stop) {
     if (a.schema) {
       std::vector<core::ToolSchema> schemas;
       for (const Tool* t : probes::tools::tool_table()) schemas.push_back(t->schema);
-      std::cout << reports::tool_lines_schema(schemas).dump(2) << std::endl;
+      std::cout << reports::tool_lines_schema(schemas) << std::endl;
       return core::kExitOk;
     }
     if (a.list) return list_tools(a.json);

@@ -4,6 +4,7 @@
 #include "reports/tool_output.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sstream>
 #include <string>
@@ -47,7 +48,7 @@ TEST(ToolText, LinesFieldsGoBelowTheRow) {
 }
 
 TEST(ToolJson, EventKeysComeFromTheFieldTableInItsOrder) {
-  json j = event_json(kSchema, event(42, "sshd", {}, std::vector<std::string>{"f+0x1"}, 1.25));
+  json j = json::parse(event_line(kSchema, event(42, "sshd", {}, std::vector<std::string>{"f+0x1"}, 1.25)));
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"type", "tool", "pid", "comm", "delta", "stack", "ms"}));
@@ -149,7 +150,7 @@ TEST(ToolHistogram, AWideSpreadIsShownInFewerRowsWithExactCounts) {
 TEST(ToolHistogram, PercentilesAreWithinOnePercent) {
   core::Histogram h;
   for (uint64_t v = 1; v <= 100000; ++v) h.record(v);
-  json j = histogram_json(h, "us");
+  json j = json::parse(histogram_line(h, "us"));
   EXPECT_NEAR(j["p50"].get<double>(), 50000, 500);
   EXPECT_NEAR(j["p99"].get<double>(), 99000, 990);
   EXPECT_EQ(j["count"], 100000);
@@ -188,7 +189,7 @@ TEST(ToolText, TheHeaderComesBackAfterASummary) {
 
 TEST(ToolSchema, EachToolHasAnEventAndASummaryDefinition) {
   core::ToolSchema schemas[] = {kSchema};
-  json s = tool_lines_schema(schemas);
+  json s = json::parse(tool_lines_schema(schemas));
   EXPECT_EQ(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
   const json& ev = s["$defs"]["demo_event"];
   EXPECT_EQ(ev["additionalProperties"], false);
