@@ -120,23 +120,20 @@ struct AfxdpSink::Queue {
     res.delivered += got.delivered;
     res.bytes += got.bytes;
     res.malformed += got.malformed;
-    delivered_live.store(res.delivered, std::memory_order_relaxed);
     return n;
   }
 
   XskSocket xsk;
   AfxdpSocketResult res;
-  std::atomic<uint64_t> delivered_live{0};
 };
 
 struct AfxdpSink::Worker : core::SinkReader {
   using SinkReader::SinkReader;
-  unsigned index = 0;
   std::vector<Queue*> queues;
 };
 
 AfxdpSink::AfxdpSink(AfxdpSinkConfig cfg)
-    : cfg_(std::move(cfg)), drain_("afxdp sink", "thread", cfg_.idle_ms, cfg_.max_drain_ms) {
+    : SinkThreads("afxdp sink", "thread", cfg.idle_ms, cfg.max_drain_ms), cfg_(std::move(cfg)) {
   if (cfg_.ifname.empty() || cfg_.ifname.size() >= IFNAMSIZ)
     throw core::UsageError(fmt::format("afxdp sink: bad interface name '{}'", cfg_.ifname));
   if (cfg_.queues == 0 || cfg_.queues > PB_XSK_MAX_QUEUES)
@@ -161,11 +158,7 @@ AfxdpSink::AfxdpSink(AfxdpSinkConfig cfg)
 
 AfxdpSink::~AfxdpSink() {
   sampler_.reset();
-  if (running_) {
-    drain_.abort();
-    core::join_readers(workers_);
-    running_ = false;
-  }
+  stop_now();
   teardown();
 }
 
@@ -208,10 +201,8 @@ void AfxdpSink::open_sockets(int xskmap_fd) {
 }
 
 void AfxdpSink::start() {
-  if (running_) throw std::logic_error("afxdp sink: already started");
+  if (running()) throw std::logic_error("afxdp sink: already started");
   probes::route_libbpf_logs();
-  drain_.reset();
-  workers_.clear();
   try {
     prog_ = std::make_unique<Program>();
     prog_->skel.reset(xsk_redirect_bpf__open_and_load());
@@ -228,14 +219,13 @@ void AfxdpSink::start() {
     throw;
   }
 
-  for (unsigned i = 0; i < nthreads_; ++i) {
-    auto w = std::make_unique<Worker>(core::TagCounter(cfg_.expected_flows, cfg_.reorder_window));
-    w->index = i;
-    for (unsigned q = i; q < cfg_.queues; q += nthreads_) w->queues.push_back(queues_[q].get());
-    workers_.push_back(std::move(w));
-  }
-  running_ = true;
-  for (auto& w : workers_) w->thread = std::thread([this, wp = w.get()] { worker_main(*wp); });
+  launch(
+      [this](unsigned i) {
+        auto w = std::make_unique<Worker>(i, core::TagCounter(cfg_.expected_flows, cfg_.reorder_window));
+        for (unsigned q = i; q < cfg_.queues; q += nthreads_) w->queues.push_back(queues_[q].get());
+        return w;
+      },
+      [this](core::SinkReader& w) { worker_main(static_cast<Worker&>(w)); });
 
   if (cfg_.sample_ms != 0) {
     std::vector<XskSocket*> sockets;
@@ -257,6 +247,7 @@ void AfxdpSink::worker_main(Worker& w) {
       if (drain_.aborted()) break;
       uint32_t got = 0;
       for (Queue* q : w.queues) got += q->service(w.counter, cfg_.batch, l2fwd);
+      if (got) w.publish();
       if (drain_.done(core::mono_ns(), w.counter.last_ns(), got > 0, w.index)) break;
       if (got) continue;
       if (cfg_.busy_poll) {
@@ -304,17 +295,12 @@ void AfxdpSink::read_counters(AfxdpSinkResult& res) {
 }
 
 AfxdpSinkResult AfxdpSink::stop(bool drain) {
-  if (!running_) throw std::logic_error("afxdp sink: not started");
+  if (!running()) throw std::logic_error("afxdp sink: not started");
   // The trial's load is over: the queue view ends here, not after the drain.
   if (sampler_) sampler_->stop(drain);
-  if (drain)
-    drain_.request_stop(core::mono_ns());
-  else
-    drain_.abort();
-  running_ = false;
   AfxdpSinkResult res;
   try {
-    static_cast<core::TagTally&>(res) = core::join_and_merge(workers_);
+    static_cast<core::TagTally&>(res) = halt(drain);
     read_counters(res);
   } catch (...) {
     teardown();
@@ -325,15 +311,8 @@ AfxdpSinkResult AfxdpSink::stop(bool drain) {
     for (const AfxdpSocketResult& s : res.sockets) final_stats.push_back(s.stats);
     res.queues = sampler_->finish(final_stats);
   }
-  workers_.clear();
   teardown();
   return res;
-}
-
-uint64_t AfxdpSink::delivered_now() const {
-  uint64_t n = 0;
-  for (const auto& q : queues_) n += q->delivered_live.load(std::memory_order_relaxed);
-  return n;
 }
 
 }  // namespace pb::xdp

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/core/drain.h"
+#include "bench/core/sink_threads.h"
 #include "bench/core/tag_counter.h"
 #include "xdp/xdp_attach.h"
 #include "xdp/xsk_ring_sampler.h"
@@ -92,14 +92,14 @@ struct AfxdpSinkResult : core::TagTally {
 };
 
 // The program, the sockets and their worker threads, from start() to stop().
-class AfxdpSink {
+// delivered_now() and threads() (the queues, capped at the usable CPUs) come from
+// core::SinkThreads.
+class AfxdpSink : public core::SinkThreads {
  public:
   static constexpr unsigned kMaxFlows = core::kMaxFlows;
 
   // Validates the config; throws pb::core::UsageError on bad values. Opens nothing yet.
   explicit AfxdpSink(AfxdpSinkConfig cfg);
-  AfxdpSink(const AfxdpSink&) = delete;
-  AfxdpSink& operator=(const AfxdpSink&) = delete;
   ~AfxdpSink();  // stops without draining if still running; detaches the program
 
   // Loads the program, creates every umem and socket inside the DUT netns, fills the
@@ -110,11 +110,7 @@ class AfxdpSink {
   // socket and program counters, detaches the program, closes the sockets and returns the
   // merged result; without, stops at once. Throws if a thread failed.
   AfxdpSinkResult stop(bool drain = true);
-  // Frames delivered so far, summed over threads (for progress; relaxed reads).
-  uint64_t delivered_now() const;
 
-  // The number of threads start() will run (queues capped at the usable CPUs).
-  unsigned threads() const { return nthreads_; }
   const AfxdpSinkConfig& config() const { return cfg_; }
 
  private:
@@ -127,13 +123,9 @@ class AfxdpSink {
   void teardown();
 
   AfxdpSinkConfig cfg_;
-  unsigned nthreads_ = 1;
   std::unique_ptr<Program> prog_;
   std::vector<std::unique_ptr<Queue>> queues_;
-  std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<XskRingSampler> sampler_;
-  core::DrainRule drain_;
-  bool running_ = false;
 };
 
 }  // namespace pb::xdp

@@ -1,14 +1,9 @@
-// How a sink's reader threads stop: the drain rule they all follow, and the join that
-// collects what they counted.
+// DrainRule: how a sink's reader threads decide they are done once asked to stop.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <exception>
 #include <string>
-#include <thread>
-
-#include "bench/core/tag_counter.h"
 
 namespace pb::core {
 
@@ -44,35 +39,5 @@ class DrainRule {
   std::atomic<uint64_t> stop_ns_{0};
   mutable std::atomic<bool> warned_{false};
 };
-
-// What every reader thread of a sink owns: the thread, its counter, and the error it
-// ended with (set by the thread itself, read after the join).
-struct SinkReader {
-  explicit SinkReader(TagCounter c) : counter(std::move(c)) {}
-
-  std::thread thread;
-  TagCounter counter;
-  std::exception_ptr error;
-};
-
-// Joins every joinable thread of `readers` (a range of pointers to SinkReader or a type
-// derived from it).
-template <typename Readers>
-void join_readers(Readers& readers) {
-  for (auto& r : readers)
-    if (r->thread.joinable()) r->thread.join();
-}
-
-// Joins `readers`, rethrows the first error one of them stored, else returns their
-// counters merged.
-template <typename Readers>
-TagTally join_and_merge(Readers& readers) {
-  join_readers(readers);
-  for (auto& r : readers)
-    if (r->error) std::rethrow_exception(r->error);
-  TagTally t;
-  for (auto& r : readers) t.merge(r->counter);
-  return t;
-}
 
 }  // namespace pb::core

@@ -30,14 +30,12 @@ constexpr long kPollUs = 10'000;
 
 struct UdpSink::Worker : core::SinkReader {
   using SinkReader::SinkReader;
-  unsigned index = 0;
-  std::atomic<uint64_t> delivered_live{0};
   uint64_t truncated = 0;       // owned by the thread until it is joined
   std::latch* bound = nullptr;  // counted down once the socket is bound (or failed)
 };
 
 UdpSink::UdpSink(UdpSinkConfig cfg)
-    : cfg_(std::move(cfg)), drain_("udp sink", "socket", cfg_.idle_ms, cfg_.max_drain_ms) {
+    : SinkThreads("udp sink", "socket", cfg.idle_ms, cfg.max_drain_ms), cfg_(std::move(cfg)) {
   if (cfg_.port == 0) throw core::UsageError("udp sink: port must be set");
   if (cfg_.sockets == 0) throw core::UsageError("udp sink: sockets must be >= 1");
   if (cfg_.batch == 0 || cfg_.batch > 1024) throw core::UsageError("udp sink: batch must be in [1, 1024]");
@@ -55,37 +53,26 @@ UdpSink::UdpSink(UdpSinkConfig cfg)
     PB_INFO("udp sink: {} sockets asked, {} CPUs usable: running {}", cfg_.sockets, nthreads_, nthreads_);
 }
 
-UdpSink::~UdpSink() {
-  if (!running_) return;
-  drain_.abort();
-  core::join_readers(workers_);
-}
+UdpSink::~UdpSink() { stop_now(); }
 
 void UdpSink::start() {
-  if (running_) throw std::logic_error("udp sink: already started");
-  drain_.reset();
-  workers_.clear();
+  if (running()) throw std::logic_error("udp sink: already started");
   std::latch bound(nthreads_);
-  for (unsigned i = 0; i < nthreads_; ++i) {
-    auto w = std::make_unique<Worker>(core::TagCounter(cfg_.expected_flows, cfg_.reorder_window));
-    w->index = i;
-    w->bound = &bound;
-    workers_.push_back(std::move(w));
-  }
-  running_ = true;
-  for (auto& w : workers_) w->thread = std::thread([this, wp = w.get()] { worker_main(*wp); });
+  launch(
+      [&](unsigned i) {
+        auto w = std::make_unique<Worker>(i, core::TagCounter(cfg_.expected_flows, cfg_.reorder_window));
+        w->bound = &bound;
+        return w;
+      },
+      [this](core::SinkReader& w) { worker_main(static_cast<Worker&>(w)); });
   bound.wait();
 
   bool failed = false;
-  for (auto& w : workers_) {
-    w->bound = nullptr;
-    failed |= bool(w->error);
+  for (size_t i = 0; i < readers(); ++i) {
+    reader<Worker>(i).bound = nullptr;
+    failed |= bool(reader<Worker>(i).error);
   }
-  if (failed) {
-    drain_.abort();
-    running_ = false;
-    core::join_and_merge(workers_);  // for its rethrow of the first error
-  }
+  if (failed) halt(/*drain=*/false);  // rethrows the first error
 }
 
 void UdpSink::worker_main(Worker& w) {
@@ -142,7 +129,7 @@ void UdpSink::worker_main(Worker& w) {
         if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ++w.truncated;
         counter.count(core::parse_payload_tag(iovs[i].iov_base, len), len + core::kUdpFrameOverhead);
       }
-      if (r > 0) w.delivered_live.store(counter.totals().delivered, std::memory_order_relaxed);
+      if (r > 0) w.publish();
       if (drain_.done(now, counter.last_ns(), r > 0, w.index)) break;
     }
   } catch (...) {
@@ -151,25 +138,15 @@ void UdpSink::worker_main(Worker& w) {
 }
 
 UdpSinkResult UdpSink::stop(bool drain) {
-  if (!running_) throw std::logic_error("udp sink: not started");
-  if (drain)
-    drain_.request_stop(core::mono_ns());
-  else
-    drain_.abort();
-  running_ = false;
+  if (!running()) throw std::logic_error("udp sink: not started");
   UdpSinkResult res;
-  static_cast<core::TagTally&>(res) = core::join_and_merge(workers_);
-  for (auto& w : workers_) {
-    res.truncated += w->truncated;
-    res.per_socket.push_back(w->counter.totals().delivered);
+  static_cast<core::TagTally&>(res) = halt(drain);
+  for (size_t i = 0; i < readers(); ++i) {
+    const Worker& w = reader<Worker>(i);
+    res.truncated += w.truncated;
+    res.per_socket.push_back(w.counter.totals().delivered);
   }
   return res;
-}
-
-uint64_t UdpSink::delivered_now() const {
-  uint64_t n = 0;
-  for (const auto& w : workers_) n += w->delivered_live.load(std::memory_order_relaxed);
-  return n;
 }
 
 }  // namespace pb::traffic

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/core/drain.h"
+#include "bench/core/sink_threads.h"
 #include "bench/core/tag_counter.h"
 
 namespace pb::traffic {
@@ -38,16 +38,15 @@ struct UdpSinkResult : core::TagTally {
   std::vector<uint64_t> per_socket;     // delivered, per socket
 };
 
-// The sockets and their reader threads, from start() to stop().
-class UdpSink {
+// The sockets and their reader threads, from start() to stop(). delivered_now() and
+// threads() (the sockets, capped at the usable CPUs) come from core::SinkThreads.
+class UdpSink : public core::SinkThreads {
  public:
   // The highest number of flows a sink tracks when expected_flows is 0.
   static constexpr unsigned kMaxFlows = core::kMaxFlows;
 
   // Validates the config; throws pb::core::UsageError on bad values. Opens nothing yet.
   explicit UdpSink(UdpSinkConfig cfg);
-  UdpSink(const UdpSink&) = delete;
-  UdpSink& operator=(const UdpSink&) = delete;
   ~UdpSink();  // stops without draining if still running
 
   // Starts the threads; returns once every socket is bound (so a generator started next
@@ -56,21 +55,12 @@ class UdpSink {
   // With `drain`, reads on until each socket was idle for idle_ms, then joins and returns
   // the merged result; without, stops at once. Throws if a thread failed while reading.
   UdpSinkResult stop(bool drain = true);
-  // Datagrams delivered so far, summed over threads (for progress; relaxed reads).
-  uint64_t delivered_now() const;
-
-  // The number of socket threads start() will run (sockets capped at the usable CPUs).
-  unsigned threads() const { return nthreads_; }
 
  private:
   struct Worker;
   void worker_main(Worker& w);
 
   UdpSinkConfig cfg_;
-  unsigned nthreads_ = 1;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  core::DrainRule drain_;
-  bool running_ = false;
 };
 
 }  // namespace pb::traffic

@@ -1,13 +1,18 @@
-// DrainRule on explicit timestamps (no clock, no threads), and join_and_merge over reader
+// DrainRule on explicit timestamps (no clock, no threads), and SinkThreads over reader
 // threads that finish or fail.
 #include "bench/core/drain.h"
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "bench/core/clock.h"
+#include "bench/core/sink_threads.h"
 
 namespace pb::core {
 namespace {
@@ -84,47 +89,74 @@ struct Reader : SinkReader {
   using SinkReader::SinkReader;
 };
 
-std::vector<std::unique_ptr<Reader>> readers(unsigned n) {
-  std::vector<std::unique_ptr<Reader>> rs;
-  for (unsigned i = 0; i < n; ++i) rs.push_back(std::make_unique<Reader>(TagCounter(2)));
-  return rs;
-}
+// A sink whose readers run `body` once each and then wait for the drain rule.
+class FakeSink : public SinkThreads {
+ public:
+  FakeSink() : SinkThreads("fake sink", "reader", 0, 1000) { nthreads_ = 3; }
+  ~FakeSink() { stop_now(); }
 
-TEST(JoinAndMerge, MergesEveryReader) {
-  auto rs = readers(3);
-  for (unsigned i = 0; i < rs.size(); ++i)
-    rs[i]->thread = std::thread([r = rs[i].get(), i] {
-      r->counter.arrive(100 + i);
-      r->counter.count(pb_payload{PB_PAYLOAD_MAGIC, i % 2, i / 2, 50}, 10);
-    });
-  TagTally t = join_and_merge(rs);
+  void start(std::function<void(Reader&)> body) {
+    auto run = [this, body](SinkReader& sr) {
+      Reader& r = static_cast<Reader&>(sr);
+      try {
+        body(r);
+        r.publish();
+        while (!drain_.done(mono_ns(), r.counter.last_ns(), false, r.index)) std::this_thread::yield();
+      } catch (...) {
+        r.error = std::current_exception();
+      }
+    };
+    launch([](unsigned i) { return std::make_unique<Reader>(i, TagCounter(2)); }, run);
+  }
+  TagTally stop(bool drain) { return halt(drain); }
+  bool joined() const {
+    for (size_t i = 0; i < readers(); ++i)
+      if (reader<Reader>(i).thread.joinable()) return false;
+    return true;
+  }
+  using SinkThreads::running;
+};
+
+TEST(SinkThreads, HaltMergesEveryReader) {
+  FakeSink sink;
+  EXPECT_EQ(sink.threads(), 3u);
+  sink.start([](Reader& r) {
+    r.counter.arrive(100 + r.index);
+    r.counter.count(pb_payload{PB_PAYLOAD_MAGIC, r.index % 2, r.index / 2, 50}, 10);
+  });
+  EXPECT_TRUE(sink.running());
+  while (sink.delivered_now() < 3) std::this_thread::yield();
+  TagTally t = sink.stop(/*drain=*/true);
+  EXPECT_FALSE(sink.running());
+  EXPECT_TRUE(sink.joined());
   EXPECT_EQ(t.delivered, 3u);
   EXPECT_EQ(t.bytes, 30u);
   ASSERT_EQ(t.flows.size(), 2u);
   EXPECT_EQ(t.flows[0].counts.unique, 2u);
   EXPECT_EQ(t.first_ns, 100u);
   EXPECT_EQ(t.last_ns, 102u);
-  for (auto& r : rs) EXPECT_FALSE(r->thread.joinable());
 }
 
-TEST(JoinAndMerge, RethrowsTheFirstErrorAfterJoiningAll) {
-  auto rs = readers(3);
-  for (unsigned i = 0; i < rs.size(); ++i)
-    rs[i]->thread = std::thread([r = rs[i].get(), i] {
-      try {
-        if (i > 0) throw std::runtime_error("reader " + std::to_string(i));
-      } catch (...) {
-        r->error = std::current_exception();
-      }
-    });
+TEST(SinkThreads, HaltRethrowsTheFirstErrorAfterJoiningAll) {
+  FakeSink sink;
+  sink.start([](Reader& r) {
+    if (r.index > 0) throw std::runtime_error("reader " + std::to_string(r.index));
+  });
   try {
-    join_and_merge(rs);
+    sink.stop(/*drain=*/false);
     ADD_FAILURE() << "no exception";
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "reader 1");
   }
-  for (auto& r : rs) EXPECT_FALSE(r->thread.joinable());
+  EXPECT_TRUE(sink.joined());
+  EXPECT_FALSE(sink.running());
 }
+
+TEST(SinkThreads, DestructorStopsRunningReaders) {
+  FakeSink sink;
+  sink.start([](Reader&) {});
+  EXPECT_TRUE(sink.running());
+}  // ~FakeSink aborts and joins: no std::terminate
 
 }  // namespace
 }  // namespace pb::core
