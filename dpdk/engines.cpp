@@ -31,20 +31,19 @@ inline void account_rx(QueueCtx& c, rte_mbuf* const* pkts, uint16_t n) {
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], void*, core::kMinFrameSize - 1));
   }
-  core::TagCounter& rx = *c.rx;
-  rx.arrive(c.clock->to_ns(rte_rdtsc()));
-  const core::TagTotals before = rx.totals();
+  core::TagCounter::Batch batch = c.rx->batch(c.clock->to_ns(rte_rdtsc()));
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     const rte_mbuf* m = pkts[i];
     bytes += m->pkt_len;
-    rx.count(core::parse_frame_tag_fast(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len), m->pkt_len);
+    pb_payload tag;
+    batch.count(core::parse_frame_tag_fast(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &tag) ? &tag : nullptr,
+                m->pkt_len);
   }
-  const core::TagTotals got = rx.totals() - before;
   c.stats.rx_packets += n;
   c.stats.rx_bytes += bytes;
-  c.stats.tagged += got.delivered;
-  c.stats.untagged += got.malformed;
+  c.stats.tagged += batch.totals().delivered;
+  c.stats.untagged += batch.totals().malformed;
 }
 
 inline void send_back(QueueCtx& c, rte_mbuf** pkts, uint16_t n) {

@@ -65,22 +65,21 @@ struct AfxdpSink::Program {
 struct AfxdpSink::Queue {
   explicit Queue(const XskSocketConfig& c) : xsk(c) {}
 
-  // Reads one batch (at most `batch` descriptors) off the RX ring, counts each frame into
+  // Reads one batch (at most `max` descriptors) off the RX ring, counts each frame into
   // the thread's counter and this queue's share, then recycles it (rxdrop) or sends it
   // back out with its MACs swapped (l2fwd). Returns the descriptors taken.
-  uint32_t service(core::TagCounter& counter, uint32_t batch, bool l2fwd) {
+  uint32_t service(core::TagCounter& counter, uint32_t max, bool l2fwd) {
     if (l2fwd && xsk.tx_outstanding()) res.completed += xsk.reap();
     xsk_ring_cons& rx = xsk.rx();
     uint32_t idx = 0;
-    const uint32_t n = xsk_ring_cons__peek(&rx, batch, &idx);
+    const uint32_t n = xsk_ring_cons__peek(&rx, max, &idx);
     if (n == 0) {
       xsk.wake_rx_if_needed();
       if (l2fwd && xsk.tx_outstanding()) xsk.wake_tx();
       xsk.refill();
       return 0;
     }
-    counter.arrive(core::mono_ns());
-    const core::TagTotals before = counter.totals();
+    core::TagCounter::Batch batch = counter.batch(core::mono_ns());
     uint32_t tx_idx = 0, tx_n = 0;
     if (l2fwd) {
       tx_n = xsk_ring_prod__reserve(&xsk.tx(), n, &tx_idx);
@@ -96,7 +95,8 @@ struct AfxdpSink::Queue {
       const xdp_desc* d = xsk_ring_cons__rx_desc(&rx, idx + i);
       const uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);
       uint8_t* frame = xsk.frame(addr);
-      counter.count(core::parse_frame_tag_fast(frame, d->len), d->len);
+      pb_payload tag;
+      batch.count(core::parse_frame_tag_fast(frame, d->len, &tag) ? &tag : nullptr, d->len);
       if (l2fwd && tx_n == n) {
         swap_macs(frame);
         xdp_desc* t = xsk_ring_prod__tx_desc(&xsk.tx(), tx_idx + sent++);
@@ -116,7 +116,7 @@ struct AfxdpSink::Queue {
       xsk.wake_tx();
     }
     xsk.refill();
-    const core::TagTotals got = counter.totals() - before;
+    const core::TagTotals& got = batch.totals();
     res.delivered += got.delivered;
     res.bytes += got.bytes;
     res.malformed += got.malformed;

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,32 +61,30 @@ inline void stamp_frame(uint8_t* frame, uint16_t src_port_base, uint32_t flow, u
   __builtin_memcpy(frame + kFramePayloadOffset, &tag, sizeof(tag));
 }
 
-// The payload tag of a received frame, by the one rule every frame receiver applies:
-// EtherType IPv4 (no VLAN tag), IPv4 version 4 with any IHL >= 5 (options allowed),
-// protocol UDP, and a whole struct pb_payload right after the 8-byte UDP header, all within
-// `len` bytes. nullopt for any other frame. It does not look at magic or flow id: what
-// counts as delivered is tag_counter.h's is_delivered().
-std::optional<pb_payload> parse_frame_tag(const uint8_t* frame, size_t len);
+// Reads the payload tag of a received frame into *tag, by the one rule every frame
+// receiver applies: EtherType IPv4 (no VLAN tag), IPv4 version 4 with any IHL >= 5 (options
+// allowed), protocol UDP, and a whole struct pb_payload right after the 8-byte UDP header,
+// all within `len` bytes. False (and *tag untouched) for any other frame. It does not look
+// at magic or flow id: what counts as delivered is tag_counter.h's is_delivered().
+bool parse_frame_tag(const uint8_t* frame, size_t len, pb_payload* tag);
 
 // parse_frame_tag with the case every generator sends (IHL 5) inline, for per-packet
 // loops; it gives the same answer as parse_frame_tag on every frame.
-inline std::optional<pb_payload> parse_frame_tag_fast(const uint8_t* frame, size_t len) {
+inline bool parse_frame_tag_fast(const uint8_t* frame, size_t len, pb_payload* tag) {
   // Any IHL >= 5 needs at least kMinFrameSize bytes, so a shorter frame fails both ways.
-  if (len < kMinFrameSize || frame[12] != 0x08 || frame[13] != 0x00) return std::nullopt;
-  if (frame[kFrameIpOffset] != 0x45) return parse_frame_tag(frame, len);  // options, or not IPv4
-  if (frame[kFrameIpOffset + 9] != kIpProtoUdp) return std::nullopt;
-  pb_payload tag;
-  std::memcpy(&tag, frame + kFramePayloadOffset, sizeof(tag));
-  return tag;
+  if (len < kMinFrameSize || frame[12] != 0x08 || frame[13] != 0x00) return false;
+  if (frame[kFrameIpOffset] != 0x45) return parse_frame_tag(frame, len, tag);  // options, or not IPv4
+  if (frame[kFrameIpOffset + 9] != kIpProtoUdp) return false;
+  std::memcpy(tag, frame + kFramePayloadOffset, sizeof(*tag));
+  return true;
 }
 
-// The tag at the start of a UDP payload of `len` bytes (what a UDP socket reads), or
-// nullopt when the payload is shorter than a tag.
-inline std::optional<pb_payload> parse_payload_tag(const void* payload, size_t len) {
-  if (len < sizeof(pb_payload)) return std::nullopt;
-  pb_payload tag;
-  std::memcpy(&tag, payload, sizeof(tag));
-  return tag;
+// Reads the tag at the start of a UDP payload of `len` bytes (what a UDP socket reads)
+// into *tag; false when the payload is shorter than a tag.
+inline bool parse_payload_tag(const void* payload, size_t len, pb_payload* tag) {
+  if (len < sizeof(pb_payload)) return false;
+  std::memcpy(tag, payload, sizeof(*tag));
+  return true;
 }
 
 // The RFC 1071 ones' complement sum over `len` bytes, folded and inverted (0 when a header

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <vector>
 
@@ -30,15 +29,17 @@ inline bool is_delivered(const pb_payload& tag, uint32_t limit) {
 // CLOCK_MONOTONIC, so a tx_ns ahead of now is a foreign sender's tag and counts as 0.
 inline uint64_t tag_latency_ns(uint64_t now_ns, uint64_t tx_ns) { return now_ns > tx_ns ? now_ns - tx_ns : 0; }
 
-// Delivered, malformed and byte counts at one moment; the difference of two readings is
-// what arrived in between (a socket's or queue's share of a thread's counter).
+// Delivered, malformed and byte counts, of a thread or of one batch.
 struct TagTotals {
   uint64_t delivered = 0;
   uint64_t malformed = 0;
   uint64_t bytes = 0;  // of the delivered arrivals
 
-  TagTotals operator-(const TagTotals& o) const {
-    return {delivered - o.delivered, malformed - o.malformed, bytes - o.bytes};
+  TagTotals& operator+=(const TagTotals& o) {
+    delivered += o.delivered;
+    malformed += o.malformed;
+    bytes += o.bytes;
+    return *this;
   }
 };
 
@@ -55,25 +56,10 @@ class TagCounter {
   explicit TagCounter(unsigned expected_flows = 0, uint32_t reorder_window = kDefaultReorderWindow,
                       Flows flows = Flows::kTrack);
 
+  class Batch;
   // Starts a batch of arrivals read at now_ns (one clock read per batch): it sets the
-  // first/last arrival, and count() stamps latency with it.
-  void arrive(uint64_t now_ns) {
-    if (first_ns_ == 0) first_ns_ = now_ns;
-    last_ns_ = now_ns_ = now_ns;
-  }
-  // Accounts one arrival of the current batch: its tag (nullopt when none could be read)
-  // and its size as the receiver counts bytes. Returns whether it was delivered.
-  bool count(const std::optional<pb_payload>& tag, uint64_t bytes) {
-    if (!tag || !is_delivered(*tag, flow_limit_)) {
-      ++totals_.malformed;
-      return false;
-    }
-    ++totals_.delivered;
-    totals_.bytes += bytes;
-    latency_.record(tag_latency_ns(now_ns_, tag->tx_ns));
-    if (track_flows_) record_flow(tag->flow, tag->seq);
-    return true;
-  }
+  // first/last arrival, and the Batch counts each arrival with that time.
+  Batch batch(uint64_t now_ns);
 
   const TagTotals& totals() const { return totals_; }
   const Histogram& latency() const { return latency_; }
@@ -90,12 +76,54 @@ class TagCounter {
   uint32_t reorder_window_;
   bool track_flows_;
   TagTotals totals_;
-  uint64_t now_ns_ = 0;
   uint64_t first_ns_ = 0;
   uint64_t last_ns_ = 0;
   Histogram latency_;
   std::vector<FlowTracker> flows_;
 };
+
+// The arrivals of one batch (one recvmmsg, one ring peek, one rx burst), counted into
+// their TagCounter. Its sums stay in registers through a per-packet loop and are added to
+// the counter when the Batch goes out of scope.
+class TagCounter::Batch {
+ public:
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+  ~Batch() { counter_.totals_ += got_; }
+
+  // Accounts one arrival: its tag (nullptr when none could be read) and its size as the
+  // receiver counts bytes. Returns whether it was delivered.
+  bool count(const pb_payload* tag, uint64_t bytes) {
+    if (!tag || !is_delivered(*tag, limit_)) {
+      ++got_.malformed;
+      return false;
+    }
+    ++got_.delivered;
+    got_.bytes += bytes;
+    counter_.latency_.record(tag_latency_ns(now_ns_, tag->tx_ns));
+    if (track_flows_) counter_.record_flow(tag->flow, tag->seq);
+    return true;
+  }
+  // What this batch counted so far (a socket's or queue's share of the thread's counter).
+  const TagTotals& totals() const { return got_; }
+
+ private:
+  friend class TagCounter;
+  Batch(TagCounter& c, uint64_t now_ns)
+      : counter_(c), now_ns_(now_ns), limit_(c.flow_limit_), track_flows_(c.track_flows_) {}
+
+  TagCounter& counter_;
+  TagTotals got_;
+  const uint64_t now_ns_;
+  const uint32_t limit_;
+  const bool track_flows_;
+};
+
+inline TagCounter::Batch TagCounter::batch(uint64_t now_ns) {
+  if (first_ns_ == 0) first_ns_ = now_ns;
+  last_ns_ = now_ns;
+  return Batch(*this, now_ns);
+}
 
 // One flow as a receiver saw it, summed over its threads.
 struct FlowRx {

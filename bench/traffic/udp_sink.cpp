@@ -123,11 +123,15 @@ void UdpSink::worker_main(Worker& w) {
       if (drain_.aborted()) break;
       if (r < 0 && errno != EAGAIN && errno != EINTR)
         core::throw_errno(fmt::format("udp sink: recvmmsg on port {}", cfg_.port));
-      if (r > 0) counter.arrive(now);
-      for (int i = 0; i < r; ++i) {
-        const size_t len = msgs[i].msg_len;
-        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ++w.truncated;
-        counter.count(core::parse_payload_tag(iovs[i].iov_base, len), len + core::kUdpFrameOverhead);
+      if (r > 0) {
+        core::TagCounter::Batch batch = counter.batch(now);
+        for (int i = 0; i < r; ++i) {
+          const size_t len = msgs[i].msg_len;
+          if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ++w.truncated;
+          pb_payload tag;
+          batch.count(core::parse_payload_tag(iovs[i].iov_base, len, &tag) ? &tag : nullptr,
+                      len + core::kUdpFrameOverhead);
+        }
       }
       if (r > 0) w.publish();
       if (drain_.done(now, counter.last_ns(), r > 0, w.index)) break;

@@ -121,8 +121,8 @@ TEST(SinkThreads, HaltMergesEveryReader) {
   FakeSink sink;
   EXPECT_EQ(sink.threads(), 3u);
   sink.start([](Reader& r) {
-    r.counter.arrive(100 + r.index);
-    r.counter.count(pb_payload{PB_PAYLOAD_MAGIC, r.index % 2, r.index / 2, 50}, 10);
+    const pb_payload tag{PB_PAYLOAD_MAGIC, r.index % 2, r.index / 2, 50};
+    r.counter.batch(100 + r.index).count(&tag, 10);
   });
   EXPECT_TRUE(sink.running());
   while (sink.delivered_now() < 3) std::this_thread::yield();

@@ -42,8 +42,15 @@ std::vector<uint8_t> with_options(const std::vector<uint8_t>& f, unsigned words)
   return g;
 }
 
-std::optional<pb_payload> general(const std::vector<uint8_t>& f, size_t len) { return parse_frame_tag(f.data(), len); }
-std::optional<pb_payload> fast(const std::vector<uint8_t>& f, size_t len) { return parse_frame_tag_fast(f.data(), len); }
+// The two parsers as optionals (nullopt: no tag).
+std::optional<pb_payload> general(const std::vector<uint8_t>& f, size_t len) {
+  pb_payload t;
+  return parse_frame_tag(f.data(), len, &t) ? std::optional(t) : std::nullopt;
+}
+std::optional<pb_payload> fast(const std::vector<uint8_t>& f, size_t len) {
+  pb_payload t;
+  return parse_frame_tag_fast(f.data(), len, &t) ? std::optional(t) : std::nullopt;
+}
 
 void expect_agree(const std::vector<uint8_t>& f, size_t len) {
   std::optional<pb_payload> a = general(f, len), b = fast(f, len);
@@ -134,13 +141,23 @@ TEST(PayloadTag, DatagramStart) {
   pb_payload t{PB_PAYLOAD_MAGIC, 1, 2, 3};
   uint8_t buf[32] = {};
   std::memcpy(buf, &t, sizeof(t));
-  ASSERT_TRUE(parse_payload_tag(buf, sizeof(t)));
-  EXPECT_EQ(parse_payload_tag(buf, 32)->seq, 2u);
-  EXPECT_FALSE(parse_payload_tag(buf, sizeof(t) - 1));
+  pb_payload got{};
+  EXPECT_TRUE(parse_payload_tag(buf, sizeof(t), &got));
+  EXPECT_TRUE(parse_payload_tag(buf, 32, &got));
+  EXPECT_EQ(got.seq, 2u);
+  EXPECT_FALSE(parse_payload_tag(buf, sizeof(t) - 1, &got));
 }
 
 pb_payload tag(uint32_t flow, uint64_t seq, uint64_t tx_ns = 0, uint32_t magic = PB_PAYLOAD_MAGIC) {
   return {magic, flow, seq, tx_ns};
+}
+
+// Counts `tags` as one batch at now_ns; returns what the batch counted.
+TagTotals count(TagCounter& c, uint64_t now_ns, std::initializer_list<std::optional<pb_payload>> tags,
+                uint64_t bytes = 1) {
+  TagCounter::Batch b = c.batch(now_ns);
+  for (const auto& t : tags) b.count(t ? &*t : nullptr, bytes);
+  return b.totals();
 }
 
 TEST(TagRule, DeliveredAndLatency) {
@@ -156,12 +173,18 @@ TEST(TagRule, DeliveredAndLatency) {
 TEST(TagCounter, DeliveredMalformedBytesLatency) {
   TagCounter c(4);
   ASSERT_EQ(c.flows().size(), 4u);  // the expected flows are tracked from the start
-  c.arrive(10'000);
-  EXPECT_TRUE(c.count(tag(0, 0, 9'000), 128));
-  EXPECT_TRUE(c.count(tag(1, 0, 20'000), 128));  // tx ahead: latency 0
-  EXPECT_FALSE(c.count(std::nullopt, 60));          // no readable tag
-  EXPECT_FALSE(c.count(tag(4, 0, 9'000), 128));     // flow out of range
-  EXPECT_FALSE(c.count(tag(0, 1, 9'000, 0), 128));  // wrong magic
+  {
+    TagCounter::Batch b = c.batch(10'000);
+    const pb_payload ok = tag(0, 0, 9'000), ahead = tag(1, 0, 20'000), out = tag(4, 0, 9'000),
+                     magic = tag(0, 1, 9'000, 0);
+    EXPECT_TRUE(b.count(&ok, 128));
+    EXPECT_TRUE(b.count(&ahead, 128));  // tx ahead: latency 0
+    EXPECT_FALSE(b.count(nullptr, 60));  // no readable tag
+    EXPECT_FALSE(b.count(&out, 128));    // flow out of range
+    EXPECT_FALSE(b.count(&magic, 128));  // wrong magic
+    EXPECT_EQ(b.totals().delivered, 2u);
+    EXPECT_EQ(c.totals().delivered, 0u) << "a batch folds into its counter when it ends";
+  }
   EXPECT_EQ(c.totals().delivered, 2u);
   EXPECT_EQ(c.totals().malformed, 3u);
   EXPECT_EQ(c.totals().bytes, 256u);
@@ -175,19 +198,17 @@ TEST(TagCounter, DeliveredMalformedBytesLatency) {
 TEST(TagCounter, FlowsFirstAndLast) {
   TagCounter c;  // no expected flows: grows on demand, ids below kMaxFlows
   EXPECT_EQ(c.first_ns(), 0u);
-  c.arrive(100);
-  c.count(tag(2, 0), 1);
-  c.count(tag(2, 2), 1);
-  c.arrive(300);
-  c.count(tag(2, 1), 1);  // reordered
-  c.count(tag(2, 1), 1);  // duplicate
-  c.count(tag(kMaxFlows, 0), 1);
+  count(c, 100, {tag(2, 0), tag(2, 2)});
+  TagTotals second = count(c, 300, {tag(2, 1), tag(2, 1), tag(kMaxFlows, 0)});  // reordered, duplicate, out of range
+  EXPECT_EQ(second.delivered, 2u);
+  EXPECT_EQ(second.malformed, 1u);
   ASSERT_EQ(c.flows().size(), 3u);
   const FlowCounts& f = c.flows()[2].counts();
   EXPECT_EQ(f.received, 4u);
   EXPECT_EQ(f.unique, 3u);
   EXPECT_EQ(f.reordered, 1u);
   EXPECT_EQ(f.duplicates, 1u);
+  EXPECT_EQ(c.totals().delivered, 4u);
   EXPECT_EQ(c.totals().malformed, 1u);
   EXPECT_EQ(c.first_ns(), 100u);
   EXPECT_EQ(c.last_ns(), 300u);
@@ -195,35 +216,18 @@ TEST(TagCounter, FlowsFirstAndLast) {
 
 TEST(TagCounter, IgnoreFlows) {
   TagCounter c(4, kDefaultReorderWindow, TagCounter::Flows::kIgnore);
-  c.arrive(5);
-  EXPECT_TRUE(c.count(tag(3, 0, 1), 64));
-  EXPECT_FALSE(c.count(tag(4, 0, 1), 64));  // the limit still applies
+  TagTotals t = count(c, 5, {tag(3, 0, 1), tag(4, 0, 1)}, 64);  // the limit still applies
+  EXPECT_EQ(t.delivered, 1u);
+  EXPECT_EQ(t.malformed, 1u);
   EXPECT_TRUE(c.flows().empty());
   EXPECT_EQ(c.latency().count(), 1u);
 }
 
-TEST(TagCounter, TotalsDifference) {
-  TagCounter c;
-  c.arrive(1);
-  c.count(tag(0, 0), 10);
-  const TagTotals before = c.totals();
-  c.count(tag(0, 1), 20);
-  c.count(std::nullopt, 5);
-  const TagTotals d = c.totals() - before;
-  EXPECT_EQ(d.delivered, 1u);
-  EXPECT_EQ(d.malformed, 1u);
-  EXPECT_EQ(d.bytes, 20u);
-}
-
 TEST(TagTally, MergeThreadsThenExpected) {
   TagCounter a(2), b(2), idle(2);
-  a.arrive(1'000'000'000);
-  a.count(tag(0, 0, 999'999'000), 100);
-  a.count(tag(0, 1, 999'999'000), 100);
-  b.arrive(1'500'000'000);
-  b.count(tag(1, 0, 1'499'998'000), 100);
-  b.count(tag(1, 3, 1'499'998'000), 100);  // 1 and 2 missing
-  b.count(std::nullopt, 64);
+  count(a, 1'000'000'000, {tag(0, 0, 999'999'000), tag(0, 1, 999'999'000)}, 100);
+  count(b, 1'500'000'000, {tag(1, 0, 1'499'998'000), tag(1, 3, 1'499'998'000)}, 100);  // 1 and 2 missing
+  count(b, 1'500'000'000, {std::nullopt}, 64);
   TagTally t;
   t.merge(a);
   t.merge(b);
