@@ -11,7 +11,6 @@
 #include <cstring>
 
 #include "bench/core/clock.h"
-#include "bench/core/payload.h"
 #include "bench/core/frame.h"
 
 namespace pb::dpdk {
@@ -32,21 +31,19 @@ inline void account_rx(QueueCtx& c, rte_mbuf* const* pkts, uint16_t n) {
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     rte_prefetch0(rte_pktmbuf_mtod_offset(pkts[i], void*, core::kMinFrameSize - 1));
   }
-  uint64_t now = c.clock->to_ns(rte_rdtsc());
-  uint64_t bytes = 0, tagged = 0;
+  core::TagCounter::Batch batch = c.rx->batch(c.clock->to_ns(rte_rdtsc()));
+  uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     const rte_mbuf* m = pkts[i];
     bytes += m->pkt_len;
-    uint64_t lat;
-    if (parse_tag(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, now, &lat)) {
-      c.latency->record(lat);
-      ++tagged;
-    }
+    pb_payload tag;
+    batch.count(core::parse_frame_tag_fast(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len, &tag) ? &tag : nullptr,
+                m->pkt_len);
   }
   c.stats.rx_packets += n;
   c.stats.rx_bytes += bytes;
-  c.stats.tagged += tagged;
-  c.stats.untagged += n - tagged;
+  c.stats.tagged += batch.totals().delivered;
+  c.stats.untagged += batch.totals().malformed;
 }
 
 inline void send_back(QueueCtx& c, rte_mbuf** pkts, uint16_t n) {
@@ -97,19 +94,6 @@ constexpr std::array<FwdEngine, 3> kEngines{{
 
 }  // namespace
 
-bool parse_tag(const uint8_t* frame, uint32_t len, uint64_t now_ns, uint64_t* latency_ns) {
-  if (len < core::kMinFrameSize) return false;
-  // EtherType IPv4, version 4 with a 20-byte header, protocol UDP.
-  if (frame[12] != 0x08 || frame[13] != 0x00 || frame[core::kFrameIpOffset] != 0x45 ||
-      frame[core::kFrameIpOffset + 9] != IPPROTO_UDP)
-    return false;
-  pb_payload tag;
-  std::memcpy(&tag, frame + core::kFramePayloadOffset, sizeof(tag));
-  if (tag.magic != PB_PAYLOAD_MAGIC) return false;
-  *latency_ns = now_ns > tag.tx_ns ? now_ns - tag.tx_ns : 0;
-  return true;
-}
-
 std::span<const FwdEngine> fwd_engines() { return kEngines; }
 
 const FwdEngine* find_fwd_engine(std::string_view name) {
@@ -158,7 +142,7 @@ Worker::Worker(uint16_t port, std::vector<uint16_t> queues, uint16_t burst, cons
     c.queue = q;
     c.burst = burst;
     c.clock = &clock_;
-    c.latency = &latency_;
+    c.rx = &rx_;
     ctx_.push_back(c);
   }
   published_.queues = std::move(queues);
@@ -196,7 +180,7 @@ void Worker::run(const FwdEngine& engine, const std::atomic<bool>& stop, uint64_
         published_.depth[i].push_back(static_cast<uint32_t>(depth));
       }
     }
-    if (++ticks % publish_every == 0) published_.latency = latency_;
+    if (++ticks % publish_every == 0) published_.latency = rx_.latency();
   }
   publish();
 }
@@ -204,7 +188,7 @@ void Worker::run(const FwdEngine& engine, const std::atomic<bool>& stop, uint64_
 void Worker::publish() {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < ctx_.size(); ++i) published_.stats[i] = ctx_[i].stats;
-  published_.latency = latency_;
+  published_.latency = rx_.latency();
 }
 
 WorkerSnapshot Worker::snapshot(size_t depth_tail) const {

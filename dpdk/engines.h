@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/core/histogram.h"
+#include "bench/core/tag_counter.h"
 
 namespace pb::dpdk {
 
@@ -45,17 +46,18 @@ struct QueueStats {
   uint64_t rx_bytes = 0;
   uint64_t tx_packets = 0;
   uint64_t tx_dropped = 0;  // sent back out but refused by the tx queue, freed
-  uint64_t tagged = 0;      // carried a pathbench tag: a latency sample each
-  uint64_t untagged = 0;    // too short, not IPv4/UDP without options, or no PB_PAYLOAD_MAGIC
+  uint64_t tagged = 0;      // delivered (core::is_delivered): a latency sample each
+  uint64_t untagged = 0;    // malformed: no frame tag (core::parse_frame_tag), wrong magic or flow id
 };
 
-// What an engine works on: one queue of one port, its counters and its lcore's histogram.
+// What an engine works on: one queue of one port, its counters and its lcore's tag
+// counter (latency; no per-flow tracking, which would cost every packet a tracker update).
 struct QueueCtx {
   uint16_t port = 0;
   uint16_t queue = 0;
   uint16_t burst = 32;
   const TscClock* clock = nullptr;
-  core::Histogram* latency = nullptr;
+  core::TagCounter* rx = nullptr;
   QueueStats stats;
 };
 
@@ -71,10 +73,6 @@ struct FwdEngine {
 std::span<const FwdEngine> fwd_engines();
 // The engine called `name`, or nullptr.
 const FwdEngine* find_fwd_engine(std::string_view name);
-
-// The tag parse every engine applies: latency (now_ns - tx_ns, 0 if tx_ns is ahead) of
-// a frame when it is Ethernet/IPv4 (no options)/UDP with PB_PAYLOAD_MAGIC at offset 42.
-bool parse_tag(const uint8_t* frame, uint32_t len, uint64_t now_ns, uint64_t* latency_ns);
 
 // A snapshot of one worker: per-queue counters, latency and queue-depth samples.
 struct WorkerSnapshot {
@@ -110,7 +108,7 @@ class Worker {
   const TscClock& clock_;
   std::vector<QueueCtx> ctx_;
   std::vector<uint16_t> queues_;
-  core::Histogram latency_;
+  core::TagCounter rx_{0, core::kDefaultReorderWindow, core::TagCounter::Flows::kIgnore};
   mutable std::mutex mu_;
   WorkerSnapshot published_;
 };

@@ -1,33 +1,30 @@
 // AfxdpSink: the DUT side of the `afxdp` path. Our own XDP program (xsk_redirect.bpf.c)
-// redirects each frame by its RX queue into one AF_XDP socket per queue; one thread per
-// socket (capped at the usable CPUs) reads the RX ring, checks the payload tag, records
-// end-to-end latency and per-flow sequence accounting, and either recycles the frame
-// (rxdrop) or swaps the MACs and sends it back out through the TX ring (l2fwd). A sampler
-// thread watches ring occupancy and XDP_STATISTICS while it runs (DESIGN.md "Queue depths").
+// redirects each frame by its RX queue into one AF_XDP socket per queue (xsk_socket.h);
+// one thread per socket (capped at the usable CPUs) reads the RX ring, counts each frame's
+// payload tag with a core::TagCounter (delivered or malformed, end-to-end latency,
+// per-flow sequence accounting), and either recycles the frame (rxdrop) or swaps the MACs
+// and sends it back out through the TX ring (l2fwd). An XskRingSampler watches ring
+// occupancy and XDP_STATISTICS while it runs.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
-#include "bench/core/histogram.h"
-#include "bench/core/flow_stats.h"
-#include "bench/traffic/udp_sink.h"
 #include "bench/core/settings.h"
+#include "bench/core/sink_threads.h"
+#include "bench/core/tag_counter.h"
 #include "xdp/xdp_attach.h"
+#include "xdp/xsk_ring_sampler.h"
+#include "xdp/xsk_socket.h"
 
 namespace pb::xdp {
 
 // What the sink does with a frame after accounting for it (core/settings.h).
 using core::AfxdpMode;
-// What bind() gave a socket: zero-copy (driver support) or copy.
-enum class XskBindMode { kCopy, kZeroCopy };
 
-const char* to_string(XskBindMode m);    // "copy" | "zerocopy"
-
+// Where the sink receives, how its sockets and rings are sized, and how it drains.
 struct AfxdpSinkConfig {
   int netns_fd = -1;            // DUT netns the link and sockets live in; -1: the caller's
   std::string ifname;           // DUT link
@@ -56,36 +53,6 @@ struct AfxdpSinkConfig {
   unsigned interval_ms = 100;
 };
 
-// getsockopt(SOL_XDP, XDP_STATISTICS) of one socket (fields as the kernel names them).
-struct XskStatistics {
-  uint64_t rx_dropped = 0;                // frame too large, or no fill-ring buffer (copy mode)
-  uint64_t rx_invalid_descs = 0;          // bad addresses we put on the fill ring
-  uint64_t tx_invalid_descs = 0;
-  uint64_t rx_ring_full = 0;              // RX ring had no room: the frame was dropped
-  uint64_t rx_fill_ring_empty_descs = 0;  // times the fill ring was found empty
-  uint64_t tx_ring_empty_descs = 0;
-};
-
-// Occupancy of one kind of ring (RX or fill) over every socket, as the sampler saw it.
-struct AfxdpRingSamples {
-  uint32_t capacity = 0;         // ring size in descriptors
-  core::Histogram hist;          // one value per socket per sample (exact max)
-  std::vector<uint64_t> series;  // per interval: the max over sockets and samples
-};
-
-// What the sampler thread recorded during a run of the sink. The series cover start() to
-// stop(); the last interval is partial, and its XDP_STATISTICS deltas also hold what came
-// during the drain, so each counter series sums to the sockets' final statistics.
-struct AfxdpQueueSamples {
-  unsigned sample_ms = 0;    // 0: the sampler did not run
-  unsigned interval_ms = 0;
-  AfxdpRingSamples rx_ring;    // descriptors the kernel produced, not yet consumed by us
-  AfxdpRingSamples fill_ring;  // buffers we gave the kernel, not yet taken by it
-  // XDP_STATISTICS deltas per interval, summed over sockets.
-  std::vector<uint64_t> rx_ring_full, rx_dropped, rx_fill_ring_empty_descs;
-  std::string error;  // why the sampler stopped early ("" when it ran to the end)
-};
-
 // One socket (one RX queue) as the sink saw it.
 struct AfxdpSocketResult {
   unsigned queue = 0;
@@ -103,17 +70,14 @@ struct AfxdpSocketResult {
   uint64_t fallback = 0;
 };
 
-struct AfxdpSinkResult {
-  uint64_t delivered = 0;
-  uint64_t bytes = 0;
-  uint64_t malformed = 0;
-  std::vector<traffic::UdpFlowRx> flows;        // indexed by flow id
+// What the sink counted: core::TagTally (delivered, bytes, malformed, flows, latency,
+// elapsed_s, set_expected, lost) plus the socket and program view. `bytes` counts a frame
+// by its descriptor length; latency runs from tx_ns to the RX ring peek.
+struct AfxdpSinkResult : core::TagTally {
   std::vector<uint64_t> per_queue;            // delivered, by RX queue
   std::vector<AfxdpSocketResult> sockets;     // by RX queue
   uint64_t redirected = 0;                    // program counters over every queue slot,
   uint64_t fallback = 0;                      // including queues without a socket
-  core::Histogram latency;                    // ns, tx_ns to the RX ring peek
-  double elapsed_s = 0;                       // first to last frame received
   XdpMode xdp_mode = XdpMode::kNative;
   uint64_t tx = 0, completed = 0;             // l2fwd, summed over sockets
   AfxdpQueueSamples queues;                   // ring occupancy and XDP_STATISTICS over time
@@ -124,20 +88,17 @@ struct AfxdpSinkResult {
   // The sink's side of the drop ledger: delivered + malformed + xsk_dropped() + fallback is
   // every frame the program saw.
   uint64_t accounted() const { return delivered + malformed + xsk_dropped() + fallback; }
-  // Fills flows[i].lost from what the generator sent per flow.
-  void set_expected(std::span<const uint64_t> sent_per_flow);
-  // Σ lost over flows.
-  uint64_t lost() const;
 };
 
-class AfxdpSink {
+// The program, the sockets and their worker threads, from start() to stop().
+// delivered_now() and threads() (the queues, capped at the usable CPUs) come from
+// core::SinkThreads.
+class AfxdpSink : public core::SinkThreads {
  public:
-  static constexpr unsigned kMaxFlows = traffic::UdpSink::kMaxFlows;
+  static constexpr unsigned kMaxFlows = core::kMaxFlows;
 
   // Validates the config; throws pb::core::UsageError on bad values. Opens nothing yet.
   explicit AfxdpSink(AfxdpSinkConfig cfg);
-  AfxdpSink(const AfxdpSink&) = delete;
-  AfxdpSink& operator=(const AfxdpSink&) = delete;
   ~AfxdpSink();  // stops without draining if still running; detaches the program
 
   // Loads the program, creates every umem and socket inside the DUT netns, fills the
@@ -148,34 +109,22 @@ class AfxdpSink {
   // socket and program counters, detaches the program, closes the sockets and returns the
   // merged result; without, stops at once. Throws if a thread failed.
   AfxdpSinkResult stop(bool drain = true);
-  // Frames delivered so far, summed over threads (for progress; relaxed reads).
-  uint64_t delivered_now() const;
 
-  // The number of threads start() will run (queues capped at the usable CPUs).
-  unsigned threads() const { return nthreads_; }
   const AfxdpSinkConfig& config() const { return cfg_; }
 
  private:
-  struct Socket;
+  struct Queue;
   struct Worker;
   struct Program;
-  struct Sampler;
+  void open_sockets(int xskmap_fd);
   void worker_main(Worker& w);
-  void sampler_main();
-  // Joins the sampler thread; with `last`, takes a final sample and closes its interval.
-  void stop_sampler(bool last);
+  void read_counters(AfxdpSinkResult& res);
   void teardown();
 
   AfxdpSinkConfig cfg_;
-  unsigned nthreads_ = 1;
   std::unique_ptr<Program> prog_;
-  std::vector<std::unique_ptr<Socket>> sockets_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<Sampler> sampler_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> abort_{false};
-  std::atomic<uint64_t> stop_ns_{0};
-  bool running_ = false;
+  std::vector<std::unique_ptr<Queue>> queues_;
+  std::unique_ptr<XskRingSampler> sampler_;
 };
 
 }  // namespace pb::xdp

@@ -82,6 +82,17 @@ std::vector<uint8_t> build_udp_frame(const FrameSpec& spec, uint32_t flow) {
   return f;
 }
 
+bool parse_frame_tag(const uint8_t* frame, size_t len, pb_payload* tag) {
+  if (len < kEthHeaderLen + kIpv4HeaderLen || frame[12] != 0x08 || frame[13] != 0x00) return false;
+  const uint8_t* ip = frame + kEthHeaderLen;
+  const size_t ihl = size_t(ip[0] & 0x0f) * 4;
+  if ((ip[0] >> 4) != 4 || ihl < kIpv4HeaderLen || ip[9] != kIpProtoUdp) return false;
+  const size_t tag_off = kEthHeaderLen + ihl + kUdpHeaderLen;
+  if (len < tag_off + sizeof(pb_payload)) return false;
+  std::memcpy(tag, frame + tag_off, sizeof(*tag));
+  return true;
+}
+
 MacAddr parse_mac(const std::string& text, const char* field) {
   MacAddr m{};
   unsigned v[6];

@@ -1,11 +1,13 @@
-// Frame templates for the raw-frame generators (xdp-live, afpacket): the same wire bytes
-// the udp-socket generator makes the kernel send, built in user space. Ethernet + IPv4
-// (valid header checksum, DF, TTL 64) + UDP (checksum 0) + struct pb_payload + zero padding.
+// The wire format of a pathbench frame. Templates for the raw-frame generators (xdp-live,
+// afpacket): the same wire bytes the udp-socket generator makes the kernel send, built in
+// user space: Ethernet + IPv4 (valid header checksum, DF, TTL 64) + UDP (checksum 0) +
+// struct pb_payload + zero padding. And the one rule receivers read a frame's tag by.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@ inline constexpr size_t kFramePayloadOffset = kFrameUdpOffset + kUdpHeaderLen;  
 inline constexpr size_t kMinFrameSize = kFramePayloadOffset + sizeof(pb_payload);  // 66
 // Ethernet + IPv4 + UDP header bytes: a UDP payload of n bytes is a frame of n + 42.
 inline constexpr unsigned kUdpFrameOverhead = unsigned(kFramePayloadOffset);
+inline constexpr uint8_t kIpProtoUdp = 17;
 // Largest frame either raw generator can send: one page minus XDP head/tailroom, a
 // conservative bound that also fits a default 1500-byte MTU plus the Ethernet header.
 inline constexpr size_t kMaxFrameSize = 1514;
@@ -58,6 +61,32 @@ inline void stamp_frame(uint8_t* frame, uint16_t src_port_base, uint32_t flow, u
   __builtin_memcpy(frame + kFramePayloadOffset, &tag, sizeof(tag));
 }
 
+// Reads the payload tag of a received frame into *tag, by the one rule every frame
+// receiver applies: EtherType IPv4 (no VLAN tag), IPv4 version 4 with any IHL >= 5 (options
+// allowed), protocol UDP, and a whole struct pb_payload right after the 8-byte UDP header,
+// all within `len` bytes. False (and *tag untouched) for any other frame. It does not look
+// at magic or flow id: what counts as delivered is tag_counter.h's is_delivered().
+bool parse_frame_tag(const uint8_t* frame, size_t len, pb_payload* tag);
+
+// parse_frame_tag with the case every generator sends (IHL 5) inline, for per-packet
+// loops; it gives the same answer as parse_frame_tag on every frame.
+inline bool parse_frame_tag_fast(const uint8_t* frame, size_t len, pb_payload* tag) {
+  // Any IHL >= 5 needs at least kMinFrameSize bytes, so a shorter frame fails both ways.
+  if (len < kMinFrameSize || frame[12] != 0x08 || frame[13] != 0x00) return false;
+  if (frame[kFrameIpOffset] != 0x45) return parse_frame_tag(frame, len, tag);  // options, or not IPv4
+  if (frame[kFrameIpOffset + 9] != kIpProtoUdp) return false;
+  std::memcpy(tag, frame + kFramePayloadOffset, sizeof(*tag));
+  return true;
+}
+
+// Reads the tag at the start of a UDP payload of `len` bytes (what a UDP socket reads)
+// into *tag; false when the payload is shorter than a tag.
+inline bool parse_payload_tag(const void* payload, size_t len, pb_payload* tag) {
+  if (len < sizeof(pb_payload)) return false;
+  std::memcpy(tag, payload, sizeof(*tag));
+  return true;
+}
+
 // The RFC 1071 ones' complement sum over `len` bytes, folded and inverted (0 when a header
 // that already carries its checksum is valid).
 uint16_t inet_checksum(const void* data, size_t len);
@@ -65,7 +94,5 @@ uint16_t inet_checksum(const void* data, size_t len);
 // "aa:bb:cc:dd:ee:ff" -> bytes; throws UsageError naming `field` when malformed.
 MacAddr parse_mac(const std::string& text, const char* field = "mac");
 std::string format_mac(const MacAddr& mac);
-
-
 
 }  // namespace pb::core

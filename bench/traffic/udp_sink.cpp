@@ -6,19 +6,15 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <exception>
 #include <latch>
-#include <optional>
 
 #include "bench/core/clock.h"
 #include "bench/core/cpus.h"
 #include "bench/core/errors.h"
+#include "bench/core/frame.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
-#include "bench/core/payload.h"
 #include "bench/core/unique_fd.h"
-#include "bench/core/frame.h"
 
 namespace pb::traffic {
 
@@ -32,36 +28,14 @@ constexpr long kPollUs = 10'000;
 
 }  // namespace
 
-void UdpSinkResult::set_expected(std::span<const uint64_t> sent_per_flow) {
-  if (flows.size() < sent_per_flow.size()) flows.resize(sent_per_flow.size());
-  for (size_t i = 0; i < flows.size(); ++i)
-    flows[i].lost = flows[i].counts.lost(i < sent_per_flow.size() ? sent_per_flow[i] : 0);
-}
-
-uint64_t UdpSinkResult::lost() const {
-  uint64_t n = 0;
-  for (const UdpFlowRx& f : flows) n += f.lost;
-  return n;
-}
-
-struct UdpSink::Worker {
-  unsigned index = 0;
-  std::thread thread;
-  std::atomic<uint64_t> delivered_live{0};
-  // Owned by the thread until it is joined.
-  uint64_t delivered = 0;
-  uint64_t bytes = 0;
-  uint64_t malformed = 0;
-  uint64_t truncated = 0;
-  uint64_t first_ns = 0;
-  uint64_t last_ns = 0;
-  std::vector<core::FlowTracker> flows;
-  core::Histogram latency;
-  std::exception_ptr error;
+struct UdpSink::Worker : core::SinkReader {
+  using SinkReader::SinkReader;
+  uint64_t truncated = 0;       // owned by the thread until it is joined
   std::latch* bound = nullptr;  // counted down once the socket is bound (or failed)
 };
 
-UdpSink::UdpSink(UdpSinkConfig cfg) : cfg_(std::move(cfg)) {
+UdpSink::UdpSink(UdpSinkConfig cfg)
+    : SinkThreads("udp sink", "socket", cfg.idle_ms, cfg.max_drain_ms), cfg_(std::move(cfg)) {
   if (cfg_.port == 0) throw core::UsageError("udp sink: port must be set");
   if (cfg_.sockets == 0) throw core::UsageError("udp sink: sockets must be >= 1");
   if (cfg_.batch == 0 || cfg_.batch > 1024) throw core::UsageError("udp sink: batch must be in [1, 1024]");
@@ -79,42 +53,26 @@ UdpSink::UdpSink(UdpSinkConfig cfg) : cfg_(std::move(cfg)) {
     PB_INFO("udp sink: {} sockets asked, {} CPUs usable: running {}", cfg_.sockets, nthreads_, nthreads_);
 }
 
-UdpSink::~UdpSink() {
-  if (!running_) return;
-  abort_.store(true);
-  for (auto& w : workers_)
-    if (w->thread.joinable()) w->thread.join();
-}
+UdpSink::~UdpSink() { stop_now(); }
 
 void UdpSink::start() {
-  if (running_) throw std::logic_error("udp sink: already started");
-  stop_.store(false);
-  abort_.store(false);
-  workers_.clear();
+  if (running()) throw std::logic_error("udp sink: already started");
   std::latch bound(nthreads_);
-  for (unsigned i = 0; i < nthreads_; ++i) {
-    auto w = std::make_unique<Worker>();
-    w->index = i;
-    w->bound = &bound;
-    if (cfg_.expected_flows > 0)
-      for (unsigned f = 0; f < cfg_.expected_flows; ++f) w->flows.emplace_back(cfg_.reorder_window);
-    workers_.push_back(std::move(w));
-  }
-  running_ = true;
-  for (auto& w : workers_) w->thread = std::thread([this, wp = w.get()] { worker_main(*wp); });
+  launch(
+      [&](unsigned i) {
+        auto w = std::make_unique<Worker>(i, core::TagCounter(cfg_.expected_flows, cfg_.reorder_window));
+        w->bound = &bound;
+        return w;
+      },
+      [this](core::SinkReader& w) { worker_main(static_cast<Worker&>(w)); });
   bound.wait();
 
-  std::exception_ptr first_error;
-  for (auto& w : workers_) {
-    w->bound = nullptr;
-    if (w->error && !first_error) first_error = w->error;
+  bool failed = false;
+  for (size_t i = 0; i < readers(); ++i) {
+    reader<Worker>(i).bound = nullptr;
+    failed |= bool(reader<Worker>(i).error);
   }
-  if (first_error) {
-    abort_.store(true);
-    for (auto& w : workers_) w->thread.join();
-    running_ = false;
-    std::rethrow_exception(first_error);
-  }
+  if (failed) halt(/*drain=*/false);  // rethrows the first error
 }
 
 void UdpSink::worker_main(Worker& w) {
@@ -148,7 +106,6 @@ void UdpSink::worker_main(Worker& w) {
 
   try {
     const unsigned batch = cfg_.batch;
-    const uint32_t flow_limit = cfg_.expected_flows > 0 ? cfg_.expected_flows : kMaxFlows;
     std::vector<char> bufs(batch * kRecvBufSize);
     std::vector<iovec> iovs(batch);
     std::vector<mmsghdr> msgs(batch);
@@ -159,50 +116,25 @@ void UdpSink::worker_main(Worker& w) {
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
 
+    core::TagCounter& counter = w.counter;
     for (;;) {
       int r = recvmmsg(fd.get(), msgs.data(), batch, MSG_WAITFORONE | MSG_TRUNC, nullptr);
       uint64_t now = core::mono_ns();
-      if (abort_.load(std::memory_order_relaxed)) break;
-      if (r < 0) {
-        if (errno != EAGAIN && errno != EINTR) core::throw_errno(fmt::format("udp sink: recvmmsg on port {}", cfg_.port));
-        if (stop_.load(std::memory_order_acquire)) {
-          // Idle since the later of the stop request and the last datagram.
-          uint64_t stop_ns = stop_ns_.load(std::memory_order_relaxed);
-          uint64_t quiet_since = std::max(stop_ns, w.last_ns);
-          if (now >= quiet_since + uint64_t(cfg_.idle_ms) * 1'000'000) break;
-          if (now >= stop_ns + uint64_t(cfg_.max_drain_ms) * 1'000'000) break;
+      if (drain_.aborted()) break;
+      if (r < 0 && errno != EAGAIN && errno != EINTR)
+        core::throw_errno(fmt::format("udp sink: recvmmsg on port {}", cfg_.port));
+      if (r > 0) {
+        core::TagCounter::Batch batch = counter.batch(now);
+        for (int i = 0; i < r; ++i) {
+          const size_t len = msgs[i].msg_len;
+          if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ++w.truncated;
+          pb_payload tag;
+          batch.count(core::parse_payload_tag(iovs[i].iov_base, len, &tag) ? &tag : nullptr,
+                      len + core::kUdpFrameOverhead);
         }
-        continue;
       }
-      if (r > 0 && w.first_ns == 0) w.first_ns = now;
-      if (r > 0) w.last_ns = now;
-      for (int i = 0; i < r; ++i) {
-        const size_t len = msgs[i].msg_len;
-        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ++w.truncated;
-        pb_payload tag;
-        if (len < sizeof(tag)) {
-          ++w.malformed;
-          continue;
-        }
-        std::memcpy(&tag, iovs[i].iov_base, sizeof(tag));
-        if (tag.magic != PB_PAYLOAD_MAGIC || tag.flow >= flow_limit) {
-          ++w.malformed;
-          continue;
-        }
-        ++w.delivered;
-        w.bytes += len + core::kUdpFrameOverhead;
-        // Same host, same CLOCK_MONOTONIC: a tx_ns in the future is a foreign sender's tag.
-        w.latency.record(now > tag.tx_ns ? now - tag.tx_ns : 0);
-        while (w.flows.size() <= tag.flow) w.flows.emplace_back(cfg_.reorder_window);
-        w.flows[tag.flow].record(tag.seq);
-      }
-      w.delivered_live.store(w.delivered, std::memory_order_relaxed);
-      if (stop_.load(std::memory_order_acquire) &&
-          now >= stop_ns_.load(std::memory_order_relaxed) + uint64_t(cfg_.max_drain_ms) * 1'000'000) {
-        PB_WARN("udp sink: socket {} still receiving {} ms after stop; giving up the drain", w.index,
-                cfg_.max_drain_ms);
-        break;
-      }
+      if (r > 0) w.publish();
+      if (drain_.done(now, counter.last_ns(), r > 0, w.index)) break;
     }
   } catch (...) {
     w.error = std::current_exception();
@@ -210,43 +142,15 @@ void UdpSink::worker_main(Worker& w) {
 }
 
 UdpSinkResult UdpSink::stop(bool drain) {
-  if (!running_) throw std::logic_error("udp sink: not started");
-  if (drain) {
-    stop_ns_.store(core::mono_ns(), std::memory_order_relaxed);
-    stop_.store(true, std::memory_order_release);
-  } else {
-    abort_.store(true);
-  }
-  for (auto& w : workers_) w->thread.join();
-  running_ = false;
-  for (auto& w : workers_)
-    if (w->error) std::rethrow_exception(w->error);
-
+  if (!running()) throw std::logic_error("udp sink: not started");
   UdpSinkResult res;
-  uint64_t first = 0, last = 0;
-  for (auto& w : workers_) {
-    res.delivered += w->delivered;
-    res.bytes += w->bytes;
-    res.malformed += w->malformed;
-    res.truncated += w->truncated;
-    res.per_socket.push_back(w->delivered);
-    res.latency.merge(w->latency);
-    if (w->first_ns != 0) {
-      first = first == 0 ? w->first_ns : std::min(first, w->first_ns);
-      last = std::max(last, w->last_ns);
-    }
-    if (res.flows.size() < w->flows.size()) res.flows.resize(w->flows.size());
-    for (size_t f = 0; f < w->flows.size(); ++f) res.flows[f].counts += w->flows[f].counts();
+  static_cast<core::TagTally&>(res) = halt(drain);
+  for (size_t i = 0; i < readers(); ++i) {
+    const Worker& w = reader<Worker>(i);
+    res.truncated += w.truncated;
+    res.per_socket.push_back(w.counter.totals().delivered);
   }
-  for (UdpFlowRx& f : res.flows) f.lost = f.counts.gaps();
-  res.elapsed_s = last > first ? double(last - first) / 1e9 : 0;
   return res;
-}
-
-uint64_t UdpSink::delivered_now() const {
-  uint64_t n = 0;
-  for (const auto& w : workers_) n += w->delivered_live.load(std::memory_order_relaxed);
-  return n;
 }
 
 }  // namespace pb::traffic

@@ -1,21 +1,19 @@
 // UdpSink: the DUT side of the `kernel-udp` path. One SO_REUSEPORT UDP socket per thread
-// reads with recvmmsg, checks the payload tag, records end-to-end latency and per-flow
-// sequence accounting (loss, duplicates, reordering).
+// reads with recvmmsg and counts each datagram's payload tag with a core::TagCounter
+// (delivered or malformed, end-to-end latency, per-flow loss, duplicates, reordering).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "bench/core/histogram.h"
-#include "bench/core/flow_stats.h"
+#include "bench/core/sink_threads.h"
+#include "bench/core/tag_counter.h"
 
 namespace pb::traffic {
 
+// What the sink listens on and how its readers drain.
 struct UdpSinkConfig {
   int netns_fd = -1;           // DUT netns the sockets live in; -1: the caller's netns
   std::string bind_ip;         // IPv4 to bind (empty: any)
@@ -30,36 +28,25 @@ struct UdpSinkConfig {
 };
 
 // One flow as the sink saw it, summed over sockets.
-struct UdpFlowRx {
-  core::FlowCounts counts;
-  uint64_t lost = 0;  // expected_sent - unique, once set_expected() was called; else gaps()
-};
+using UdpFlowRx = core::FlowRx;
 
-struct UdpSinkResult {
-  uint64_t delivered = 0;   // datagrams with a valid tag
-  uint64_t bytes = 0;       // frame bytes of those (UDP payload + 42, as the generator counts)
-  uint64_t malformed = 0;   // too short, wrong magic or flow id out of range
-  uint64_t truncated = 0;   // longer than the receive buffer (still counted when tagged)
-  std::vector<UdpFlowRx> flows;         // indexed by flow id
+// What the sink counted: core::TagTally (delivered, bytes, malformed, flows, latency,
+// elapsed_s, set_expected, lost) plus the socket view. `bytes` counts a datagram as the
+// generator does, UDP payload + 42; latency runs from tx_ns to the return of recvmmsg.
+struct UdpSinkResult : core::TagTally {
+  uint64_t truncated = 0;               // longer than the receive buffer (still counted when tagged)
   std::vector<uint64_t> per_socket;     // delivered, per socket
-  core::Histogram latency;              // ns, tx_ns to the return of recvmmsg
-  double elapsed_s = 0;                 // first to last datagram received
-
-  // Fills flows[i].lost from what the generator sent per flow (core::TxResult::flow_sent()).
-  void set_expected(std::span<const uint64_t> sent_per_flow);
-  // Σ lost over flows.
-  uint64_t lost() const;
 };
 
-class UdpSink {
+// The sockets and their reader threads, from start() to stop(). delivered_now() and
+// threads() (the sockets, capped at the usable CPUs) come from core::SinkThreads.
+class UdpSink : public core::SinkThreads {
  public:
   // The highest number of flows a sink tracks when expected_flows is 0.
-  static constexpr unsigned kMaxFlows = 65536;
+  static constexpr unsigned kMaxFlows = core::kMaxFlows;
 
   // Validates the config; throws pb::core::UsageError on bad values. Opens nothing yet.
   explicit UdpSink(UdpSinkConfig cfg);
-  UdpSink(const UdpSink&) = delete;
-  UdpSink& operator=(const UdpSink&) = delete;
   ~UdpSink();  // stops without draining if still running
 
   // Starts the threads; returns once every socket is bound (so a generator started next
@@ -68,23 +55,12 @@ class UdpSink {
   // With `drain`, reads on until each socket was idle for idle_ms, then joins and returns
   // the merged result; without, stops at once. Throws if a thread failed while reading.
   UdpSinkResult stop(bool drain = true);
-  // Datagrams delivered so far, summed over threads (for progress; relaxed reads).
-  uint64_t delivered_now() const;
-
-  // The number of socket threads start() will run (sockets capped at the usable CPUs).
-  unsigned threads() const { return nthreads_; }
 
  private:
   struct Worker;
   void worker_main(Worker& w);
 
   UdpSinkConfig cfg_;
-  unsigned nthreads_ = 1;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> abort_{false};
-  std::atomic<uint64_t> stop_ns_{0};
-  bool running_ = false;
 };
 
 }  // namespace pb::traffic
