@@ -12,7 +12,9 @@
 #include "bench/core/clock.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
+#include "bench/core/frame.h"
 #include "bench/core/payload.h"
+#include "bench/core/tag_counter.h"
 #include "bench/core/threads.h"
 #include "bench/host/sock_diag.h"
 #include "bench/paths/tcp_sockets.h"
@@ -149,10 +151,17 @@ void rr_client(int fd, unsigned message_size, uint32_t flow, unsigned flows, uin
     // after the grace period.
     if (send_all(fd, buf.data(), buf.size(), give_up) != Io::kOk) break;
     if (recv_all(fd, resp.data(), resp.size(), give_up) != Io::kOk) break;
-    c.latency.record(core::mono_ns() - t0);
+    c.latency.record(core::tag_latency_ns(core::mono_ns(), t0));
     ++c.completed;
     c.client_bytes += buf.size();
-    if (std::memcmp(buf.data(), resp.data(), std::min(buf.size(), sizeof(pb_payload))) != 0) ++c.mismatched;
+    // The echo carries this request's own tag, delivered by the one rule (core/tag_counter.h);
+    // a message too short for a tag echoes its filler.
+    pb_payload echo{};
+    if (core::parse_payload_tag(resp.data(), resp.size(), &echo)) {
+      if (!core::is_delivered(echo, flows) || echo.flow != flow || echo.seq != seq || echo.tx_ns != t0) ++c.mismatched;
+    } else if (std::memcmp(buf.data(), resp.data(), buf.size()) != 0) {
+      ++c.mismatched;
+    }
   }
 }
 
