@@ -19,7 +19,8 @@ using nlohmann::json;
 // The field lists. `fields(v, x)` names every member of x with its key, once; the writer
 // and the reader below both walk these lists, so a key is spelled in exactly one place.
 // v(key, member) is a field; v.constant(key, text) a fixed value; v.whole(key, member) a
-// number written as an integer when it is one.
+// number written as an integer when it is one; v.since_v1(key, member, value) a field
+// reports of the first version 1 writer lack, read as `value` when absent.
 
 template <typename V> void fields(V& v, Absent& x) { v("absent", x.why); }
 
@@ -153,14 +154,14 @@ template <typename V> void fields(V& v, OverheadThroughput& x) {
 
 template <typename V> void fields(V& v, Overhead& x) {
   v("measured", x.measured);
-  v("bpf", x.bpf);
+  v.since_v1("bpf", x.bpf, Nullable<BpfCost>{});  // kernel-tcp wrote none
   v("throughput", x.throughput);
 }
 
 template <typename V> void fields(V& v, Probes& x) {
   v("active", x.active);
   v("unavailable", x.unavailable);
-  v("sampling", x.sampling);
+  v.since_v1("sampling", x.sampling, Nullable<Sampling>{});  // kernel-tcp wrote none
   v("overhead", x.overhead);
 }
 
@@ -392,7 +393,7 @@ template <typename V> void fields(V& v, Topology& x) {
 template <typename V> void fields(V& v, Trial& x) {
   v("offered_pps", x.offered_pps);
   v("duration_s", x.duration_s);
-  v("unit", x.unit);
+  v.since_v1("unit", x.unit, std::string(kUnitPackets));
   v("sent", x.sent);
   v("delivered", x.delivered);
   v("loss_ratio", x.loss_ratio);
@@ -423,7 +424,7 @@ template <typename V> void fields(V& v, Trial& x) {
 }
 
 template <typename V> void fields(V& v, Throughput& x) {
-  v("unit", x.unit);
+  v.since_v1("unit", x.unit, std::string(kUnitPackets));
   v("sent", x.sent);
   v("delivered", x.delivered);
   v("rx_pps", x.rx_pps);
@@ -617,6 +618,8 @@ struct Writer {
     }
   }
   void constant(const char* key, const char* text) { out[key] = text; }
+  template <typename T>
+  void since_v1(const char* key, const T& value, const T&) { (*this)(key, value); }
   void whole(const char* key, const std::optional<double>& value) {
     if (!value) return;
     double d = *value;
@@ -696,6 +699,11 @@ struct Reader {
       bad(where, at(key), fmt::format("expected \"{}\", got {}", text, it->dump()));
   }
   void whole(const char* key, std::optional<double>& value) { (*this)(key, value); }
+  template <typename T>
+  void since_v1(const char* key, T& value, const T& absent) {
+    if (in.contains(key)) (*this)(key, value);
+    else value = absent;
+  }
 };
 
 template <typename T>
