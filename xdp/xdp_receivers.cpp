@@ -219,18 +219,9 @@ void AfxdpReceiver::begin_trial(const core::TrialRequest& req) {
 core::RxResult AfxdpReceiver::end_trial(const core::TxResult& tx) {
   AfxdpSinkResult r = sink_->stop(/*drain=*/true);
   sink_.reset();
-  r.set_expected(tx.flow_sent());
-  core::RxResult rx;
-  rx.delivered = r.delivered;
-  rx.latency = std::move(r.latency);
+  core::RxResult rx = core::rx_of_tally(r, tx);
   rx.per_queue = r.per_queue;
   rx.per_queue_is_rx_queue = true;
-  rx.malformed = r.malformed;
-  rx.lost = r.lost();
-  for (const auto& f : r.flows) {
-    rx.reordered += f.counts.reordered;
-    rx.duplicates += f.counts.duplicates;
-  }
   reports::AfxdpBlock& block = rx.afxdp.emplace();
   uint64_t rx_dropped = 0, ring_full = 0;
   for (const auto& s : r.sockets) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench/core/histogram.h"
+#include "bench/core/tag_counter.h"
 #include "reports/model/path_blocks.h"
 #include "reports/model/report.h"
 
@@ -108,6 +109,22 @@ struct RxResult {
   // Receiver-side queue entries (AF_XDP rings, DPDK RX queues), beside the probe family's.
   reports::Queues queues;
 };
+
+// What a sink's tally makes of a trial, given what the generator sent per flow (it fills the
+// tally's lost counts): delivered, latency, malformed, lost, reordered and duplicates.
+inline RxResult rx_of_tally(TagTally& tally, const TxResult& tx) {
+  tally.set_expected(tx.flow_sent());
+  RxResult rx;
+  rx.delivered = tally.delivered;
+  rx.latency = std::move(tally.latency);
+  rx.malformed = tally.malformed;
+  rx.lost = tally.lost();
+  for (const FlowRx& f : tally.flows) {
+    rx.reordered += f.counts.reordered;
+    rx.duplicates += f.counts.duplicates;
+  }
+  return rx;
+}
 
 class Receiver {
  public:

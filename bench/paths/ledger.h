@@ -53,6 +53,12 @@ class ScenarioTotals {
   // The ledger, by_reason, and the unsent or kernel-seen rows the path carries.
   reports::Drops drops() const;
   reports::Latency latency() const { return core::summarize(latency_); }
+  // The scenario's throughput, latency and drops: the sections these totals own.
+  void write(reports::Scenario& s) const {
+    s.throughput = throughput();
+    s.latency = latency();
+    s.drops = drops();
+  }
 
  private:
   unsigned trials_ = 0;

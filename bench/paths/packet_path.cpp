@@ -159,9 +159,7 @@ reports::Trial PacketPath::trial(const core::TrialRequest& req, bool record) {
 }
 
 void PacketPath::finish(reports::Scenario& s) const {
-  s.throughput = totals_.throughput();
-  s.latency = totals_.latency();
-  s.drops = totals_.drops();
+  totals_.write(s);
   reports::Probes& probes = s.probes.emplace(probe_status_);
   probes.overhead.bpf = probe_cost();
 

@@ -319,9 +319,7 @@ reports::Trial TcpPath::run_trial(const core::TrialRequest& req) {
 }
 
 void TcpPath::finish(reports::Scenario& s) const {
-  s.throughput = totals_.throughput();
-  s.latency = totals_.latency();
-  s.drops = totals_.drops();
+  totals_.write(s);
   reports::Probes& probes = s.probes.emplace(probes_ ? probes_->status() : reports::Probes{});
   if (probes_) probes.overhead.bpf = probes_->bpf_stats();
   bool rr = cfg_.mode == TcpMode::kRr;

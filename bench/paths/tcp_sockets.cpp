@@ -13,6 +13,7 @@
 
 #include "bench/core/errors.h"
 #include "bench/core/netns.h"
+#include "bench/core/sockopt.h"
 
 namespace pb::paths {
 
@@ -37,15 +38,14 @@ sockaddr_in ipv4(const char* ip, uint16_t port) {
 }
 
 void set_int_opt(int fd, int level, int opt, int value, const char* what) {
-  if (setsockopt(fd, level, opt, &value, sizeof(value)) != 0) core::throw_errno(fmt::format("kernel-tcp: {}", what));
+  core::set_sockopt(fd, level, opt, value, fmt::format("kernel-tcp: {}", what));
 }
 
 // Blocking send/recv that return EAGAIN every kTcpIoTimeoutMs, so no thread blocks forever.
 void set_io_timeouts(int fd) {
-  timeval tv{0, kTcpIoTimeoutMs * 1000};
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0)
-    core::throw_errno("kernel-tcp: set SO_RCVTIMEO/SO_SNDTIMEO");
+  const timeval tv{0, kTcpIoTimeoutMs * 1000};
+  core::set_sockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, "kernel-tcp: set SO_RCVTIMEO");
+  core::set_sockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv, "kernel-tcp: set SO_SNDTIMEO");
 }
 
 void set_nonblocking(int fd, bool on) {

@@ -15,6 +15,7 @@
 #include "bench/core/rtnl.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
+#include "bench/core/sockopt.h"
 #include "bench/traffic/pacer.h"
 
 namespace pb::traffic {
@@ -36,12 +37,11 @@ AfPacketGenerator::AfPacketGenerator(AfPacketGeneratorConfig cfg) : cfg_(std::mo
   // Protocol 0: the socket only sends, so no receive hook copies every frame on the link to it.
   fd_.reset(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
   if (!fd_) core::throw_errno("afpacket generator: socket(AF_PACKET, SOCK_RAW)");
-  int one = 1;
   // Straight to the driver's xmit: no qdisc, so a refused frame is an error, not a silent drop.
-  if (setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) != 0)
-    core::throw_errno("afpacket generator: PACKET_QDISC_BYPASS");
-  if (cfg_.sndbuf > 0 && setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, &cfg_.sndbuf, sizeof(cfg_.sndbuf)) != 0)
-    core::throw_errno(fmt::format("afpacket generator: SO_SNDBUFFORCE {}", cfg_.sndbuf));
+  core::set_sockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, 1, "afpacket generator: PACKET_QDISC_BYPASS");
+  if (cfg_.sndbuf > 0)
+    core::set_sockopt(fd_.get(), SOL_SOCKET, SO_SNDBUFFORCE, cfg_.sndbuf,
+                      fmt::format("afpacket generator: SO_SNDBUFFORCE {}", cfg_.sndbuf));
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = 0;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "bench/core/clock.h"
+#include "bench/core/sockopt.h"
 #include "bench/core/threads.h"
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
@@ -103,11 +104,10 @@ UdpGenerator::UdpGenerator(UdpGeneratorConfig cfg) : cfg_(std::move(cfg)) {
     core::UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
     if (!fd) core::throw_errno("udp generator: socket");
     // Without IP_RECVERR a qdisc drop (ENOBUFS) is reported as sent; with it, unsent.
-    int one = 1;
-    if (setsockopt(fd.get(), SOL_IP, IP_RECVERR, &one, sizeof(one)) != 0)
-      core::throw_errno("udp generator: setsockopt IP_RECVERR");
-    if (cfg_.sndbuf > 0 && setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, &cfg_.sndbuf, sizeof(cfg_.sndbuf)) != 0)
-      core::throw_errno(fmt::format("udp generator: SO_SNDBUFFORCE {}", cfg_.sndbuf));
+    core::set_sockopt(fd.get(), SOL_IP, IP_RECVERR, 1, "udp generator: setsockopt IP_RECVERR");
+    if (cfg_.sndbuf > 0)
+      core::set_sockopt(fd.get(), SOL_SOCKET, SO_SNDBUFFORCE, cfg_.sndbuf,
+                        fmt::format("udp generator: SO_SNDBUFFORCE {}", cfg_.sndbuf));
     src.sin_port = htons(cfg_.src_port_base == 0 ? 0 : uint16_t(cfg_.src_port_base + i));
     if (bind(fd.get(), reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0)
       core::throw_errno(fmt::format("udp generator: bind {}:{}", cfg_.src_ip.empty() ? "0.0.0.0" : cfg_.src_ip,

@@ -20,17 +20,8 @@ void UdpSocketReceiver::begin_trial(const core::TrialRequest& req) {
 core::RxResult UdpSocketReceiver::end_trial(const core::TxResult& tx) {
   UdpSinkResult r = sink_->stop(/*drain=*/true);
   sink_.reset();
-  r.set_expected(tx.flow_sent());
-  core::RxResult out;
-  out.delivered = r.delivered;
-  out.latency = std::move(r.latency);
+  core::RxResult out = core::rx_of_tally(r, tx);
   out.per_queue = r.per_socket;
-  out.lost = r.lost();
-  out.malformed = r.malformed;
-  for (const auto& f : r.flows) {
-    out.reordered += f.counts.reordered;
-    out.duplicates += f.counts.duplicates;
-  }
   return out;
 }
 

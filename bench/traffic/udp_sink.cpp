@@ -14,6 +14,7 @@
 #include "bench/core/frame.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
+#include "bench/core/sockopt.h"
 #include "bench/core/unique_fd.h"
 
 namespace pb::traffic {
@@ -81,14 +82,11 @@ void UdpSink::worker_main(Worker& w) {
     core::NetnsGuard in_ns(cfg_.netns_fd);
     fd.reset(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
     if (!fd) core::throw_errno("udp sink: socket");
-    int one = 1;
-    if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
-      core::throw_errno("udp sink: setsockopt SO_REUSEPORT");
-    if (cfg_.rcvbuf > 0 && setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &cfg_.rcvbuf, sizeof(cfg_.rcvbuf)) != 0)
-      core::throw_errno(fmt::format("udp sink: SO_RCVBUFFORCE {}", cfg_.rcvbuf));
-    timeval tv{0, kPollUs};
-    if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-      core::throw_errno("udp sink: setsockopt SO_RCVTIMEO");
+    core::set_sockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, 1, "udp sink: setsockopt SO_REUSEPORT");
+    if (cfg_.rcvbuf > 0)
+      core::set_sockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, cfg_.rcvbuf,
+                        fmt::format("udp sink: SO_RCVBUFFORCE {}", cfg_.rcvbuf));
+    core::set_sockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, timeval{0, kPollUs}, "udp sink: setsockopt SO_RCVTIMEO");
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(cfg_.port);
