@@ -27,6 +27,15 @@ namespace pb::probes {
 
 namespace {
 
+// One probe family: its name (in --probes), what it shows, whether "default" includes it,
+// and whether it costs on every packet (then it is attached in sampling windows).
+struct FamilyInfo {
+  std::string_view name;
+  std::string_view doc;
+  bool in_default;
+  bool per_packet;
+};
+
 struct Family {
   FamilyInfo info;
 #if PB_HAVE_BPF
@@ -70,14 +79,6 @@ const Family* find_family(std::string_view name) {
 
 }  // namespace
 
-std::span<const FamilyInfo> probe_families() {
-  static const std::vector<FamilyInfo> infos = [] {
-    std::vector<FamilyInfo> v;
-    for (const Family& f : kFamilies) v.push_back(f.info);
-    return v;
-  }();
-  return infos;
-}
 
 std::vector<std::string> default_probe_families() {
   std::vector<std::string> out;
@@ -263,6 +264,7 @@ ProbeSet::ProbeSet(const core::Topology& topo, const ProbeOptions& opts, const c
   for (auto& f : m.families) sampled.push_back(f.get());
   m.sampler = std::make_unique<probes::WindowSampler>(opts.sampling.active_ms, opts.sampling.period_ms, sampled);
 #else
+  (void)session;
   for (const auto& f : families) impl_->unavailable(f, "built without BPF support");
 #endif
   smp.fraction = opts.sampling.fraction();

@@ -13,16 +13,6 @@
 
 namespace pb::probes {
 
-// One probe family: its name (in --probes), what it shows, whether "default" includes it,
-// and whether it costs on every packet (then it is attached in sampling windows).
-struct FamilyInfo {
-  std::string_view name;
-  std::string_view doc;
-  bool in_default;
-  bool per_packet;
-};
-// Every family, in attach order: the one list (--probes, its help, the windows).
-std::span<const FamilyInfo> probe_families();
 // What "default" means: all but udp_delivery (a per-datagram cross-check of the sink).
 std::vector<std::string> default_probe_families();
 // Whether any of `families` is attached in sampling windows.

@@ -106,7 +106,6 @@ const std::vector<const traffic::GeneratorKind*>& generators() {
 
 }  // namespace
 
-std::span<const PathRow> path_table() { return kPaths; }
 
 const PathRow& find_path(std::string_view name) {
   std::vector<std::string_view> names;

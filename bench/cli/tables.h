@@ -36,8 +36,6 @@ struct PathRow {
   std::unique_ptr<core::Path> (*make)(const PathContext&) = nullptr;
 };
 
-// Every path, in the order --help lists them.
-std::span<const PathRow> path_table();
 // The row named `name`; throws core::UsageError naming the known paths.
 const PathRow& find_path(std::string_view name);
 

@@ -124,7 +124,7 @@ inline reports::Trial fixture_packet_trial() {
   stages["tx_qdisc_sojourn"] = reports::Absent{"qdisc noqueue on the TG link: no enqueue/dequeue"};
   t.stages = stages;
   reports::Spread sp;
-  sp.per_cpu = {{.cpu = 0, .birth = 5000, .receive = 5000}, {.cpu = 1, .birth = 4900, .receive = 4900}};
+  sp.per_cpu = {{.cpu = 0, .packets = {}, .birth = 5000, .receive = 5000}, {.cpu = 1, .packets = {}, .birth = 4900, .receive = 4900}};
   sp.per_rx_queue = {{0, 5000}, {1, 4900}};
   sp.rx_queue_unrecorded = 0;
   sp.rps_moved = 0;
@@ -157,7 +157,7 @@ inline reports::Scenario fixture_kernel_udp() {
                            std::vector<reports::DropRow>{{"tg", "QDISC_DROP", "__dev_queue_xmit+0x6e", 7}},
                            {}};
   reports::Spread sp;
-  sp.per_cpu = {{.cpu = 0, .packets = 99000}};
+  sp.per_cpu = {{.cpu = 0, .packets = 99000, .birth = {}, .receive = {}}};
   sp.per_rx_queue = {{0, 49000}, {1, 50000}};
   sp.imbalance = {1.0101, 0.9999, {}, {}};
   sp.rps_moved = 0;
