@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "bench/core/errors.h"
-#include "bench/core/imbalance.h"
 #include "bench/core/files.h"
 #include "bench/core/netns.h"
 #include "bench/core/netns_sysfs.h"
@@ -145,15 +144,8 @@ const reports::Queue* queue(const Trial& t, const std::string& name) {
   return it == t.queues.end() ? nullptr : std::get_if<reports::Queue>(&it->second);
 }
 
-TEST(ImbalanceTest, EvenAndSkewed) {
-  std::vector<uint64_t> even{5, 5, 5, 5}, one{0, 0, 8, 0}, none{0, 0};
-  EXPECT_DOUBLE_EQ(core::imbalance_of(even).max_over_mean, 1.0);
-  EXPECT_DOUBLE_EQ(core::imbalance_of(even).jain, 1.0);
-  EXPECT_DOUBLE_EQ(core::imbalance_of(one).max_over_mean, 4.0);
-  EXPECT_DOUBLE_EQ(core::imbalance_of(one).jain, 0.25);
-  EXPECT_EQ(core::imbalance_of(none).jain, 0.0);
-}
-
+// Pure logic, but parse_softnet_backlog is in pb_probes (which links libbpf), so it stays with
+// the family's tests rather than in tests/unit.
 TEST(SoftnetBacklogTest, ParsesByColumnCount) {
   // 13+ columns: column 12 is the backlog (hex).
   auto r = parse_softnet_backlog("00000010 00000000 00000001 00000000 00000000 00000000 00000000 00000000 "
