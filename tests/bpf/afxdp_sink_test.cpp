@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -15,17 +14,14 @@
 
 #include "bench/core/errors.h"
 #include "bench/core/netns.h"
-#include "bench/host/state.h"
 #include "bench/host/topology_veth.h"
-#include "bench/traffic/udp_generator.h"
+#include "tests/bpf/rig.h"
 #include "xdp/afxdp_sink.h"
 
 namespace pb::xdp {
 namespace {
 
 constexpr const char* kDutIf = host::VethTopology::kDutIf;
-constexpr const char* kTgIp = host::VethTopology::kTgIp;
-constexpr const char* kDutIp = host::VethTopology::kDutIp;
 
 // True when rtnetlink (IFLA_XDP) lists an XDP program on the DUT link.
 bool dut_has_xdp(int netns_fd) {
@@ -46,17 +42,11 @@ std::string af_xdp_unavailable() {
 class AfxdpSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, veth, XDP, AF_XDP)";
+    PB_SKIP_IF(test::needs_root("netns, veth, XDP, AF_XDP"));
     if (std::string why = af_xdp_unavailable(); !why.empty()) GTEST_SKIP() << "AF_XDP unavailable: " << why;
-    state_ = std::make_unique<host::RunState>(host::new_run_id());
-    topo_ = std::make_unique<host::VethTopology>(*state_, host::VethTopologyConfig{2, "afx"});
+    rig_ = std::make_unique<test::Rig>(2, "afx");
   }
-  void TearDown() override {
-    topo_.reset();
-    state_.reset();
-  }
-  int tg_netns() const { return topo_->tg_netns(); }
-  int dut_netns() const { return topo_->dut_netns(); }
+  int dut_netns() const { return rig_->dut_netns(); }
 
   AfxdpSinkConfig sink_config(AfxdpMode mode) const {
     AfxdpSinkConfig c;
@@ -69,24 +59,11 @@ class AfxdpSinkTest : public ::testing::Test {
   }
 
   core::TxResult send(double duration_s, uint64_t rate_pps) const {
-    traffic::UdpGeneratorConfig g;
-    g.netns_fd = tg_netns();
-    g.src_ip = kTgIp;
-    g.dst_ip = kDutIp;
-    g.dst_port = 9;
-    g.src_port_base = 10000;
-    g.flows = kFlows;
-    g.frame_size = 128;
-    g.rate_pps = rate_pps;
-    g.duration_s = duration_s;
-    traffic::UdpGenerator gen(g);
-    std::atomic<bool> stop{false};
-    return gen.run(stop);
+    return rig_->send({.flows = kFlows, .rate_pps = rate_pps, .duration_s = duration_s});
   }
 
   static constexpr unsigned kFlows = 8;
-  std::unique_ptr<host::RunState> state_;
-  std::unique_ptr<host::VethTopology> topo_;
+  std::unique_ptr<test::Rig> rig_;
 };
 
 TEST_F(AfxdpSinkTest, RxDropLedgerBalances) {

@@ -6,72 +6,39 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
 
-#include "bench/core/errors.h"
-#include "bench/core/imbalance.h"
 #include "bench/core/files.h"
 #include "bench/core/netns.h"
 #include "bench/core/netns_sysfs.h"
 #include "bench/core/sysfs_guard.h"
-#include "bench/core/unique_fd.h"
-#include "bench/host/counters.h"
-#include "bench/host/state.h"
 #include "bench/host/topology_veth.h"
 #include "bench/traffic/udp_generator.h"
 #include "bench/traffic/udp_sink.h"
 #include "kernel_probes/queues_probe.h"
 #include "kernel_probes/spread_probe.h"
 #include "kernel_probes/window_sampler.h"
+#include "tests/bpf/rig.h"
 
 namespace pb::probes {
 namespace {
 
-using host::VethTopology;
 constexpr const char* kTgIf = host::VethTopology::kTgIf;
 constexpr const char* kDutIf = host::VethTopology::kDutIf;
-constexpr const char* kTgIp = host::VethTopology::kTgIp;
-constexpr const char* kDutIp = host::VethTopology::kDutIp;
 constexpr unsigned kQueues = 2;
 
 std::string cannot_run() {
-  if (geteuid() != 0) return "needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
-  // Only a missing privilege skips: a program the verifier rejects (EACCES, EINVAL) is our
-  // bug and must fail the tests that use it.
-  try {
-    SpreadProbe p(ProbeScope{});
-  } catch (const std::system_error& e) {
-    if (e.code().value() == EPERM) return std::string("cannot load BPF programs here: ") + e.what();
-  }
-  return {};
+  return test::bpf_unavailable("CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN", "BPF programs", test::Refusal::kPermission,
+                               [] { SpreadProbe p(ProbeScope{}); });
 }
 
-#define SKIP_UNLESS_ABLE()                               \
-  do {                                                   \
-    static const std::string reason = cannot_run();      \
-    if (!reason.empty()) GTEST_SKIP() << reason;         \
-  } while (0)
+#define SKIP_UNLESS_ABLE() PB_SKIP_IF(cannot_run())
 
 using core::NetnsSysfs;
-
-// The project's veth topology with 2 queues: netns pair, static neighbours, IPv6 off, GRO
-// on at the DUT and TSO off at the TG (so veth takes UDP through NAPI and real RX queues).
-struct Rig {
-  host::RunState state{host::new_run_id()};
-  host::VethTopology topo{state, host::VethTopologyConfig{kQueues, "spq"}};
-
-  ProbeScope scope() const {
-    return ProbeScope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(), kQueues};
-  }
-  void tc(const std::string& args) const {
-    std::string cmd = "ip netns exec " + topo.tg_netns_name() + " tc " + args;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-};
 
 struct Trial {
   reports::Spread spread;
@@ -79,59 +46,43 @@ struct Trial {
   uint64_t dut_rx_packets = 0, sent = 0, delivered = 0;
 };
 
-uint64_t rx_packets(const host::CounterSnapshot& s) {
-  return s.groups.at(std::string(host::kLinkGroupPrefix) + kDutIf).at("rx_packets");
-}
+// The project's veth topology with 2 queues (netns pair, static neighbours, IPv6 off, GRO
+// on at the DUT and TSO off at the TG, so veth takes UDP through NAPI and real RX queues)
+// and both families on it, attached for whole trials.
+struct Probed {
+  test::Rig rig{kQueues, "spq"};
+  SpreadProbe spread{rig.scope()};
+  QueuesProbe queues{rig.scope()};
+  WindowSampler always{1, 1, {&spread, &queues}};
 
-// One trial: 64 flows, 1 s at 50 kpps into a 2-socket sink, both families bracketing it.
-Trial run_trial(Rig& rig, SpreadProbe& spread, QueuesProbe& queues, int rcvbuf = 0) {
-  traffic::UdpSinkConfig sc;
-  sc.netns_fd = rig.topo.dut_netns();
-  sc.bind_ip = kDutIp;
-  sc.port = 9;
-  sc.sockets = 2;
-  sc.rcvbuf = rcvbuf;
-  sc.expected_flows = 64;
-  traffic::UdpSink sink(sc);
-  traffic::UdpGeneratorConfig gc;
-  gc.netns_fd = rig.topo.tg_netns();
-  gc.src_ip = kTgIp;
-  gc.dst_ip = kDutIp;
-  gc.dst_port = 9;
-  gc.src_port_base = 10000;
-  gc.flows = 64;
-  gc.frame_size = 128;
-  gc.rate_pps = 50000;
-  gc.duration_s = 1.0;
-  traffic::UdpGenerator gen(gc);
-  host::SnapshotOptions so;
-  so.ifnames = {kDutIf};
-  so.snmp = false;
-  so.softnet = false;
-
-  sink.start();
-  spread.begin_trial();
-  queues.begin_trial();
-  auto before = host::take_snapshot_in(rig.topo.dut_netns(), so);
-  std::atomic<bool> stop{false};
-  auto sent = gen.run(stop);
-  auto got = sink.stop(true);
-  auto after = host::take_snapshot_in(rig.topo.dut_netns(), so);
-  Trial t;
-  reports::Trial record;
-  spread.end_trial(record);
-  queues.end_trial(record);
-  t.spread = record.spread.value_or(reports::Spread{});
-  t.queues = record.queues.value_or(reports::Queues{});
-  t.dut_rx_packets = rx_packets(after) - rx_packets(before);
-  t.sent = sent.sent;
-  t.delivered = got.delivered;
-  std::cout << "sent " << t.sent << " delivered " << t.delivered << " dut rx_packets " << t.dut_rx_packets
-            << " rps_moved " << t.spread.rps_moved.value_or(0) << "\nqueues:";
-  for (const auto& [k, v] : t.queues) std::cout << " " << k << "=" << (std::holds_alternative<reports::Queue>(v) ? "ok" : "absent");
-  std::cout << "\n";
-  return t;
-}
+  // One trial: 64 flows, 1 s at 50 kpps into a 2-socket sink, both families bracketing it.
+  Trial trial(int rcvbuf = 0) {
+    traffic::UdpSink sink(rig.sink_config(64, 2, rcvbuf));
+    traffic::UdpGenerator gen = rig.generator({.flows = 64, .rate_pps = 50000, .duration_s = 1.0});
+    sink.start();
+    spread.begin_trial();
+    queues.begin_trial();
+    const uint64_t rx_before = rig.dut_link().rx_packets;
+    std::atomic<bool> stop{false};
+    auto sent = gen.run(stop);
+    auto got = sink.stop(true);
+    const uint64_t rx_after = rig.dut_link().rx_packets;
+    Trial t;
+    reports::Trial record;
+    spread.end_trial(record);
+    queues.end_trial(record);
+    t.spread = record.spread.value_or(reports::Spread{});
+    t.queues = record.queues.value_or(reports::Queues{});
+    t.dut_rx_packets = rx_after - rx_before;
+    t.sent = sent.sent;
+    t.delivered = got.delivered;
+    std::cout << "sent " << t.sent << " delivered " << t.delivered << " dut rx_packets " << t.dut_rx_packets
+              << " rps_moved " << t.spread.rps_moved.value_or(0) << "\nqueues:";
+    for (const auto& [k, v] : t.queues) std::cout << " " << k << "=" << (std::holds_alternative<reports::Queue>(v) ? "ok" : "absent");
+    std::cout << "\n";
+    return t;
+  }
+};
 
 uint64_t queue_sum(const reports::Spread& spread) {
   uint64_t sum = 0;
@@ -145,15 +96,8 @@ const reports::Queue* queue(const Trial& t, const std::string& name) {
   return it == t.queues.end() ? nullptr : std::get_if<reports::Queue>(&it->second);
 }
 
-TEST(ImbalanceTest, EvenAndSkewed) {
-  std::vector<uint64_t> even{5, 5, 5, 5}, one{0, 0, 8, 0}, none{0, 0};
-  EXPECT_DOUBLE_EQ(core::imbalance_of(even).max_over_mean, 1.0);
-  EXPECT_DOUBLE_EQ(core::imbalance_of(even).jain, 1.0);
-  EXPECT_DOUBLE_EQ(core::imbalance_of(one).max_over_mean, 4.0);
-  EXPECT_DOUBLE_EQ(core::imbalance_of(one).jain, 0.25);
-  EXPECT_EQ(core::imbalance_of(none).jain, 0.0);
-}
-
+// Pure logic, but parse_softnet_backlog is in pb_probes (which links libbpf), so it stays with
+// the family's tests rather than in tests/unit.
 TEST(SoftnetBacklogTest, ParsesByColumnCount) {
   // 13+ columns: column 12 is the backlog (hex).
   auto r = parse_softnet_backlog("00000010 00000000 00000001 00000000 00000000 00000000 00000000 00000000 "
@@ -169,23 +113,20 @@ TEST(SoftnetBacklogTest, ParsesByColumnCount) {
 
 TEST(SpreadQueuesTest, BothQueuesNoRpsSocketFill) {
   SKIP_UNLESS_ABLE();
-  Rig rig;
-  SpreadProbe spread(rig.scope());
-  QueuesProbe queues(rig.scope());
-  WindowSampler always(1, 1, {&spread, &queues});
-  EXPECT_EQ(spread.name(), "spread");
-  EXPECT_EQ(queues.name(), "queues");
-  for (const auto& u : spread.programs().unavailable) std::cout << "spread unavailable " << u.name << ": " << u.reason << "\n";
-  EXPECT_FALSE(spread.programs().active.empty());
-  EXPECT_FALSE(spread.programs().prog_fds.empty());
-  NetnsSysfs sysfs(rig.topo.dut_netns());
+  Probed p;
+  EXPECT_EQ(p.spread.name(), "spread");
+  EXPECT_EQ(p.queues.name(), "queues");
+  for (const auto& u : p.spread.programs().unavailable) std::cout << "spread unavailable " << u.name << ": " << u.reason << "\n";
+  EXPECT_FALSE(p.spread.programs().active.empty());
+  EXPECT_FALSE(p.spread.programs().prog_fds.empty());
+  NetnsSysfs sysfs(p.rig.dut_netns());
   for (unsigned q = 0; q < kQueues; ++q)
     EXPECT_EQ(std::stoul(core::read_file(sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" +
                                                     std::to_string(q) + "/rps_cpus")),
                          nullptr, 16),
               0u);
 
-  Trial t = run_trial(rig, spread, queues);
+  Trial t = p.trial();
   ASSERT_GT(t.delivered, 0u);
   const auto& per_q = t.spread.per_rx_queue;
   ASSERT_EQ(per_q.size(), kQueues);
@@ -216,35 +157,29 @@ TEST(SpreadQueuesTest, BothQueuesNoRpsSocketFill) {
 TEST(SpreadQueuesTest, RpsMovesPackets) {
   SKIP_UNLESS_ABLE();
   if (sysconf(_SC_NPROCESSORS_ONLN) < 2) GTEST_SKIP() << "RPS to another CPU needs 2 CPUs";
-  Rig rig;
-  SpreadProbe spread(rig.scope());
-  QueuesProbe queues(rig.scope());
-  WindowSampler always(1, 1, {&spread, &queues});
-  NetnsSysfs sysfs(rig.topo.dut_netns());
+  Probed p;
+  NetnsSysfs sysfs(p.rig.dut_netns());
   {
     // The host's sysfs never shows the DUT's veth, not even from a thread inside the netns.
-    core::NetnsGuard in(rig.topo.dut_netns());
+    core::NetnsGuard in(p.rig.dut_netns());
     EXPECT_NE(access(("/sys/class/net/" + std::string(kDutIf)).c_str(), F_OK), 0);
   }
   std::vector<std::unique_ptr<core::SysfsGuard>> rps;
   for (unsigned q = 0; q < kQueues; ++q)
     rps.push_back(std::make_unique<core::SysfsGuard>(
         sysfs.path("class/net/" + std::string(kDutIf) + "/queues/rx-" + std::to_string(q) + "/rps_cpus"), "3"));
-  Trial t = run_trial(rig, spread, queues);
+  Trial t = p.trial();
   ASSERT_GT(t.delivered, 0u);
   EXPECT_GT(t.spread.rps_moved.value_or(0), 0u);
   rps.clear();
-  Trial off = run_trial(rig, spread, queues);
+  Trial off = p.trial();
   EXPECT_EQ(off.spread.rps_moved, 0u);
 }
 
 TEST(SpreadQueuesTest, TinyRcvbufFillsSocket) {
   SKIP_UNLESS_ABLE();
-  Rig rig;
-  SpreadProbe spread(rig.scope());
-  QueuesProbe queues(rig.scope());
-  WindowSampler always(1, 1, {&spread, &queues});
-  Trial t = run_trial(rig, spread, queues, 4096);
+  Probed p;
+  Trial t = p.trial(4096);
   const reports::Queue* pmp = queue(t, "socket_rmem_permille");
   ASSERT_TRUE(pmp);
   const reports::Queue& pm = *pmp;
@@ -259,12 +194,9 @@ TEST(SpreadQueuesTest, TinyRcvbufFillsSocket) {
 
 TEST(SpreadQueuesTest, TbfQueueHasDepth) {
   SKIP_UNLESS_ABLE();
-  Rig rig;
-  SpreadProbe spread(rig.scope());
-  QueuesProbe queues(rig.scope());
-  WindowSampler always(1, 1, {&spread, &queues});
-  rig.tc("qdisc add dev " + std::string(kTgIf) + " root tbf rate 20mbit burst 16k latency 100ms");
-  Trial t = run_trial(rig, spread, queues);
+  Probed p;
+  ASSERT_EQ(p.rig.tc("qdisc add dev " + std::string(kTgIf) + " root tbf rate 20mbit burst 16k latency 100ms"), 0);
+  Trial t = p.trial();
   const reports::Queue* q = queue(t, "qdisc_qlen");
   ASSERT_TRUE(q);
   EXPECT_GT(q->count, 0u);

@@ -8,79 +8,27 @@
 #include <unistd.h>
 
 #include <array>
-#include <atomic>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
 
 #include "bench/core/unique_fd.h"
-#include "bench/host/state.h"
 #include "bench/host/topology_veth.h"
-#include "bench/traffic/udp_generator.h"
-#include "bench/traffic/udp_sink.h"
 #include "kernel_probes/stages_probe.h"
 #include "kernel_probes/window_sampler.h"
+#include "tests/bpf/rig.h"
 
 namespace pb::probes {
 namespace {
 
-using host::VethTopology;
 constexpr const char* kTgIf = host::VethTopology::kTgIf;
-constexpr const char* kDutIp = host::VethTopology::kDutIp;
 constexpr unsigned kFlows = 4;
 constexpr uint64_t kRate = 20000;
 
-// The project's veth topology (netns pair, static neighbours, IPv6 off, GRO on at the DUT)
-// with one queue, owned by its own run state.
-struct Pair {
-  host::RunState state;
-  host::VethTopology topo;
-
-  explicit Pair(const std::string& suffix)
-      : state(host::new_run_id()), topo(state, host::VethTopologyConfig{1, suffix}) {}
-
-  ProbeScope scope() const {
-    return ProbeScope{topo.dut_netns_inode(), topo.tg_netns_inode(), topo.dut_ifindex(), topo.tg_ifindex(), 1};
-  }
-
-  // `tc` on the TG link (test-only shell-out); returns the exit status.
-  int tc(const std::string& args) const {
-    std::string cmd = "ip netns exec " + topo.tg_netns_name() + " tc qdisc " + args + " >/dev/null 2>&1";
-    return std::system(cmd.c_str());
-  }
-
-  struct Traffic {
-    core::TxResult tx;
-    traffic::UdpSinkResult rx;
-  };
-  // 1 s of tagged UDP at 20 kpps from the TG to a sink on the DUT.
-  Traffic send(double duration_s = 1.0) const {
-    traffic::UdpSinkConfig sc;
-    sc.netns_fd = topo.dut_netns();
-    sc.bind_ip = kDutIp;
-    sc.port = host::VethTopology::kDutPort;
-    sc.expected_flows = kFlows;
-    traffic::UdpSink sink(sc);
-    sink.start();
-    traffic::UdpGeneratorConfig g;
-    g.netns_fd = topo.tg_netns();
-    g.src_ip = host::VethTopology::kTgIp;
-    g.dst_ip = kDutIp;
-    g.dst_port = host::VethTopology::kDutPort;
-    g.src_port_base = host::VethTopology::kTgPortBase;
-    g.flows = kFlows;
-    g.frame_size = 128;
-    g.rate_pps = kRate;
-    g.duration_s = duration_s;
-    traffic::UdpGenerator gen(g);
-    std::atomic<bool> stop{false};
-    Traffic t;
-    t.tx = gen.run(stop);
-    t.rx = sink.stop(true);
-    return t;
-  }
-};
+// Tagged UDP at 20 kpps for `duration_s` from the TG to a sink on the DUT.
+test::Delivery send(const test::Rig& rig, double duration_s = 1.0) {
+  return rig.send_to_sink({.flows = kFlows, .rate_pps = kRate, .duration_s = duration_s});
+}
 
 // The latency of stage `s`, or null when it is absent.
 const reports::Latency* lat(const reports::Stages& st, const std::string& s) {
@@ -141,30 +89,28 @@ void print_stages(const reports::Stages& stages) {
   for (const auto& [name, st] : stages) std::cout << "  " << name << ": " << show(stages, name) << "\n";
 }
 
+// The project's veth topology (netns pair, static neighbours, IPv6 off, GRO on at the DUT)
+// with one queue, owned by its own run state.
 class StagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root (netns, veth, BPF tracing)";
-    pair_ = std::make_unique<Pair>("stg");
+    PB_SKIP_IF(test::needs_root("netns, veth, BPF tracing"));
+    rig_ = std::make_unique<test::Rig>(1, "stg");
   }
-  void TearDown() override {
-    if (pair_) pair_->tc("del dev " + std::string(kTgIf) + " root");
-    pair_.reset();
-  }
-  std::unique_ptr<Pair> pair_;
+  std::unique_ptr<test::Rig> rig_;
 };
 
 // Always attached: every packet is timed, so the stage counts match the traffic.
 TEST_F(StagesTest, RxAndTxStagesOnNoqueueVeth) {
   // BPF_ENABLE_STATS: run_time_ns is counted while this fd is open (no sysctl to restore).
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
-  StagesProbe probe(pair_->scope());
+  StagesProbe probe(rig_->scope());
   WindowSampler always(1, 1, {&probe});
   EXPECT_TRUE(probe.programs().unavailable.empty());
   for (const auto& u : probe.programs().unavailable) std::cout << "unavailable " << u.name << ": " << u.reason << "\n";
 
   probe.begin_trial();
-  Pair::Traffic t = pair_->send();
+  test::Delivery t = send(*rig_);
   reports::Stages st = end_trial(probe);
   std::cout << "sent " << t.tx.sent << " delivered " << t.rx.delivered << " e2e p50 " << t.rx.latency.percentile(50)
             << " p99 " << t.rx.latency.percentile(99) << " ns\n";
@@ -197,11 +143,11 @@ TEST_F(StagesTest, RxAndTxStagesOnNoqueueVeth) {
 // Sampled: attached 50 ms of every 500 ms, so about a tenth of the packets are timed.
 TEST_F(StagesTest, SampledWindows) {
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
-  StagesProbe probe(pair_->scope());
+  StagesProbe probe(rig_->scope());
   WindowSampler windows(50, 500, {&probe});
   probe.begin_trial();
   windows.start();
-  Pair::Traffic t = pair_->send();
+  test::Delivery t = send(*rig_);
   windows.stop();
   reports::Stages st = end_trial(probe);
   std::cout << "sampled: sent " << t.tx.sent << " e2e p50 " << t.rx.latency.percentile(50) << " ns\n";
@@ -222,13 +168,13 @@ TEST_F(StagesTest, SampledWindows) {
 
 // The raw_tp twins (what a kernel without a tp_btf hook gets) measure the same stages.
 TEST_F(StagesTest, RawTpTwins) {
-  StagesProbe probe(pair_->scope(), Flavour::kRawTp);
+  StagesProbe probe(rig_->scope(), Flavour::kRawTp);
   WindowSampler always(1, 1, {&probe});
   for (const std::string& a : probe.programs().active)
     EXPECT_TRUE(a.rfind("raw_tp/", 0) == 0 || a.rfind("tracepoint/", 0) == 0) << a;
   EXPECT_TRUE(probe.programs().unavailable.empty());
   probe.begin_trial();
-  Pair::Traffic t = pair_->send(0.5);
+  test::Delivery t = send(*rig_, 0.5);
   reports::Stages st = end_trial(probe);
   std::cout << "raw_tp:\n";
   print_stages(st);
@@ -239,18 +185,18 @@ TEST_F(StagesTest, RawTpTwins) {
 }
 
 TEST_F(StagesTest, OtherNamespacesAddNothing) {
-  Pair other("stg-o");
-  StagesProbe probe(pair_->scope());
+  test::Rig other(1, "stg-o");
+  StagesProbe probe(rig_->scope());
   WindowSampler always(1, 1, {&probe});
   probe.begin_trial();
-  Pair::Traffic t = other.send(0.5);
+  test::Delivery t = send(other, 0.5);
   reports::Stages st = end_trial(probe);
   ASSERT_GT(t.rx.delivered, 0u);
   for (const auto& [name, s] : st) EXPECT_FALSE(absent(st, name).empty()) << name << ": " << show(st, name);
 
   // The same probe still sees its own pair afterwards.
   probe.begin_trial();
-  Pair::Traffic mine = pair_->send(0.5);
+  test::Delivery mine = send(*rig_, 0.5);
   st = end_trial(probe);
   ASSERT_GT(mine.rx.delivered, 0u);
   ASSERT_TRUE(has_samples(st, "rx_birth_to_netif_receive")) << show(st, "rx_birth_to_netif_receive");
@@ -260,13 +206,13 @@ TEST_F(StagesTest, OtherNamespacesAddNothing) {
 TEST_F(StagesTest, TbfQdiscStagesHaveSamples) {
   // tc and sch_tbf are dependencies of the project (iproute2, Debian's kernel): a failure
   // here is a failure, not a skip.
-  ASSERT_EQ(pair_->tc("add dev " + std::string(kTgIf) + " root tbf rate 50mbit burst 32k latency 50ms"), 0);
+  ASSERT_EQ(rig_->tc("qdisc add dev " + std::string(kTgIf) + " root tbf rate 50mbit burst 32k latency 50ms"), 0);
   core::UniqueFd stats(bpf_enable_stats(BPF_STATS_RUN_TIME));
-  StagesProbe probe(pair_->scope());
+  StagesProbe probe(rig_->scope());
   WindowSampler windows(50, 500, {&probe});
   probe.begin_trial();
   windows.start();
-  Pair::Traffic t = pair_->send();
+  test::Delivery t = send(*rig_);
   windows.stop();
   reports::Stages st = end_trial(probe);
   std::cout << "tbf: sent " << t.tx.sent << " delivered " << t.rx.delivered << " e2e p50 "
@@ -282,9 +228,9 @@ TEST_F(StagesTest, TbfQdiscStagesHaveSamples) {
   }
 
   // Back to noqueue: the qdisc stages are absent again.
-  ASSERT_EQ(pair_->tc("replace dev " + std::string(kTgIf) + " root noqueue"), 0);
+  ASSERT_EQ(rig_->tc("qdisc replace dev " + std::string(kTgIf) + " root noqueue"), 0);
   probe.begin_trial();
-  pair_->send(0.3);
+  send(*rig_, 0.3);
   st = end_trial(probe);
   for (const char* s : {"tx_dev_queue_to_qdisc_enqueue", "tx_qdisc_sojourn", "tx_qdisc_dequeue_to_start_xmit"})
     EXPECT_FALSE(absent(st, s).empty()) << s << ": " << show(st, s);

@@ -20,18 +20,15 @@
 #include "bench/core/netns.h"
 #include "bench/core/payload.h"
 #include "bench/core/unique_fd.h"
-#include "bench/core/veth.h"
 #include "bench/core/frame.h"
+#include "tests/bpf/rig.h"
 #include "xdp/live_generator.h"
 
 namespace pb::xdp {
 namespace {
 
-// Why a test cannot run here, or empty.
-std::string bpf_unavailable() {
-  if (geteuid() != 0) return "needs root (CAP_BPF, CAP_NET_ADMIN) to load XDP programs";
-  return {};
-}
+// Why a test cannot load its XDP programs here, or empty.
+std::string bpf_unavailable() { return test::needs_root("CAP_BPF, CAP_NET_ADMIN"); }
 
 pb_payload tag_of(const uint8_t* frame) {
   pb_payload t;
@@ -91,7 +88,7 @@ core::FrameSpec test_spec() {
 }
 
 TEST(XdpLiveGen, StampsFlowSeqPortAndTime) {
-  if (auto why = bpf_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  PB_SKIP_IF(bpf_unavailable());
   constexpr unsigned kFlows = 3;
   LiveGenProgram prog(kFlows, 10000);
   prog.reset({0});  // one thread, on CPU 0: owns every flow
@@ -127,7 +124,7 @@ TEST(XdpLiveGen, StampsFlowSeqPortAndTime) {
 }
 
 TEST(XdpLiveGen, ThreadsOwnDisjointFlows) {
-  if (auto why = bpf_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  PB_SKIP_IF(bpf_unavailable());
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs 2 CPUs";
   LiveGenProgram prog(5, 10000);
   prog.reset({0, 1});  // CPU 0 owns flows 0, 2, 4; CPU 1 owns 1, 3
@@ -145,7 +142,7 @@ TEST(XdpLiveGen, ThreadsOwnDisjointFlows) {
 }
 
 TEST(XdpLiveGen, InactiveCpuDrops) {
-  if (auto why = bpf_unavailable(); !why.empty()) GTEST_SKIP() << why;
+  PB_SKIP_IF(bpf_unavailable());
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs 2 CPUs";
   LiveGenProgram prog(2, 10000);
   prog.reset({0});
@@ -168,36 +165,37 @@ core::UniqueFd load_xdp_drop() {
 }
 
 TEST(XdpLiveGen, LiveRunReachesDutEnd) {
-  if (auto why = bpf_unavailable(); !why.empty()) GTEST_SKIP() << why;
-  std::string base = "pbt-xlg-" + std::to_string(getpid());
-  std::optional<core::ScopedNetns> tg_ns, dut_ns;
+  PB_SKIP_IF(bpf_unavailable());
+  std::optional<test::Sandbox> sb;
   try {
-    tg_ns.emplace(base + "-tg");
-    dut_ns.emplace(base + "-dut");
-  } catch (const std::system_error& e) {
+    sb.emplace(test::SandboxConfig{.family = "xlg",
+                                   .topic = "",
+                                   .a = {"pbt-tg0", -1, "198.18.0.1/30"},
+                                   .b = {"pbt-dut0", -1, "198.18.0.2/30"},
+                                   .queues = 2,
+                                   .two_netns = true});
+  } catch (const test::NetnsUnavailable& e) {
     GTEST_SKIP() << "cannot create a netns here: " << e.what();
   }
-  core::VethConfig vc;
-  vc.a = {"pbt-tg0", tg_ns->fd(), "198.18.0.1/30"};
-  vc.b = {"pbt-dut0", dut_ns->fd(), "198.18.0.2/30"};
-  vc.queues = 2;
-  core::VethPair veth(vc);
+  const core::ScopedNetns& tg_ns = sb->netns_a();
+  const core::ScopedNetns& dut_ns = sb->netns_b();
+  const core::VethPair& veth = sb->veth();
 
   // XDP_DROP on the DUT end, through a link (detached when the fd closes).
   core::UniqueFd drop = load_xdp_drop();
   core::UniqueFd link;
   {
-    core::NetnsGuard in_dut(dut_ns->fd());
+    core::NetnsGuard in_dut(dut_ns.fd());
     link.reset(bpf_link_create(drop.get(), veth.ifindex_b(), BPF_XDP, nullptr));
     ASSERT_TRUE(link) << "attach XDP_DROP to pbt-dut0: " << std::strerror(errno);
   }
 
   LiveGeneratorConfig cfg;
-  cfg.netns_fd = tg_ns->fd();
+  cfg.netns_fd = tg_ns.fd();
   cfg.ifname = "pbt-tg0";
   cfg.frame = test_spec();
-  cfg.frame.src_mac = core::link_mac("pbt-tg0", tg_ns->fd());
-  cfg.frame.dst_mac = core::link_mac("pbt-dut0", dut_ns->fd());
+  cfg.frame.src_mac = core::link_mac("pbt-tg0", tg_ns.fd());
+  cfg.frame.dst_mac = core::link_mac("pbt-dut0", dut_ns.fd());
   cfg.flows = 4;
   cfg.duration_s = 1.0;
   LiveGenerator gen(cfg);

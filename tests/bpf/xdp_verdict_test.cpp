@@ -18,9 +18,9 @@
 #include "bench/core/errors.h"
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
-#include "bench/core/veth.h"
 #include "kernel_probes/xdp_events_probe.h"
 #include "tests/bpf/fixtures.h"
+#include "tests/bpf/rig.h"
 #include "xdp/xdp_attach.h"
 #include "xdp/xdp_verdict_loader.h"
 
@@ -29,22 +29,13 @@ namespace {
 
 using pb::core::mono_ns;
 
-// Loads a program or says why this host cannot; tests skip on a non-empty reason.
+// Why this host cannot load an XDP program, or ""; the tests skip on a reason.
 std::string cannot_load_bpf() {
-  if (geteuid() != 0) return "needs root (CAP_BPF, CAP_NET_ADMIN)";
-  try {
-    XdpVerdictProgram p({});
-  } catch (const std::system_error& e) {
-    return std::string("cannot load an XDP program here: ") + e.what();
-  }
-  return {};
+  return test::bpf_unavailable("CAP_BPF, CAP_NET_ADMIN", "an XDP program", test::Refusal::kAnyError,
+                               [] { XdpVerdictProgram p({}); });
 }
 
-#define SKIP_WITHOUT_BPF()                                   \
-  do {                                                       \
-    static const std::string reason = cannot_load_bpf();     \
-    if (!reason.empty()) GTEST_SKIP() << reason;             \
-  } while (0)
+#define SKIP_WITHOUT_BPF() PB_SKIP_IF(cannot_load_bpf())
 
 struct RunResult {
   int err = 0;
@@ -88,16 +79,11 @@ uint64_t verdict_count(const XdpVerdictCounts& c, uint32_t action) {
 }
 
 // A throwaway netns with lo and a veth pair (both ends inside) for programs that resolve
-// ifindexes; the thread stays in it while the object lives.
-struct Sandbox {
-  explicit Sandbox(const std::string& topic, unsigned queues = 1)
-      : ns("pbt-xdp-" + std::to_string(getpid()) + "-" + topic),
-        veth(core::VethConfig{{"pbt-a", ns.fd(), ""}, {"pbt-b", ns.fd(), ""}, queues, 0}),
-        guard(ns.fd()) {}
-  core::ScopedNetns ns;
-  core::VethPair veth;
-  core::NetnsGuard guard;
-};
+// ifindexes; `enter`: the thread stays in it while the sandbox lives.
+test::SandboxConfig sandbox(const std::string& topic, unsigned queues = 1, bool enter = true) {
+  return {.family = "xdp", .topic = topic, .a = {"pbt-a", -1, ""}, .b = {"pbt-b", -1, ""}, .queues = queues,
+          .enter = enter};
+}
 
 class VerdictTest : public ::testing::TestWithParam<XdpVerdict> {};
 
@@ -105,9 +91,9 @@ class VerdictTest : public ::testing::TestWithParam<XdpVerdict> {};
 TEST_P(VerdictTest, CountsEveryFixture) {
   SKIP_WITHOUT_BPF();
   const XdpVerdict v = GetParam();
-  Sandbox sb(std::string("v") + to_string(v));
+  test::Sandbox sb(sandbox(std::string("v") + to_string(v)));
   XdpVerdictProgram prog({.verdict = v});
-  if (v == XdpVerdict::kRedirect) prog.set_redirect_ifindex(sb.veth.ifindex_b());
+  if (v == XdpVerdict::kRedirect) prog.set_redirect_ifindex(sb.veth().ifindex_b());
   const uint32_t want = expected_action(v);
 
   struct Case {
@@ -214,10 +200,10 @@ TEST(XdpVerdict, BadCpumapCpuIsUsageError) {
 // A frame on RX queue 3 of a 4-queue veth lands in slot 3; cumulative readings grow.
 TEST(XdpVerdict, CountsByRxQueue) {
   SKIP_WITHOUT_BPF();
-  Sandbox sb("rxq", 4);
+  test::Sandbox sb(sandbox("rxq", 4));
   XdpVerdictProgram prog({.verdict = XdpVerdict::kPass});
   xdp_md ctx{};
-  ctx.ingress_ifindex = uint32_t(sb.veth.ifindex_a());
+  ctx.ingress_ifindex = uint32_t(sb.veth().ifindex_a());
   ctx.rx_queue_index = 3;
   std::vector<uint8_t> frame = test::tagged_udp_frame(mono_ns());
   ctx.data_end = uint32_t(frame.size());
@@ -237,8 +223,9 @@ TEST(XdpVerdict, CountsByRxQueue) {
 // xdp_drop natively on a veth: listed while the attachment lives, gone after.
 TEST(XdpAttachment, NativeAttachIsListedAndGoesAway) {
   SKIP_WITHOUT_BPF();
-  core::ScopedNetns ns("pbt-xdp-" + std::to_string(getpid()) + "-attach");
-  core::VethPair veth(core::VethConfig{{"pbt-a", ns.fd(), ""}, {"pbt-b", ns.fd(), ""}, 1, 0});
+  test::Sandbox sb(sandbox("attach", 1, false));
+  const core::ScopedNetns& ns = sb.netns_a();
+  const core::VethPair& veth = sb.veth();
   XdpVerdictProgram prog({.verdict = XdpVerdict::kDrop});
   ASSERT_TRUE(xdp_programs_attached_in(ns.fd()).empty());
   {
@@ -270,22 +257,22 @@ TEST(XdpAttachment, NativeAttachIsListedAndGoesAway) {
 // xdp:xdp_exception reports the same count for that interface (and nothing for others).
 TEST(XdpEvents, ExceptionsMatchAbortedFrames) {
   SKIP_WITHOUT_BPF();
-  Sandbox sb("events");
+  test::Sandbox sb(sandbox("events"));
   XdpVerdictProgram prog({.verdict = XdpVerdict::kRedirect});
-  const uint32_t ino = uint32_t(sb.ns.inode());
-  probes::XdpEventsProbe events({.ifs = {{uint32_t(sb.veth.ifindex_b()), ino}}});
+  const uint32_t ino = uint32_t(sb.netns_a().inode());
+  probes::XdpEventsProbe events({.ifs = {{uint32_t(sb.veth().ifindex_b()), ino}}});
   const auto& active = events.programs().active;
   bool has_exception = std::find(active.begin(), active.end(), "tp_btf/xdp_exception") != active.end() ||
                        std::find(active.begin(), active.end(), "raw_tp/xdp_exception") != active.end();
   if (!has_exception) GTEST_SKIP() << "xdp:xdp_exception is not available on this kernel";
   // Attached directly: XdpVerdictProgram::attach would fill the DEVMAP slot.
-  XdpAttachment att = XdpAttachment::attach(prog.prog_fd(), sb.veth.ifindex_b(), XdpMode::kNative);
+  XdpAttachment att = XdpAttachment::attach(prog.prog_fd(), sb.veth().ifindex_b(), XdpMode::kNative);
 
   core::UniqueFd pkt(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
   ASSERT_TRUE(pkt) << "AF_PACKET socket";
   sockaddr_ll to{};
   to.sll_family = AF_PACKET;
-  to.sll_ifindex = sb.veth.ifindex_a();
+  to.sll_ifindex = sb.veth().ifindex_a();
   to.sll_halen = 6;
   std::copy(test::kDutMac.begin(), test::kDutMac.end(), to.sll_addr);
   constexpr int kFrames = 100;
@@ -299,10 +286,10 @@ TEST(XdpEvents, ExceptionsMatchAbortedFrames) {
   probes::XdpEventsReading ev = events.read();
   EXPECT_GE(c.tagged, uint64_t(kFrames));
   EXPECT_EQ(c.aborted, c.packets) << "every frame aborted (link-local IPv6 frames may add to both)";
-  EXPECT_EQ(ev.dev(uint32_t(sb.veth.ifindex_b()), ino).exception[XDP_ABORTED], c.aborted);
-  EXPECT_EQ(ev.dev(uint32_t(sb.veth.ifindex_a()), ino).exceptions(), 0u) << "filtered out";
+  EXPECT_EQ(ev.dev(uint32_t(sb.veth().ifindex_b()), ino).exception[XDP_ABORTED], c.aborted);
+  EXPECT_EQ(ev.dev(uint32_t(sb.veth().ifindex_a()), ino).exceptions(), 0u) << "filtered out";
   att.detach();
-  EXPECT_TRUE(xdp_programs_attached_in(sb.ns.fd()).empty());
+  EXPECT_TRUE(xdp_programs_attached_in(sb.netns_a().fd()).empty());
 }
 
 TEST(XdpAttachment, BadIfindexNamesInterfaceAndMode) {
