@@ -1,7 +1,6 @@
 #include "dpdk/dpdk_receiver.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +22,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/files.h"
 #include "bench/core/log.h"
+#include "bench/core/spawn.h"
 #include "pb_config.h"
 
 namespace pb::dpdk {
@@ -194,29 +194,16 @@ void DpdkReceiver::begin_trial(const core::TrialRequest& req) {
   }
   args.insert(args.end(), {"--", "--engine", std::string(core::name(cfg_.engine)), "--queues", std::to_string(cfg_.queues), "--json"});
 
-  // Everything the child needs is prepared before fork: after it, only async-signal-safe
-  // calls (this process has threads).
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   stderr_path_ = fmt::format("/tmp/{}.stderr", prefix_);
   core::UniqueFd err(::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!err) throw_errno("create " + stderr_path_);
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe");
-  int netns = topo_.dut_netns();
-  pid_ = ::fork();
-  if (pid_ < 0) throw_errno("fork pathbench-dpdk");
-  if (pid_ == 0) {
-    // Child: into the DUT netns, stdout to the pipe, stderr to the file; never returns.
-    if (setns(netns, CLONE_NEWNET) != 0) _exit(126);
-    ::dup2(out[1], 1);
-    ::dup2(err.get(), 2);
-    ::execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ::close(out[1]);
-  stdout_.reset(out[0]);
+  core::UniqueFd out_read(out[0]), out_write(out[1]);
+  // Into the DUT netns, stdout to the pipe, stderr to the file.
+  pid_ = core::spawn_in_netns(topo_.dut_netns(), args, out_write.get(), err.get());
+  out_write.reset();  // the child's copy is its stdout: EOF once it exits
+  stdout_ = std::move(out_read);
   PB_DEBUG("dpdk: started {} (pid {})", fmt::join(args, " "), pid_);
 
   // Ready when the app's telemetry answers /pathbench/stats (the port is started then).

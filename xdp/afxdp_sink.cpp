@@ -18,6 +18,7 @@
 #include "bench/core/frame.h"
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
+#include "kernel_probes/skel_ptr.h"
 #include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "xdp/xsk_redirect.h"
@@ -52,10 +53,7 @@ uint64_t AfxdpSinkResult::xsk_dropped() const {
 
 // The loaded program and its attachment (a BPF link: detached when closed).
 struct AfxdpSink::Program {
-  struct SkelDeleter {
-    void operator()(xsk_redirect_bpf* s) const { xsk_redirect_bpf__destroy(s); }
-  };
-  std::unique_ptr<xsk_redirect_bpf, SkelDeleter> skel;
+  probes::SkelPtr<xsk_redirect_bpf> skel;
   std::optional<XdpAttachment> link;
 };
 

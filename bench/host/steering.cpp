@@ -1,7 +1,6 @@
 #include "bench/host/steering.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/files.h"
 #include "bench/core/netns_sysfs.h"
+#include "bench/core/spawn.h"
 
 namespace pb::host {
 
@@ -32,20 +32,17 @@ std::string tc_path() {
 }  // namespace
 
 void run_tc(int netns_fd, const std::vector<std::string>& args) {
-  std::vector<std::string> argv_s = {tc_path()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> argv = {tc_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
   int err[2];
   if (pipe2(err, O_CLOEXEC) != 0) core::throw_errno("pipe");
-  pid_t pid = fork();
-  if (pid < 0) core::throw_errno("fork tc");
-  if (pid == 0) {
-    if (setns(netns_fd, CLONE_NEWNET) != 0) _exit(126);
-    dup2(err[1], 2);
-    execv(argv[0], argv.data());
-    _exit(127);
+  pid_t pid;
+  try {
+    pid = core::spawn_in_netns(netns_fd, argv, -1, err[1]);
+  } catch (...) {
+    close(err[0]);
+    close(err[1]);
+    throw;
   }
   close(err[1]);
   std::string msg;

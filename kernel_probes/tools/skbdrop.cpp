@@ -19,6 +19,7 @@
 #include "kernel_probes/drop_reasons.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
+#include "kernel_probes/skel_ptr.h"
 #include "kernel_probes/tools/skbdrop.skel.h"
 #include "kernel_probes/tools/tool.h"
 #include "kernel_probes/tools/tool_checks.h"
@@ -80,10 +81,7 @@ class SkbdropObject {
   uint32_t depth() const { return depth_; }
 
  private:
-  struct Deleter {
-    void operator()(skbdrop_bpf* s) const { skbdrop_bpf__destroy(s); }
-  };
-  std::unique_ptr<skbdrop_bpf, Deleter> skel_;
+  SkelPtr<skbdrop_bpf> skel_;
   HookSet hooks_;  // after skel_: the links go before the object
   uint32_t depth_ = PB_SKBDROP_STACK_DEPTH;
 };

@@ -12,6 +12,7 @@
 #include "kernel_probes/bpf_util.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
+#include "kernel_probes/skel_ptr.h"
 #include "kernel_probes/tools/tcplife.skel.h"
 #include "kernel_probes/tools/tool.h"
 #include "kernel_probes/tools/tool_checks.h"
@@ -62,10 +63,7 @@ class TcplifeObject {
   const std::vector<std::string>& programs() const { return hooks_.programs().active; }
 
  private:
-  struct Deleter {
-    void operator()(tcplife_bpf* s) const { tcplife_bpf__destroy(s); }
-  };
-  std::unique_ptr<tcplife_bpf, Deleter> skel_;
+  SkelPtr<tcplife_bpf> skel_;
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
