@@ -37,9 +37,9 @@ std::string enum_help(const std::array<core::EnumName<E>, N>& names) {
 
 // "a | b | c" of the generators in this build.
 std::string generator_help() {
-  std::string out;
-  for (const traffic::GeneratorKind* g : generator_table()) out += (out.empty() ? "" : " | ") + std::string(g->name);
-  return out;
+  std::vector<std::string_view> names;
+  for (const traffic::GeneratorKind* g : generator_table()) names.push_back(g->name);
+  return fmt::format("{}", fmt::join(names, " | "));
 }
 
 template <typename Doc>
