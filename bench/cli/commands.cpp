@@ -22,6 +22,7 @@
 #include "reports/report_io.h"
 #include "reports/json.h"
 #include "reports/text.h"
+#include "reports/tool_output.h"
 
 namespace pb::cli {
 
@@ -245,8 +246,16 @@ void report_flags(CLI::App& c, Options& o) {
   c.add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
 }
 
-void probe_flags(CLI::App& c, Options& o) { add_probe_command(c, o.probe); }
-int probe_run(const Options& o, std::atomic<bool>& stop) { return cmd_probe(o.probe, stop); }
+void probe_flags(CLI::App& c, Options& o) {
+  add_probe_command(c, o.probe);
+  c.add_flag("--json", o.json, "JSON lines on stdout: one object per event and per summary");
+  c.preparse_callback([&o](size_t) { o.json_lines = true; });
+}
+int probe_run(const Options& o, std::atomic<bool>& stop) {
+  ProbeArgs args = o.probe;
+  args.json = o.json;
+  return cmd_probe(args, stop);
+}
 
 // Every subcommand: its name, --help line, flags and implementation. A new command is a
 // cmd_ function and one row here.
@@ -274,7 +283,8 @@ void add_commands(CLI::App& app, Options& o) {
 }
 
 int report_error(const Options& o, int code, const std::string& message) {
-  if (o.json) print_json(reports::ErrorDoc{message, code});
+  if (o.json && o.json_lines) std::cout << reports::error_line(message, code) << std::endl;
+  else if (o.json) print_json(reports::ErrorDoc{message, code});
   else std::cerr << "pathbench: error: " << message << std::endl;
   return code;
 }
@@ -288,6 +298,7 @@ int dispatch(CLI::App& app, const Options& o, std::atomic<bool>& stop) {
   } catch (const UsageError& e) {
     return report_error(o, core::kExitUsage, e.what());
   } catch (const std::system_error& e) {
+    if (e.code().value() == EPIPE) return core::kExitOk;  // the reader went away (| head)
     return report_error(o, e.code().value() == EPERM ? core::kExitPrivilege : core::kExitRuntime, e.what());
   } catch (const std::exception& e) {
     return report_error(o, core::kExitRuntime, e.what());

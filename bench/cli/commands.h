@@ -14,6 +14,7 @@ namespace pb::cli {
 struct Options {
   bool verbose = false;
   bool json = false;
+  bool json_lines = false;  // the command's --json output is JSON lines (probe): so are its errors
   // run
   std::string suite_file;
   std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine, rcvbuf;

@@ -27,12 +27,6 @@ using probes::tools::Tool;
 
 namespace {
 
-int report(bool json, int code, const std::string& message) {
-  if (json) std::cout << reports::error_line(message, code) << std::endl;
-  else std::cerr << "pathbench: error: " << message << std::endl;
-  return code;
-}
-
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -209,7 +203,6 @@ void add_probe_command(CLI::App& probe, ProbeArgs& a) {
   probe.add_option("--hook-flavour", a.hook_flavour,
                    "tp_btf (default) | raw_tp | tracepoint: the first attach flavour each hook tries (testing what an "
                    "older kernel gets)");
-  probe.add_flag("--json", a.json, "JSON lines on stdout: one object per event and per summary");
   probe.add_flag("--log2", a.log2, "histograms in power-of-two rows (the book's view) instead of log-linear");
   probe.footer(
       "Ctrl-C (SIGINT) or SIGTERM ends a tool: it prints its final summary and exits 0; a second one while it "
@@ -218,35 +211,26 @@ void add_probe_command(CLI::App& probe, ProbeArgs& a) {
 }
 
 int cmd_probe(const ProbeArgs& a, std::atomic<bool>& stop) {
-  try {
-    if (a.schema) {
-      std::vector<core::ToolSchema> schemas;
-      for (const Tool* t : probes::tools::tool_table()) schemas.push_back(t->schema);
-      std::cout << reports::tool_lines_schema(schemas) << std::endl;
-      return core::kExitOk;
-    }
-    if (a.list) return list_tools(a.json);
-    if (a.tool.empty()) {
-      if (!a.help) throw UsageError("probe: name a tool (pathbench probe --list shows them)");
-      std::cout << a.app->help() << "\nTools:\n";
-      for (const Tool* t : probes::tools::tool_table()) std::cout << fmt::format("  {:<10} {}\n", t->name(), t->doc);
-      return core::kExitOk;
-    }
-    const Tool* t = probes::tools::find_tool(a.tool);
-    if (!t) throw UsageError(unknown_tool(a.tool));
-    if (a.help) {
-      std::cout << tool_help(*t);
-      return core::kExitOk;
-    }
-    return run_tool(*t, a, stop);
-  } catch (const UsageError& e) {
-    return report(a.json, core::kExitUsage, e.what());
-  } catch (const std::system_error& e) {
-    if (e.code().value() == EPIPE) return core::kExitOk;  // the reader went away (| head)
-    return report(a.json, e.code().value() == EPERM ? core::kExitPrivilege : core::kExitRuntime, e.what());
-  } catch (const std::exception& e) {
-    return report(a.json, core::kExitRuntime, e.what());
+  if (a.schema) {
+    std::vector<core::ToolSchema> schemas;
+    for (const Tool* t : probes::tools::tool_table()) schemas.push_back(t->schema);
+    std::cout << reports::tool_lines_schema(schemas) << std::endl;
+    return core::kExitOk;
   }
+  if (a.list) return list_tools(a.json);
+  if (a.tool.empty()) {
+    if (!a.help) throw UsageError("probe: name a tool (pathbench probe --list shows them)");
+    std::cout << a.app->help() << "\nTools:\n";
+    for (const Tool* t : probes::tools::tool_table()) std::cout << fmt::format("  {:<10} {}\n", t->name(), t->doc);
+    return core::kExitOk;
+  }
+  const Tool* t = probes::tools::find_tool(a.tool);
+  if (!t) throw UsageError(unknown_tool(a.tool));
+  if (a.help) {
+    std::cout << tool_help(*t);
+    return core::kExitOk;
+  }
+  return run_tool(*t, a, stop);
 }
 
 }  // namespace pb::cli

@@ -20,12 +20,13 @@ struct ProbeArgs {
   CLI::App* app = nullptr;
 };
 
-// Adds probe's flags to its subcommand (a row of add_commands), filling `args`.
+// Adds probe's own flags to its subcommand (a row of add_commands), filling `args`; the
+// command table adds --json, whose errors are JSON lines too (cli::report_error).
 void add_probe_command(CLI::App& probe, ProbeArgs& args);
-// Runs probe as parsed; prints its own errors (one JSON line on stdout with --json) and
-// returns the exit code: 0 ok (also when a signal ended the tool), 2 bad input (flag,
-// tool name, --netns), 3 runtime failure or a tool that does not work here, 4 missing
-// privilege, 130 a second signal while finishing.
+// Runs probe as parsed (`args.json`: the --json flag); returns 0 (also when a signal ended
+// the tool). Throws core::UsageError for bad input (flag, tool name, --netns) and
+// std::system_error for a runtime failure, a tool that does not work here or a missing
+// privilege (EPERM), as every command does; a second signal while finishing exits 130.
 int cmd_probe(const ProbeArgs& args, std::atomic<bool>& stop);
 
 }  // namespace pb::cli
