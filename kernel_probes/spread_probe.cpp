@@ -63,7 +63,7 @@ void SpreadProbe::end_trial(reports::Trial& into) {
 
   reports::Spread sp;
   for (size_t cpu = 0; cpu < ncpu; ++cpu)
-    sp.per_cpu.push_back({.cpu = unsigned(cpu), .birth = birth_cpu[cpu], .receive = receive_cpu[cpu]});
+    sp.per_cpu.push_back({.cpu = unsigned(cpu), .packets = {}, .birth = birth_cpu[cpu], .receive = receive_cpu[cpu]});
   // The queues that exist, plus any other queue that saw packets (a queue count change).
   unsigned nqueues = std::clamp(scope_.queues, 1u, unsigned(PB_SPREAD_MAX_QUEUES));
   for (unsigned q = 0; q < PB_SPREAD_MAX_QUEUES; ++q)

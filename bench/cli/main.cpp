@@ -20,11 +20,7 @@ std::atomic<bool> g_stop{false};
 // The first signal asks the run to stop in order (finish the report, tear the topology
 // down); a second one exits at once, leaving what remains to `pathbench cleanup`.
 void on_signal(int) {
-  if (!g_stop.exchange(true)) return;
-  static constexpr char kMsg[] = "pathbench: second signal, exiting now; `pathbench cleanup` removes what is left\n";
-  ssize_t ignored = write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
-  (void)ignored;
-  _exit(130);
+  if (g_stop.exchange(true)) pb::core::exit_on_second_signal();
 }
 
 void install_signal_handlers() {

@@ -1,6 +1,8 @@
 // Error types and the exit codes main() maps them to.
 #pragma once
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <stdexcept>
 #include <string>
@@ -30,5 +32,15 @@ class UsageError : public std::runtime_error {
   throw std::system_error(err, std::generic_category(), what);
 }
 [[noreturn]] inline void throw_errno(const std::string& what) { throw_errno(errno, what); }
+
+// A second SIGINT/SIGTERM while a command finishes: say so and exit kExitInterrupted at once,
+// leaving what is left to `pathbench cleanup`. Async-signal-safe (write and _exit only).
+[[noreturn]] inline void exit_on_second_signal() {
+  static constexpr char kMsg[] =
+      "pathbench: interrupted again: second signal, exiting now; `pathbench cleanup` removes what is left\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+  (void)ignored;
+  ::_exit(kExitInterrupted);
+}
 
 }  // namespace pb::core

@@ -25,13 +25,8 @@ sigset_t stop_signals() {
   return set;
 }
 
-// The handler while finishing: async-signal-safe, nothing but write and _exit.
-extern "C" void exit_interrupted(int) {
-  static const char kMsg[] = "pathbench: interrupted again while finishing: exiting\n";
-  ssize_t ignored = ::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
-  (void)ignored;
-  ::_exit(kExitInterrupted);
-}
+// The handler while finishing.
+extern "C" void exit_interrupted(int) { exit_on_second_signal(); }
 
 UniqueFd make_timer(const char* what) {
   int fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
