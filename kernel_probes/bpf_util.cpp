@@ -2,7 +2,9 @@
 
 #include <bpf/libbpf.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <memory>
 
 #include "bench/core/feature_check.h"
 #include "bench/core/log.h"
@@ -42,6 +44,22 @@ core::UniqueFd load_trivial_program(bpf_prog_type type, int ret, bpf_attach_type
     core::feature_fail(err, "load");
   }
   return core::UniqueFd(fd);
+}
+
+const btf* vmlinux_btf(int* err) {
+  static int load_errno = 0;
+  static const std::unique_ptr<btf, decltype(&btf__free)> b = [] {
+    btf* loaded = btf__load_vmlinux_btf();
+    if (!loaded) load_errno = errno ? errno : ENOENT;
+    return std::unique_ptr<btf, decltype(&btf__free)>(loaded, &btf__free);
+  }();
+  if (err) *err = load_errno;
+  return b.get();
+}
+
+bool vmlinux_has(std::string_view name, int kind) {
+  const btf* b = vmlinux_btf();
+  return b && btf__find_by_name_kind(b, std::string(name).c_str(), kind) > 0;
 }
 
 }  // namespace pb::probes

@@ -7,19 +7,21 @@
 #include <fstream>
 #include <memory>
 
+#include "kernel_probes/bpf_util.h"
+
 namespace pb::probes {
 
 DropReasons DropReasons::from_kernel() {
   std::map<uint32_t, std::string> names;
-  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+  const btf* vmlinux = vmlinux_btf();
   if (!vmlinux) return DropReasons({});
-  int id = btf__find_by_name_kind(vmlinux.get(), "skb_drop_reason", BTF_KIND_ENUM);
+  int id = btf__find_by_name_kind(vmlinux, "skb_drop_reason", BTF_KIND_ENUM);
   if (id < 0) return DropReasons({});
-  const btf_type* t = btf__type_by_id(vmlinux.get(), uint32_t(id));
+  const btf_type* t = btf__type_by_id(vmlinux, uint32_t(id));
   const struct btf_enum* e = btf_enum(t);
   static constexpr std::string_view kPrefix = "SKB_DROP_REASON_";
   for (uint16_t i = 0; i < btf_vlen(t); ++i, ++e) {
-    std::string n = btf__name_by_offset(vmlinux.get(), e->name_off);
+    std::string n = btf__name_by_offset(vmlinux, e->name_off);
     if (n.rfind(kPrefix, 0) == 0) n = n.substr(kPrefix.size());
     else if (n.rfind("SKB_", 0) == 0) n = n.substr(4);  // SKB_NOT_DROPPED_YET, SKB_CONSUMED
     names.emplace(uint32_t(e->val), std::move(n));

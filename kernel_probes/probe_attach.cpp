@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bench/core/log.h"
+#include "kernel_probes/bpf_util.h"
 
 namespace pb::probes {
 
@@ -30,7 +31,7 @@ int flavour_rank(const std::string& kind) {
 }  // namespace
 
 void HookSet::prepare(bpf_object* obj, Flavour first) {
-  std::unique_ptr<btf, decltype(&btf__free)> vmlinux(btf__load_vmlinux_btf(), &btf__free);
+  const bool have_btf = vmlinux_btf() != nullptr;
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
     std::string sec = bpf_program__section_name(prog);
@@ -44,11 +45,10 @@ void HookSet::prepare(bpf_object* obj, Flavour first) {
       continue;
     }
     if (rank != 0) continue;
-    bool present = vmlinux && btf__find_by_name_kind(vmlinux.get(), ("btf_trace_" + event).c_str(), BTF_KIND_TYPEDEF) > 0;
-    if (present) continue;
+    if (vmlinux_has("btf_trace_" + event, BTF_KIND_TYPEDEF)) continue;
     bpf_program__set_autoload(prog, false);
     skipped_[event] = "tp_btf/" + event + ": " +
-                      (vmlinux ? "no such tracepoint in this kernel's BTF" : "no kernel BTF (/sys/kernel/btf/vmlinux)");
+                      (have_btf ? "no such tracepoint in this kernel's BTF" : "no kernel BTF (/sys/kernel/btf/vmlinux)");
   }
 }
 

@@ -38,11 +38,6 @@ constexpr const char* kTracepoint = "sched_switch";
 constexpr const char* kKprobeSymbol = "tcp_sendmsg";
 constexpr const char* kFentryFunc = "tcp_sendmsg";
 
-struct BtfDeleter {
-  void operator()(struct btf* b) const { btf__free(b); }
-};
-using BtfPtr = std::unique_ptr<struct btf, BtfDeleter>;
-
 UniqueFd perf_event_open_cpu0(struct perf_event_attr* attr) {
   attr->size = sizeof *attr;
   long fd = syscall(__NR_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
@@ -55,9 +50,10 @@ void attach_to_perf_event(int perf_fd, int prog_fd) {
 }
 
 __u32 vmlinux_btf_id(const char* name, __u32 kind) {
-  BtfPtr btf(btf__load_vmlinux_btf());
-  if (!btf) feature_fail(errno ? errno : ENOENT, "load vmlinux BTF");
-  __s32 id = btf__find_by_name_kind(btf.get(), name, kind);
+  int err = 0;
+  const btf* vmlinux = vmlinux_btf(&err);
+  if (!vmlinux) feature_fail(err, "load vmlinux BTF");
+  __s32 id = btf__find_by_name_kind(vmlinux, name, kind);
   if (id < 0) feature_fail(-id, fmt::format("find {} in vmlinux BTF", name));
   return __u32(id);
 }

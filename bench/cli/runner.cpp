@@ -28,10 +28,6 @@
 
 namespace pb::cli {
 
-using host::RunState;
-using suite::ScenarioSpec;
-using host::VethTopology;
-
 namespace {
 
 std::string rfc3339_now() {

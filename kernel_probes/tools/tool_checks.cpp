@@ -6,35 +6,25 @@
 
 #include <memory>
 
+#include "kernel_probes/bpf_util.h"
 #include "kernel_probes/probe_features.h"
 
 namespace pb::probes::tools {
 
-namespace {
-
-// The kernel's BTF, loaded once; nullptr without it.
-const btf* vmlinux() {
-  static const std::unique_ptr<btf, decltype(&btf__free)> b(btf__load_vmlinux_btf(), &btf__free);
-  return b.get();
-}
-
-}  // namespace
-
 std::string missing_btf() {
-  if (vmlinux()) return "";
+  if (vmlinux_btf()) return "";
   return "no kernel BTF (/sys/kernel/btf/vmlinux): the tool's CO-RE reads of kernel structs need it";
 }
 
 std::string missing_tracepoint(std::string_view category, std::string_view event) {
-  if (const btf* b = vmlinux(); b && btf__find_by_name_kind(b, fmt::format("btf_trace_{}", event).c_str(), BTF_KIND_TYPEDEF) > 0)
-    return "";
+  if (vmlinux_has(fmt::format("btf_trace_{}", event), BTF_KIND_TYPEDEF)) return "";
   std::string format = fmt::format("{}/events/{}/{}/format", kTracefsPath, category, event);
   if (access(format.c_str(), F_OK) == 0) return "";
   return fmt::format("no tracepoint {}:{} in this kernel (neither in its BTF nor in {})", category, event, kTracefsPath);
 }
 
 int tracepoint_arity(std::string_view event) {
-  const btf* b = vmlinux();
+  const btf* b = vmlinux_btf();
   if (!b) return -1;
   int id = btf__find_by_name_kind(b, fmt::format("btf_trace_{}", event).c_str(), BTF_KIND_TYPEDEF);
   if (id <= 0) return -1;
@@ -47,7 +37,7 @@ int tracepoint_arity(std::string_view event) {
 }
 
 std::string missing_member(std::string_view type, std::string_view member) {
-  const btf* b = vmlinux();
+  const btf* b = vmlinux_btf();
   if (!b) return missing_btf();
   int id = btf__find_by_name_kind(b, std::string(type).c_str(), BTF_KIND_STRUCT);
   if (id <= 0) return fmt::format("no struct {} in the kernel's BTF", type);
@@ -59,8 +49,7 @@ std::string missing_member(std::string_view type, std::string_view member) {
 }
 
 bool has_enum(std::string_view name) {
-  const btf* b = vmlinux();
-  return b && btf__find_by_name_kind(b, std::string(name).c_str(), BTF_KIND_ENUM) > 0;
+  return vmlinux_has(name, BTF_KIND_ENUM);
 }
 
 }  // namespace pb::probes::tools
