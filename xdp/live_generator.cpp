@@ -331,6 +331,7 @@ std::unique_ptr<core::Generator> make_live(const core::TrafficEndpoints& ep, con
 }  // namespace
 
 const traffic::GeneratorKind kLiveGenerator{
-    "xdp-live", "BPF_PROG_RUN with live frames and XDP_TX out of the TG veth: the fastest in-kernel source", make_live};
+    "xdp-live", "BPF_PROG_RUN with live frames and XDP_TX out of the TG veth: the fastest in-kernel source", make_live,
+    /*wants_rcu_expedited=*/true};
 
 }  // namespace pb::xdp

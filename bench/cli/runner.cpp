@@ -85,16 +85,22 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
   traffic.flows = spec.flows;
   traffic.offered_pps = spec.rate_pps;
   try {
+    // A path's default generator may be off in this build (xdp-live without XDP support):
+    // the scenario is skipped, as a path this build cannot run is (the suite refuses a
+    // generator the user names that the build lacks).
+    const traffic::GeneratorKind* generator = generator_named(traffic.generator);
+    if (!generator)
+      throw core::PathUnavailable(fmt::format("generator '{}', the default of {}, is not in this build",
+                                              traffic.generator, spec.path));
     // Expedited RCU grace periods, for two waits on a normal one (~10-25 ms here):
     // - each live-frames BPF_PROG_RUN call ends in one, which makes paced xdp-live bursty;
     // - detaching a tracepoint probe that shares its tracepoint waits for one under the
     //   tracepoint mutex, which kept each probe sampling window open ~90 ms too long
     //   (5 ms expedited), at the per-packet cost of the still-attached hooks.
     std::optional<host::StateSysfsGuard> rcu;
-    bool live = traffic.generator == "xdp-live";
-    if ((live || probe_windows(opts)) && access(kRcuExpedited, W_OK) == 0) {
+    if ((generator->wants_rcu_expedited || probe_windows(opts)) && access(kRcuExpedited, W_OK) == 0) {
       rcu.emplace(state, kRcuExpedited, "1");
-      traffic.rcu_expedited = live ? "xdp-live" : "probe windows";
+      traffic.rcu_expedited = generator->wants_rcu_expedited ? traffic.generator : "probe windows";
     }
     const PathRow& row = find_path(spec.path);
     host::VethTopology topo(state, {row.queues ? row.queues(spec) : spec.queues, fmt::format("s{}", index),
@@ -102,7 +108,7 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
     host::Steering steering(state, topo, steering_of(spec));
     reports::Topology& topology = sc.topology.emplace(topo.describe());
     steering.describe(topology);
-    auto path = row.make({spec, topo, find_generator(traffic.generator), probes});
+    auto path = row.make({spec, topo, *generator, probes});
     std::unique_ptr<core::CounterWatch> counters = topo.watch_counters(core::CounterScope::kScenario);
     std::vector<reports::Trial>& trials = sc.trials.emplace();
     for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {

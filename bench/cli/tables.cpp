@@ -106,7 +106,6 @@ const std::vector<const traffic::GeneratorKind*>& generators() {
 
 }  // namespace
 
-
 const PathRow& find_path(std::string_view name) {
   std::vector<std::string_view> names;
   for (const PathRow& p : kPaths) {
@@ -131,12 +130,16 @@ std::string path_help() {
 
 std::span<const traffic::GeneratorKind* const> generator_table() { return generators(); }
 
+const traffic::GeneratorKind* generator_named(std::string_view name) {
+  for (const traffic::GeneratorKind* g : generators())
+    if (g->name == name) return g;
+  return nullptr;
+}
+
 const traffic::GeneratorKind& find_generator(std::string_view name) {
+  if (const traffic::GeneratorKind* g = generator_named(name)) return *g;
   std::vector<std::string_view> names;
-  for (const traffic::GeneratorKind* g : generators()) {
-    if (g->name == name) return *g;
-    names.push_back(g->name);
-  }
+  for (const traffic::GeneratorKind* g : generators()) names.push_back(g->name);
   throw core::UsageError(
       fmt::format("generator '{}' is not in this build (it has: {})", name, fmt::join(names, ", ")));
 }

@@ -47,6 +47,8 @@ std::string path_help();
 
 // Every generator this build has (udp-socket, afpacket, and xdp-live with XDP support).
 std::span<const traffic::GeneratorKind* const> generator_table();
+// The kind named `name`, nullptr when this build has none of that name.
+const traffic::GeneratorKind* generator_named(std::string_view name);
 // The kind named `name`; throws core::UsageError naming the known ones.
 const traffic::GeneratorKind& find_generator(std::string_view name);
 

@@ -322,18 +322,23 @@ void require_object(const json& value, const std::string& what) {
   if (!value.is_object()) throw UsageError(what + ": expected an object {...}, got " + describe(value));
 }
 
-// Appends spec under its name, applying the drop-identical / "#N" suffix rule.
-// Keys only one path reads. Where the suite (not the command line) gives one to a scenario of
-// another path, e.g. the default suite's dpdk pmd list once --path kernel-udp replaced its
-// path, it is dropped instead of multiplying names.
+// Keys only one path reads. Where the suite (not the command line) gives one to a scenario
+// none of whose paths reads it, e.g. the default suite's dpdk pmd list once --path
+// kernel-udp (or --path kernel-udp,xdp-drop) replaced its path, it is dropped instead of
+// multiplying names.
 void drop_foreign_keys(json& merged, const json& overrides, const Catalog& catalog) {
   auto path = merged.find(std::string(kPathKey));
-  if (path == merged.end() || !path->is_string()) return;
+  if (path == merged.end()) return;
+  std::vector<std::string> paths;
+  for (const json& p : path->is_array() ? *path : json::array({*path}))
+    if (p.is_string()) paths.push_back(p.get<std::string>());
   for (const PathKeys& p : catalog.paths)
-    for (std::string_view key : p.own_keys)
-      if (p.name != path->get<std::string>() && !overrides.contains(std::string(key))) merged.erase(std::string(key));
+    if (std::find(paths.begin(), paths.end(), p.name) == paths.end())
+      for (std::string_view key : p.own_keys)
+        if (!overrides.contains(std::string(key))) merged.erase(std::string(key));
 }
 
+// Appends spec under its name, applying the drop-identical / "#N" suffix rule.
 void add_unique(std::vector<ScenarioSpec>& out, std::map<std::string, std::size_t>& by_name, ScenarioSpec spec,
                 bool named_by_user) {
   // A generated name for settings already there (two suite entries an override made
@@ -518,9 +523,13 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
     for (std::size_t n = 0; n < entry.count; ++n) {
       json one = entry.merged;
       for (std::size_t a = 0; a < entry.axes.size(); ++a) one[entry.axes[a]] = entry.merged[entry.axes[a]][index[a]];
+      // With the path chosen, what only other paths read goes (--path dpdk,kernel-udp over a
+      // pmd list: kernel-udp once, not once per pmd).
+      drop_foreign_keys(one, overrides, catalog);
       ScenarioSpec spec = parse_scenario(one, entry.where, catalog);
       std::string name = one.contains(kNameKey) ? one[kNameKey].get<std::string>() : spec.path;
-      for (const std::string& key : entry.named) name += "/" + key + "=" + name_value(one[key]);
+      for (const std::string& key : entry.named)
+        if (one.contains(key)) name += "/" + key + "=" + name_value(one[key]);
       spec.name = std::move(name);
       add_unique(out, by_name, std::move(spec), one.contains(kNameKey));
       // Odometer step: the last axis turns fastest.

@@ -18,6 +18,9 @@ struct GeneratorKind {
   std::string_view name;
   std::string_view doc;
   std::unique_ptr<core::Generator> (*make)(const core::TrafficEndpoints& ep, const core::TrialRequest& req);
+  // Every send ends in an RCU grace period (live frames): the run expedites them while it
+  // generates, or paced frames come in bursts of a grace period's worth.
+  bool wants_rcu_expedited = false;
 };
 
 extern const GeneratorKind kUdpSocketGenerator;  // "udp-socket"

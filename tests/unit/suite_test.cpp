@@ -248,6 +248,21 @@ TEST(ExpandSuite, PathOverrideDropsKeysOfOtherPaths) {
   EXPECT_EQ(names_of(specs), (std::vector<std::string>{"dpdk/rate=max", "dpdk/rate=50000"}));
 }
 
+// With a list of paths the key goes from each scenario whose path does not read it.
+TEST(ExpandSuite, PathListDropsKeysPerPath) {
+  std::vector<ScenarioSpec> specs =
+      expand(default_suite(), "default suite", json{{"path", json{"xdp-drop", "kernel-udp"}}, {"rate", "max"}});
+  EXPECT_EQ(names_of(specs), (std::vector<std::string>{"xdp-drop/rate=max", "kernel-udp/rate=max"}));
+  specs = expand(default_suite(), "default suite", json{{"path", json{"dpdk", "kernel-udp"}}, {"rate", "max"}});
+  EXPECT_EQ(names_of(specs),
+            (std::vector<std::string>{"dpdk/rate=max", "kernel-udp/rate=max", "dpdk/pmd=af_packet/rate=max"}));
+  for (const ScenarioSpec& spec : specs) {
+    if (spec.path == "kernel-udp") {
+      EXPECT_EQ(json::parse(spec.given.text).count("pmd"), 0u) << spec.name;
+    }
+  }
+}
+
 TEST(ExpandSuite, DefaultSuite) {
   std::vector<ScenarioSpec> specs = expand(default_suite(), "default suite");
   ASSERT_EQ(specs.size(), 14u);
