@@ -20,9 +20,13 @@ int print_fn(enum libbpf_print_level, const char* fmt, va_list args) {
 }  // namespace
 
 std::string format_print(const char* fmt, va_list args) {
-  char buf[1024];
-  int n = vsnprintf(buf, sizeof buf, fmt, args);
-  std::string msg(buf, n > 0 ? std::min<size_t>(size_t(n), sizeof buf - 1) : 0);
+  // Whole, however long: a verifier log comes as one message.
+  va_list again;
+  va_copy(again, args);
+  int n = vsnprintf(nullptr, 0, fmt, again);
+  va_end(again);
+  std::string msg(n > 0 ? size_t(n) : 0, '\0');
+  if (n > 0) vsnprintf(msg.data(), msg.size() + 1, fmt, args);
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
   return msg;
 }

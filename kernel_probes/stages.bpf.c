@@ -345,9 +345,16 @@ static __always_inline void rx_data_ready(bool btf, const struct sock *sk)
 	sockq_push(btf, sk, now);
 	/* UDP queued the skb at the tail just before calling sk_data_ready. */
 	const struct sk_buff *skb = RD(btf, sk, sk_receive_queue.prev);
-	if (!skb || (__u64)skb == (__u64)&sk->sk_receive_queue)
-		return;
-	if (tag_at_transport((__u64)RD(btf, skb, head), RD(btf, skb, transport_header), &key))
+	if (!skb || (__u64)skb == (__u64)&sk->sk_receive_queue) {
+		/* A reader spliced the queue into its reader_queue between the enqueue and this
+		 * call (udp_recvmsg does when reader_queue runs dry): the skb is that tail now. */
+		const struct udp_sock *up = (const void *)sk;
+		skb = BPF_CORE_READ(up, reader_queue.prev);
+		if (!skb || (__u64)skb == (__u64)&up->reader_queue)
+			return;
+	}
+	/* Read through CO-RE either way: the reader_queue tail came from a probe read. */
+	if (tag_at_transport((__u64)BPF_CORE_READ(skb, head), BPF_CORE_READ(skb, transport_header), &key))
 		return;
 	p = pkt_find(&key);
 	if (stage_end(PB_STG_RX_NETIF_RECEIVE_TO_DATA_READY, p ? p->t_netif_receive : 0, now) && p)
