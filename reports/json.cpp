@@ -391,6 +391,8 @@ template <typename V> void fields(V& v, Topology& x) {
 }
 
 template <typename V> void fields(V& v, Trial& x) {
+  v("repetition", x.repetition);
+  v("role", x.role);
   v("offered_pps", x.offered_pps);
   v("duration_s", x.duration_s);
   v.since_v1("unit", x.unit, std::string(kUnitPackets));
@@ -431,6 +433,79 @@ template <typename V> void fields(V& v, Throughput& x) {
   v("loss_ratio", x.loss_ratio);
   v("ndr_pps", x.ndr_pps);
   v("pdr_pps", x.pdr_pps);
+  v("search", x.search);
+}
+
+template <typename V> void fields(V& v, SearchTrial& x) {
+  v("role", x.role);
+  v("offered_pps", x.offered_pps);
+  v("duration_s", x.duration_s);
+  v("effective_s", x.effective_s);
+  v("intended", x.intended);
+  v("sent", x.sent);
+  v("unsent", x.unsent);
+  v("delivered", x.delivered);
+  v("loss_ratio", x.loss_ratio);
+  v("rx_pps", x.rx_pps);
+  v("generator_bound", x.generator_bound);
+  v("negative_loss", x.negative_loss);
+  v("moved", x.moved);
+}
+
+template <typename V> void fields(V& v, SearchGoal& x) {
+  v("loss_ratio", x.loss_ratio);
+  v("lower_bound_pps", x.lower_bound_pps);
+  v("upper_bound_pps", x.upper_bound_pps);
+  v("conditional_pps", x.conditional_pps);
+  v("width", x.width);
+  v("regular", x.regular);
+  v("irregular", x.irregular);
+}
+
+template <typename V> void fields(V& v, Search& x) {
+  v("method", x.method);
+  v("pdr_loss", x.pdr_loss);
+  v("width", x.width);
+  v("exceed_ratio", x.exceed_ratio);
+  v("initial_duration_s", x.initial_duration_s);
+  v("final_duration_s", x.final_duration_s);
+  v("duration_sum_s", x.duration_sum_s);
+  v("preceding_targets", x.preceding_targets);
+  v("max_time_s", x.max_time_s);
+  v("min_load_pps", x.min_load_pps);
+  v("max_load_pps", x.max_load_pps);
+  v("unsent_tolerance", x.unsent_tolerance);
+  v("load_unit", x.load_unit);
+  v("ndr", x.ndr);
+  v("pdr", x.pdr);
+  v("search_time_s", x.search_time_s);
+  v("trial_count", x.trial_count);
+  v("timed_out", x.timed_out);
+  v("generator_bound", x.generator_bound);
+  v("trials", x.trials);
+}
+
+template <typename V> void fields(V& v, LatencyAtFraction& x) {
+  v("fraction", x.fraction);
+  v("offered_pps", x.offered_pps);
+  v("rx_pps", x.rx_pps);
+  v("loss_ratio", x.loss_ratio);
+  v("latency", x.latency);
+}
+
+template <typename V> void fields(V& v, MetricStats& x) {
+  v("values", x.values);
+  v("median", x.median);
+  v("min", x.min);
+  v("max", x.max);
+  v("mad", x.mad);
+}
+
+template <typename V> void fields(V& v, Repetitions& x) {
+  v("count", x.count);
+  v("representative", x.representative);
+  v("primary", x.primary);
+  v("metrics", x.metrics);
 }
 
 template <typename V> void fields(V& v, Scenario& x) {
@@ -451,6 +526,8 @@ template <typename V> void fields(V& v, Scenario& x) {
   v("counters", x.counters);
   v("probes", x.probes);
   v("tcp", x.tcp);
+  v("latency_at_fraction", x.latency_at_fraction);
+  v("repetitions", x.repetitions);
 }
 
 template <typename V> void fields(V& v, Feature& x) {
@@ -571,10 +648,76 @@ template <typename V> void fields(V& v, CleanupResult& x) {
 
 template <typename V> void fields(V& v, DryRunScenario& x) {
   v("name", x.name);
+  v("path", x.path);
+  v("estimated_s", x.estimated_s);
   v("given", x.given);
 }
 
-template <typename V> void fields(V& v, DryRun& x) { v("scenarios", x.scenarios); }
+template <typename V> void fields(V& v, DryRun& x) {
+  v("repeat", x.repeat);
+  v("estimated_s", x.estimated_s);
+  v("scenarios", x.scenarios);
+}
+
+template <typename V> void fields(V& v, CompareRow& x) {
+  v("scenario", x.scenario);
+  v("metric", x.metric);
+  v("better", x.better);
+  v("gated", x.gated);
+  v("base", x.base);
+  v("new", x.new_value);
+  v("change", x.change);
+  v("p_value", x.p_value);
+  v("n_base", x.n_base);
+  v("n_new", x.n_new);
+  v("verdict", x.verdict);
+  v("confirmed", x.confirmed);
+  v("note", x.note);
+  v("base_values", x.base_values);
+  v("new_values", x.new_values);
+}
+
+template <typename V> void fields(V& v, CompareResult& x) {
+  v("schema_version", x.schema_version);
+  v("base", x.base);
+  v("new", x.new_file);
+  v("threshold", x.threshold);
+  v("alpha", x.alpha);
+  v("rows", x.rows);
+  v("only_in_base", x.only_in_base);
+  v("only_in_new", x.only_in_new);
+  v("warnings", x.warnings);
+  v("regressions", x.regressions);
+  v("improvements", x.improvements);
+  v("regression", x.regression);
+}
+
+template <typename V> void fields(V& v, PivotCell& x) {
+  v("value", x.value);
+  v("text", x.text);
+  v("low", x.low);
+  v("high", x.high);
+  v("best", x.best);
+  v("tie", x.tie);
+}
+
+template <typename V> void fields(V& v, PivotMetric& x) {
+  v("name", x.name);
+  v("better", x.better);
+  v("unit", x.unit);
+}
+
+template <typename V> void fields(V& v, PivotRow& x) {
+  v("key_values", x.key_values);
+  v("scenarios", x.scenarios);
+  v("cells", x.cells);
+}
+
+template <typename V> void fields(V& v, PivotTable& x) {
+  v("keys", x.keys);
+  v("metrics", x.metrics);
+  v("rows", x.rows);
+}
 
 template <typename V> void fields(V& v, ErrorDoc& x) {
   v("error", x.error);
@@ -813,6 +956,16 @@ std::string to_json_text(const GenerateResult& result) { return text_of(result);
 std::string to_json_text(const CleanupResult& result) { return text_of(result); }
 std::string to_json_text(const DryRun& dry_run) { return text_of(dry_run); }
 std::string to_json_text(const ErrorDoc& error) { return text_of(error); }
+std::map<std::string, std::string> given_values(const RawJson& given) {
+  std::map<std::string, std::string> out;
+  json j = json::parse(given.text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return out;
+  for (const auto& [key, value] : j.items()) out[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  return out;
+}
+
+std::string to_json_text(const CompareResult& result) { return text_of(result); }
+std::string to_json_text(const PivotTable& table) { return text_of(table); }
 
 Report report_from_json(const std::string& text, const std::string& where) {
   json j;

@@ -3,11 +3,14 @@
 // documents. reports/json.cpp is the only code that spells their keys and the schema version.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "reports/model/capabilities.h"
 #include "reports/model/commands.h"
+#include "reports/model/compare.h"
 #include "reports/model/counters.h"
+#include "reports/model/pivot.h"
 #include "reports/model/report.h"
 
 namespace pb::reports {
@@ -23,6 +26,12 @@ std::string to_json_text(const GenerateResult& result);
 std::string to_json_text(const CleanupResult& result);
 std::string to_json_text(const DryRun& dry_run);
 std::string to_json_text(const ErrorDoc& error);
+std::string to_json_text(const CompareResult& result);
+std::string to_json_text(const PivotTable& table);
+
+// A scenario's suite keys as given (`Scenario::given`), each value as its suite text: a
+// string as is, anything else as compact JSON ("rps_cpus" -> "3", "queues" -> "4").
+std::map<std::string, std::string> given_values(const RawJson& given);
 
 // Reads a report from JSON text: schema_version must be kReportSchemaVersion, every required
 // field present and typed (a scenario with status "ok" has its sections). Throws

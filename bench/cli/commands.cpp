@@ -100,7 +100,7 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(suite::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
   if (o.dry_run) {
     reports::DryRun list;
-    for (const auto& s : ro.scenarios) list.scenarios.push_back({s.name, s.given});
+    for (const auto& s : ro.scenarios) list.scenarios.push_back({s.name, s.path, 0, s.given});
     if (o.json) print_json(list);
     else
       for (const auto& s : ro.scenarios) std::cout << s.name << "\n";

@@ -24,11 +24,14 @@ struct CleanupResult {
 };
 
 struct DryRunScenario {
-  std::string name;
+  std::string name, path;
+  double estimated_s = 0;  // all repetitions of it
   RawJson given;
   bool operator==(const DryRunScenario&) const = default;
 };
 struct DryRun {
+  unsigned repeat = 1;
+  double estimated_s = 0;  // the whole run
   std::vector<DryRunScenario> scenarios;
   bool operator==(const DryRun&) const = default;
 };

@@ -14,6 +14,8 @@
 #include "reports/model/measures.h"
 #include "reports/model/path_blocks.h"
 #include "reports/model/probes.h"
+#include "reports/model/repetitions.h"
+#include "reports/model/search.h"
 #include "reports/model/values.h"
 
 namespace pb::reports {
@@ -58,7 +60,13 @@ struct Topology {
 };
 
 // One load at one offered rate for one duration.
+// Trial roles after a throughput search: the inside view at the found rates.
+inline constexpr const char* kRoleAtNdr = "at_ndr";
+inline constexpr const char* kRoleAbovePdr = "above_pdr";
+
 struct Trial {
+  std::optional<unsigned> repetition;  // with --repeat: which one (0-based)
+  std::optional<std::string> role;     // after a search: kRoleAtNdr | kRoleAbovePdr
   uint64_t offered_pps = 0;
   double duration_s = 0;
   std::string unit = kUnitPackets;  // of sent/delivered
@@ -92,6 +100,7 @@ struct Throughput {
   uint64_t sent = 0, delivered = 0;
   double rx_pps = 0, loss_ratio = 0;
   Nullable<double> ndr_pps, pdr_pps;  // null when no ndr-pdr search ran
+  std::optional<Search> search;       // the ndr-pdr search behind them
   bool operator==(const Throughput&) const = default;
 };
 
@@ -116,6 +125,8 @@ struct Scenario {
   std::optional<ScenarioCounters> counters;
   std::optional<Probes> probes;
   std::optional<TcpTotals> tcp;
+  std::optional<std::vector<LatencyAtFraction>> latency_at_fraction;  // after a search
+  std::optional<Repetitions> repetitions;  // with --repeat N > 1
   bool operator==(const Scenario&) const = default;
 };
 
