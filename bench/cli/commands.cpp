@@ -66,6 +66,12 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.flows.empty()) ov["flows"] = suite::parse_uint(o.flows, "--flows", 1, 65535);
   if (!o.queues.empty()) ov["queues"] = suite::parse_uint(o.queues, "--queues", 1, 64);
   if (!o.trials.empty()) ov["trials"] = suite::parse_uint(o.trials, "--trials", 1, 100);
+  if (!o.repeat.empty()) ov["repeat"] = suite::parse_uint(o.repeat, "--repeat", 1, 100);
+  if (!o.search.empty()) ov["search"] = suite::split_list_flag(o.search, "--search");
+  // Checked by the suite, which names the flag: "--pdr-loss: expected a percentage ...".
+  if (!o.pdr_loss.empty()) ov["pdr_loss"] = o.pdr_loss;
+  if (!o.search_width.empty()) ov["search_width"] = o.search_width;
+  if (!o.max_search_time.empty()) ov["max_search_time"] = o.max_search_time;
   if (!o.xdp_mode.empty()) ov["xdp_mode"] = suite::split_list_flag(o.xdp_mode, "--xdp-mode");
   if (!o.generator.empty()) ov["generator"] = suite::split_list_flag(o.generator, "--generator");
   if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = suite::split_list_flag(o.afxdp_mode, "--afxdp-mode");
@@ -199,7 +205,17 @@ void run_flags(CLI::App& c, Options& o) {
   c.add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
   c.add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
   c.add_option("--queues", o.queues, "veth queues (1..64)");
-  c.add_option("--trials", o.trials, "trials per scenario");
+  c.add_option("--trials", o.trials, "trials per scenario (--search max)");
+  c.add_option("--repeat", o.repeat,
+               "independent repetitions of every scenario, interleaved (A B C A B C); the report keeps each "
+               "and per metric the median, min, max and MAD (1..100)");
+  c.add_option("--search", o.search,
+               "max: trials at --rate | ndr-pdr: search the rates without loss (NDR) and with at most "
+               "--pdr-loss (PDR), MLRsearch-style; --duration is the final trials' duration");
+  c.add_option("--pdr-loss", o.pdr_loss, "PDR goal loss in percent (default 0.5)");
+  c.add_option("--search-width", o.search_width, "goal width in percent of the upper bound (default 0.5)");
+  c.add_option("--max-search-time", o.max_search_time,
+               "stop a search after this long and report the bounds it has (default 20m)");
   c.add_option("--probes", o.probes, "default | none | comma list of probe families:" + probes::probe_family_help());
   c.add_option("--probe-window", o.probe_window,
                "ACTIVE_MS/PERIOD_MS the per-packet probes are attached during a trial (default 100/1000), or all");
