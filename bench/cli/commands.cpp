@@ -16,6 +16,7 @@
 #include "bench/host/counters.h"
 #include "bench/core/frame.h"
 #include "kernel_probes/probe_set.h"
+#include "bench/cli/progress.h"
 #include "bench/cli/runner.h"
 #include "bench/host/state.h"
 #include "bench/suite/suite.h"
@@ -106,10 +107,19 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(suite::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
   if (o.dry_run) {
     reports::DryRun list;
-    for (const auto& s : ro.scenarios) list.scenarios.push_back({s.name, s.path, 0, s.given});
-    if (o.json) print_json(list);
-    else
-      for (const auto& s : ro.scenarios) std::cout << s.name << "\n";
+    for (const auto& s : ro.scenarios) {
+      list.scenarios.push_back({s.name, s.path, estimate_s(s, ro), s.given});
+      list.repeat = std::max(list.repeat, s.repeat);
+      list.estimated_s += list.scenarios.back().estimated_s;
+    }
+    if (o.json) {
+      print_json(list);
+    } else {
+      for (const auto& s : list.scenarios) std::cout << fmt::format("{:<48} ~{}\n", s.name, format_seconds(s.estimated_s));
+      std::cout << fmt::format("{} scenarios{}, estimated {}\n", list.scenarios.size(),
+                               list.repeat > 1 ? fmt::format(", up to {} repetitions each", list.repeat) : "",
+                               format_seconds(list.estimated_s));
+    }
     return core::kExitOk;
   }
   require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench run");

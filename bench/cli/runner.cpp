@@ -164,9 +164,9 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
 }  // namespace
 
 double estimate_s(const suite::ScenarioSpec& spec, const RunOptions& opts) {
-  // Measured on these machines: ~1.5 s to build and tear down a topology and its path,
-  // ~0.4 s per trial besides its traffic (counters, probes, drain).
-  constexpr double kSetup = 1.5, kPerTrial = 0.4;
+  // Measured on these machines: ~0.3-1 s to build and tear down a topology, its path and probes,
+  // ~0.3 s per trial besides its traffic (counters, probes, drain).
+  constexpr double kSetup = 0.8, kPerTrial = 0.3;
   double one = kSetup;
   if (spec.search == core::SearchMode::kNdrPdr) one += search_estimate_s(spec, kPerTrial);
   else one += spec.trials * (spec.duration_s + kPerTrial);
