@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "bench/core/clock.h"
 #include "bench/core/log.h"
 
@@ -37,7 +40,10 @@ std::string Progress::timing() const {
 
 void Progress::draw(const std::string& text) {
   if (tty_) {
-    fmt::print(stderr, "\r\033[K{}", text);
+    // One line, or the carriage return no longer redraws it in place.
+    winsize ws{};
+    size_t cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col - 1 : 119;
+    fmt::print(stderr, "\r\033[K{}", text.size() > cols ? text.substr(0, cols) : text);
     std::fflush(stderr);
     core::set_status_line(true);
   } else {
