@@ -45,6 +45,14 @@ struct Hooks {
 // min/max load used, ndr/pdr goal results, search_time_s, trial_count (without warm-up),
 // timed_out, generator_bound, every trial in order with `moved`). Does not set load_unit.
 // With max_load_pps 0 the unpaced warm-up runs even if `warmup` is false: it sets max load.
+// Choices the reference leaves open:
+// - the initial trials (max load, then near its forwarding rate) come first, as in §2.5 step
+//   3; after them the lowest nominated load goes first;
+// - the budget is checked before each trial, so the search may overrun it by one trial;
+//   a stopped goal reports the bounds of the target it had reached, marked irregular;
+// - the forwarding rate that picks the initial loads, and the conditional throughput of a
+//   generator-bound trial, use delivered / intended, so unsent frames lower them;
+// - max load as a lower bound (no RUB) reports max load as the RLB, with its CT, irregular.
 reports::Search run(const Config& config, const Measure& measure, const Hooks& hooks = {});
 
 // Validates a config; throws core::UsageError (bench/core/errors.h) naming the flag:
