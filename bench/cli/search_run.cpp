@@ -96,7 +96,7 @@ double search_estimate_s(const suite::ScenarioSpec& spec, double per_trial_s) {
   // A search against a clean limit takes about a dozen short trials and a few at the final
   // duration; then two recorded trials and three latency trials at the final duration.
   const search::Config c = config_of(spec);
-  double short_trials = 1 + 12, final_trials = 5 + 2 + 3;
+  double short_trials = 1 + 10, final_trials = 4 + 2 + 3;
   return short_trials * (c.initial_duration_s + per_trial_s) + final_trials * (c.final_duration_s + per_trial_s);
 }
 
