@@ -105,6 +105,9 @@ class Comparer {
     std::vector<std::string> names = metric_names(b);
     for (const auto& m : metric_names(n))
       if (std::find(names.begin(), names.end(), m) == names.end()) names.push_back(m);
+    // The gated metrics first: they are what a reader looks for.
+    std::stable_sort(names.begin(), names.end(),
+                     [](const std::string& a, const std::string& b) { return metric_info(a).gated > metric_info(b).gated; });
     for (const auto& m : names) add(compare_metric(b, n, m));
   }
 
