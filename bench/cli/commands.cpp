@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <ctime>
+#include <set>
 #include <iostream>
 
 #include "bench/core/errors.h"
@@ -20,6 +23,8 @@
 #include "bench/cli/runner.h"
 #include "bench/host/state.h"
 #include "bench/suite/suite.h"
+#include "reports/compare.h"
+#include "reports/compare_render.h"
 #include "reports/report_io.h"
 #include "reports/json.h"
 #include "reports/text.h"
@@ -272,6 +277,53 @@ void report_flags(CLI::App& c, Options& o) {
   c.add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
 }
 
+// A number flag: the whole text must be a finite number in [lo, hi] (after an optional
+// trailing "%" when `percent`).
+double parse_number_flag(std::string text, const char* flag, double lo, double hi, bool percent) {
+  std::string given = text;
+  if (percent && !text.empty() && text.back() == '%') text.pop_back();
+  char* end = nullptr;
+  errno = 0;
+  double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < lo || v > hi)
+    throw UsageError(fmt::format("{}: '{}' is not a number from {:g} to {:g}{}", flag, given, lo, hi, percent ? " (percent)" : ""));
+  return v;
+}
+
+void compare_flags(CLI::App& c, Options& o) {
+  c.add_option("base", o.compare_base, "BASE.json: the reference report")->required();
+  c.add_option("new", o.compare_new, "NEW.json: the report to judge")->required();
+  c.add_option("--threshold", o.threshold, "change that counts, in percent (default 5; ratio metrics: a tenth of it in percentage points)");
+  c.add_option("--alpha", o.alpha, "significance level of the Mann-Whitney U test (default 0.05)");
+  c.add_option("--format", o.compare_format, "text | md | json | junit (default text)");
+  c.add_option("-o,--output", o.output, "write the output to this file (atomically) instead of stdout");
+}
+
+// Exit 0: NEW is the same or better; 1: a gated metric regressed, or went missing or failed.
+int cmd_compare(const Options& o, std::atomic<bool>&) {
+  static const std::set<std::string> formats = {"text", "md", "json", "junit"};
+  if (!formats.count(o.compare_format))
+    throw UsageError(fmt::format("--format: '{}' is not text, md, json or junit", o.compare_format));
+  reports::CompareOptions co;
+  if (!o.threshold.empty()) co.threshold = parse_number_flag(o.threshold, "--threshold", 0, 1000, true) / 100;
+  if (!o.alpha.empty()) co.alpha = parse_number_flag(o.alpha, "--alpha", 0, 1, false);
+  if (co.alpha <= 0 || co.alpha >= 1) throw UsageError(fmt::format("--alpha: '{}' is not between 0 and 1 (exclusive)", o.alpha));
+  co.base_name = o.compare_base;
+  co.new_name = o.compare_new;
+  reports::Report base = reports::load_report(o.compare_base);
+  reports::Report neu = reports::load_report(o.compare_new);
+  reports::CompareResult result = reports::compare_reports(base, neu, co);
+  const bool to_file = !o.output.empty();
+  std::string text;
+  if (o.compare_format == "json") text = reports::to_json_text(result) + "\n";
+  else if (o.compare_format == "md") text = reports::render_compare_markdown(result);
+  else if (o.compare_format == "junit") text = reports::render_compare_junit(result);
+  else text = reports::render_compare_text(result, !to_file && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+  if (to_file) reports::write_file_atomic(o.output, text);
+  else std::cout << text << std::flush;
+  return result.regression ? core::kExitRegression : core::kExitOk;
+}
+
 void probe_flags(CLI::App& c, Options& o) {
   add_probe_command(c, o.probe);
   c.add_flag("--json", o.json, "JSON lines on stdout: one object per event and per summary");
@@ -299,6 +351,7 @@ constexpr Command kCommands[] = {
     {"snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON", snapshot_flags, cmd_snapshot},
     {"generate", "send load only, from a TG interface, for another receiver", generate_flags, cmd_generate},
     {"report", "render a report file", report_flags, cmd_report},
+    {"compare", "compare two reports: the regression gate (exit 1 on a regression)", compare_flags, cmd_compare},
     {"probe", kProbeCommandDoc, probe_flags, probe_run},
 };
 

@@ -30,6 +30,9 @@ struct Options {
   // report
   std::string report_file;
   std::string report_format = "text";
+  // compare
+  std::string compare_base, compare_new, threshold, alpha;
+  std::string compare_format = "text";
   // probe
   ProbeArgs probe;
 };
