@@ -506,7 +506,7 @@ template <typename V> void fields(V& v, Repetitions& x) {
   v("representative", x.representative);
   v("primary", x.primary);
   v("metrics", x.metrics);
-  v("failed", x.failed);
+  v.since_v1("failed", x.failed, std::vector<std::string>{});
 }
 
 template <typename V> void fields(V& v, Scenario& x) {
