@@ -68,14 +68,20 @@ std::map<std::string, double> scenario_metrics(const Scenario& s) {
   return out;
 }
 
+bool zero_when_absent(const Scenario& s, std::string_view name) {
+  return starts_with(name, "drops.") && s.status == kStatusOk && s.drops && s.drops->ledger.sent > 0;
+}
+
 std::vector<double> metric_values(const Scenario& s, const std::string& name) {
   if (s.repetitions) {
     auto it = s.repetitions->metrics.find(name);
-    return it == s.repetitions->metrics.end() ? std::vector<double>{} : it->second.values;
+    if (it != s.repetitions->metrics.end()) return it->second.values;
+    return zero_when_absent(s, name) ? std::vector<double>(s.repetitions->count, 0.0) : std::vector<double>{};
   }
   auto m = scenario_metrics(s);
   auto it = m.find(name);
-  return it == m.end() ? std::vector<double>{} : std::vector<double>{it->second};
+  if (it != m.end()) return {it->second};
+  return zero_when_absent(s, name) ? std::vector<double>{0.0} : std::vector<double>{};
 }
 
 std::vector<std::string> metric_names(const Scenario& s) {

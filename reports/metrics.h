@@ -28,8 +28,12 @@ MetricInfo metric_info(std::string_view name);
 // scenario lacks (no search: no ndr_pps) is left out, never zero.
 std::map<std::string, double> scenario_metrics(const Scenario& s);
 
+// Whether a metric the scenario lacks is 0 rather than unknown: a drop reason an ok scenario
+// with a ledger never saw (scenario_metrics lists only the reasons that occurred).
+bool zero_when_absent(const Scenario& s, std::string_view name);
+
 // A metric's value per repetition: from `repetitions` when the scenario was repeated, else
-// the one value of scenario_metrics (empty if it lacks the metric).
+// the one value of scenario_metrics; zeros where zero_when_absent, else empty.
 std::vector<double> metric_values(const Scenario& s, const std::string& name);
 
 // The metric names a scenario carries, in scenario_metrics order (or the repetitions').

@@ -18,9 +18,18 @@ Scenario merge_repetitions(const std::vector<Scenario>& runs) {
   Repetitions reps;
   reps.count = unsigned(ok.size());
   reps.primary = primary_metric(runs[ok.front()]);
+  std::vector<std::map<std::string, double>> per_run;
   std::map<std::string, std::vector<double>> values;
-  for (unsigned r : ok)
-    for (const auto& [name, value] : scenario_metrics(runs[r])) values[name].push_back(value);
+  for (unsigned r : ok) per_run.push_back(scenario_metrics(runs[r]));
+  for (const auto& m : per_run)
+    for (const auto& [name, value] : m) values[name];
+  // A value per ok repetition where one was measured, or is 0 (a drop reason not seen).
+  for (size_t k = 0; k < ok.size(); ++k)
+    for (auto& [name, v] : values) {
+      auto it = per_run[k].find(name);
+      if (it != per_run[k].end()) v.push_back(it->second);
+      else if (zero_when_absent(runs[ok[k]], name)) v.push_back(0);
+    }
   for (const auto& [name, v] : values) reps.metrics[name] = summarize_values(v);
   for (unsigned r = 0; r < runs.size(); ++r)
     if (runs[r].status != kStatusOk)

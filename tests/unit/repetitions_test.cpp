@@ -69,6 +69,22 @@ TEST(MergeRepetitions, FailedRepetitionsAreListedNotCounted) {
   EXPECT_FALSE(none.repetitions);
 }
 
+// A drop reason one repetition never saw is 0 there, not a missing value (compare would
+// otherwise see 2 values against 3).
+TEST(MergeRepetitions, UnseenDropReasonIsZero) {
+  Scenario seen = run_at(100, 1), clean = run_at(100, 1);
+  clean.drops->by_reason.clear();
+  ASSERT_FALSE(seen.drops->by_reason.empty());
+  std::string reason = "drops." + seen.drops->by_reason.front().reason;
+  Scenario merged = merge_repetitions({seen, clean, seen});
+  const auto& v = merged.repetitions->metrics.at(reason).values;
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[1], 0);
+  EXPECT_GT(v[0], 0);
+  EXPECT_EQ(metric_values(clean, reason), (std::vector<double>{0}));
+  EXPECT_EQ(metric_values(clean, "throughput.pdr_pps"), (std::vector<double>{}));
+}
+
 TEST(MergeRepetitions, SearchedScenarioPicksByPdr) {
   Scenario a = run_at(100, 1), b = run_at(50, 1), c = run_at(75, 1);
   a.throughput->pdr_pps = 10.0;
