@@ -144,7 +144,7 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
     }
     path->describe(topology);  // after the trials: bind modes are known then
     sc.counters = std::move(scenario_counters);
-    if (trials.empty()) {
+    if (trials.empty() && !(search && search->search.trial_count > 0)) {
       sc.status = reports::kStatusError;
       sc.reason = std::string("interrupted before the first trial ended");
     }

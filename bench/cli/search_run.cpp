@@ -82,6 +82,7 @@ SearchOutcome run_ndr_pdr(const suite::ScenarioSpec& spec, core::Path& path, std
     t.role = std::string(role);
   };
   if (s.ndr.lower_bound_pps) recorded(*s.ndr.lower_bound_pps, reports::kRoleAtNdr);
+  else if (s.ndr.upper_bound_pps) recorded(*s.ndr.upper_bound_pps, reports::kRoleAboveNdr);  // lossy at min load
   if (s.pdr.upper_bound_pps) recorded(*s.pdr.upper_bound_pps, reports::kRoleAbovePdr);
 
   if (s.pdr.conditional_pps)

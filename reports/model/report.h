@@ -63,10 +63,11 @@ struct Topology {
 // Trial roles after a throughput search: the inside view at the found rates.
 inline constexpr const char* kRoleAtNdr = "at_ndr";
 inline constexpr const char* kRoleAbovePdr = "above_pdr";
+inline constexpr const char* kRoleAboveNdr = "above_ndr";  // NDR had no lower bound: at its upper one
 
 struct Trial {
   std::optional<unsigned> repetition;  // with --repeat: which one (0-based)
-  std::optional<std::string> role;     // after a search: kRoleAtNdr | kRoleAbovePdr
+  std::optional<std::string> role;     // after a search: kRoleAtNdr | kRoleAboveNdr | kRoleAbovePdr
   uint64_t offered_pps = 0;
   double duration_s = 0;
   std::string unit = kUnitPackets;  // of sent/delivered
