@@ -29,6 +29,7 @@ struct Options {
   // report
   std::string report_file;
   std::string report_format = "text";
+  std::string report_pivot;  // KEY[,KEY]; the output file is `output` (-o)
   // probe
   ProbeArgs probe;
 };

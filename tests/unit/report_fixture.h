@@ -149,7 +149,7 @@ inline reports::Scenario fixture_kernel_udp() {
   s.topology->rcvbuf = 4096;
   s.topology->rps_cpus = std::string("3");
   s.trials = std::vector<reports::Trial>{fixture_packet_trial()};
-  s.throughput = reports::Throughput{reports::kUnitPackets, 100000, 99000, 49500.0, 0.01, {}, {}};
+  s.throughput = reports::Throughput{reports::kUnitPackets, 100000, 99000, 49500.0, 0.01, {}, {}, {}};
   s.latency = fixture_latency(2000, 99000);
   s.stages = s.trials->front().stages;
   s.drops = reports::Drops{{{}, {}, 100000, 99000, 880, 120},
@@ -201,7 +201,7 @@ inline reports::Scenario fixture_xdp_tx() {
   x.landing = reports::XdpVerdicts{50000, 0, 50000, 0, 0, 0, 50000, 0};
   t.xdp = x;
   s.trials = std::vector<reports::Trial>{t};
-  s.throughput = reports::Throughput{reports::kUnitPackets, 50000, 50000, 50000.0, 0.0, {}, {}};
+  s.throughput = reports::Throughput{reports::kUnitPackets, 50000, 50000, 50000.0, 0.0, {}, {}, {}};
   s.latency = t.latency;
   s.drops = reports::Drops{{{}, {}, 50000, 50000, 0, 0}, {}, std::vector<reports::DropRow>{}, {}};
   s.counters = fixture_counters();
@@ -260,7 +260,7 @@ inline reports::Scenario fixture_afxdp_dpdk(bool dpdk) {
   }
   t.queues = queues;
   s.trials = std::vector<reports::Trial>{t};
-  s.throughput = reports::Throughput{reports::kUnitPackets, 3000000, 2990000, t.rx_pps, t.loss_ratio, {}, {}};
+  s.throughput = reports::Throughput{reports::kUnitPackets, 3000000, 2990000, t.rx_pps, t.loss_ratio, {}, {}, {}};
   s.latency = t.latency;
   s.drops = reports::Drops{t.ledger, t.drops, std::vector<reports::DropRow>{}, {}};
   s.drops->ledger.source.reset();
@@ -314,7 +314,7 @@ inline reports::Scenario fixture_tcp_rr() {
   tcp.tag_mismatches = 0;
   t.tcp = tcp;
   s.trials = std::vector<reports::Trial>{t};
-  s.throughput = reports::Throughput{reports::kUnitTransactions, 20000, 20000, 20000.0, 0.0, {}, {}};
+  s.throughput = reports::Throughput{reports::kUnitTransactions, 20000, 20000, 20000.0, 0.0, {}, {}, {}};
   s.latency = t.latency;
   s.drops = reports::Drops{{{}, {}, 40010, 40010, 0, 0}, {}, {}, std::vector<reports::DropRow>{}};
   s.counters = fixture_counters();
