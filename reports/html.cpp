@@ -149,7 +149,14 @@ std::string stages_plot(const Scenario& s) {
     }
   }
   c.series = {p50, p99};
+  // One slow stage would flatten the others on a linear axis: log y when they span 20x.
+  double lo = INFINITY, hi = 0;
+  for (const auto& series : c.series)
+    for (const auto& v : series.values)
+      if (v && *v > 0) lo = std::min(lo, *v), hi = std::max(hi, *v);
+  c.y.log = hi > 20 * lo;
   std::string caption = absent.empty() ? "" : fmt::format("Absent here: {}.", fmt::join(absent, "; "));
+  if (c.y.log) caption = "Log scale. " + caption;
   if (c.categories.empty()) return figure("Per-stage latency", "<p>No stage measured.</p>\n", caption);
   return figure("Per-stage latency (p50 / p99)", svg::bar_chart(c), caption);
 }
@@ -284,7 +291,7 @@ std::string queue_plots(const Scenario& s) {
     svg::LineChart c;
     c.title = "queue depth of " + name + " in " + s.name;
     double step = q.interval_ms ? double(q.interval_ms) : 1.0;
-    c.x = {"time", q.interval_ms ? "ms" : "interval", false, {}, {}, {}};
+    c.x = {"time", q.interval_ms ? "ms" : "interval", false, 0.0, {}, {}};  // from the trial's start
     c.y = {name, q.unit, false, {}, {}, short_count};
     svg::Series series{name, svg::colour(0), {}, true, q.series.size() <= 60};
     for (size_t i = 0; i < q.series.size(); ++i) {
@@ -392,6 +399,14 @@ std::string repetitions_plot(const Scenario& s) {
     rows.push_back("<tr>" + td(name) + td(metric_value_text(unit, m.median), "num") + td(metric_value_text(unit, m.min), "num") +
                    td(metric_value_text(unit, m.max), "num") + td(metric_value_text(unit, m.mad), "num") + "</tr>\n");
   }
+  // Around the median, not from 0: the spread is what this plot is for.
+  double lo = 1, hi = 1;
+  for (const auto& series : c.series)
+    for (const auto& p : series.points)
+      if (p.y) lo = std::min(lo, *p.y), hi = std::max(hi, *p.y);
+  double pad = std::max(0.01, (hi - lo) * 0.15);
+  c.y.min = lo - pad;
+  c.y.max = hi + pad;
   c.rules.push_back({1.0, "median", "#555", false});
   std::string table = "<table>\n" + th_row({"metric", "median", "min", "max", "MAD"});
   for (const auto& row : rows) table += row;

@@ -231,9 +231,16 @@ std::string line_chart(const LineChart& c) {
 }
 
 std::string bar_chart(const BarChart& c) {
-  double x0 = kLeft, x1 = c.width - kRight, y0 = c.height - kBottom, y1 = kTop;
   size_t n = c.categories.size();
-  double hi = 0, lo = 0;
+  size_t longest = 0;
+  for (const auto& cat : c.categories) longest = std::max(longest, cat.size());
+  // Category labels wider than their band are turned 60 degrees; the plot gives them room.
+  double band_guess = n ? (c.width - kLeft - kRight) / double(n) : 0;
+  bool rotate = n > 0 && 6.5 * double(longest) > band_guess;
+  double bottom = rotate ? std::min(200.0, 30 + 5.3 * double(longest)) : kBottom;
+  int height = rotate ? c.height + int(bottom - kBottom) : c.height;
+  double x0 = kLeft, x1 = c.width - kRight, y0 = height - bottom, y1 = kTop;
+  double hi = 0, lo = c.y.log ? INFINITY : 0;
   for (size_t k = 0; k < n; ++k) {
     double sum = 0;
     for (const BarSeries& s : c.series) {
@@ -241,17 +248,16 @@ std::string bar_chart(const BarChart& c) {
       double v = *s.values[k];
       sum += v;
       hi = std::max(hi, c.stacked ? sum : v);
-      lo = std::min(lo, v);
+      if (!c.y.log || v > 0) lo = std::min(lo, v);
     }
   }
   Scale ys = make_scale(c.y, lo, hi, true, y0, y1);
   Format f = c.y.format ? c.y.format : Format(default_format);
 
-  std::string out = open_svg(c.width, c.height, c.title);
+  std::string out = open_svg(c.width, height, c.title);
   out += y_axis(ys, c.y, x0, x1);
   out += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/>\n", num(x0), num(y0), num(x1), num(y0));
   double band = n ? (x1 - x0) / double(n) : (x1 - x0);
-  bool rotate = n > 8;
   size_t groups = c.stacked ? 1 : std::max<size_t>(1, c.series.size());
   double bw = band * (c.stacked ? 0.5 : 0.8) / double(groups);
   for (size_t k = 0; k < n; ++k) {
@@ -261,7 +267,8 @@ std::string bar_chart(const BarChart& c) {
       const BarSeries& s = c.series[i];
       if (k >= s.values.size() || !s.values[k]) continue;
       double v = *s.values[k];
-      double from = c.stacked ? base : 0, to = from + v;
+      if (c.y.log && !(v > 0)) continue;  // no bar for it on a log axis
+      double from = c.stacked ? base : c.y.log ? ys.lo : 0, to = c.stacked ? from + v : v;
       if (c.stacked) base = to;
       double bx = c.stacked ? left : left + bw * double(i);
       double ya = ys.map(std::max(from, to)), yb = ys.map(std::min(from, to));
@@ -274,11 +281,11 @@ std::string bar_chart(const BarChart& c) {
     }
     double cx = x0 + band * (double(k) + 0.5);
     if (rotate)
-      out += text(cx, y0 + 12, c.categories[k], "end", fmt::format("transform=\"rotate(-30 {} {})\"", num(cx), num(y0 + 12)));
+      out += text(cx, y0 + 12, c.categories[k], "end", fmt::format("transform=\"rotate(-60 {} {})\"", num(cx), num(y0 + 12)));
     else
       out += text(cx, y0 + 14, c.categories[k]);
   }
-  if (!c.x_label.empty()) out += text((x0 + x1) / 2, y0 + 40, c.x_label, "middle", "class=\"axis-label\" font-size=\"12\"");
+  if (!c.x_label.empty()) out += text((x0 + x1) / 2, height - 8.0, c.x_label, "middle", "class=\"axis-label\" font-size=\"12\"");
   if (n == 0) out += text((x0 + x1) / 2, (y0 + y1) / 2, "no data");
   std::vector<LegendItem> items;
   for (size_t i = 0; i < c.series.size(); ++i) items.push_back({c.series[i].name, c.series[i].colour.empty() ? colour(i) : c.series[i].colour});

@@ -68,7 +68,8 @@ struct BarSeries {
   std::vector<std::string> labels;   // per bar, printed above it in place of its value
 };
 
-// Vertical bars per category: side by side (grouped) or stacked.
+// Vertical bars per category: side by side (grouped) or stacked; grouped bars may stand on
+// a log y axis (y.log: from its lowest decade; values <= 0 get no bar).
 struct BarChart {
   std::string title;
   std::string x_label;

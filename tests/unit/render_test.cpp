@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
@@ -99,6 +101,8 @@ TEST(RenderHtml, SelfContainedWithPlotsAndTitles) {
   report.scenarios.push_back(searched_repeated());
   report.scenarios[0].name = "kernel-udp/<b>&";  // escaped everywhere
   std::string html = render_html(report);
+  // To look at the plots a real run rarely has (search, repetitions): PB_RENDER_HTML=FILE.
+  if (const char* path = std::getenv("PB_RENDER_HTML")) std::ofstream(path) << html;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_TRUE(has(html, "</html>\n"));
   // Nothing from anywhere: no URL, no script at all, styles inline.
