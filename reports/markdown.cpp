@@ -166,21 +166,35 @@ std::string repetitions_section(const Scenario& s) {
 
 }  // namespace
 
+// The pivot's marks are asterisks: literal ones in Markdown.
+std::string literal_stars(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '*') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string render_pivot_markdown(const PivotTable& t) {
   std::vector<std::string> header = t.keys;
-  for (const PivotMetric& m : t.metrics) header.push_back(pivot_heading(m));
+  std::string align(t.keys.size(), 'l');
+  for (const PivotMetric& m : t.metrics) {
+    header.push_back(pivot_heading(m));
+    align += m.name == kPivotTopDrop ? 'l' : 'r';
+  }
   std::vector<std::vector<std::string>> rows;
   for (const PivotRow& r : t.rows) {
     std::vector<std::string> row = r.key_values;
     for (size_t i = 0; i < r.cells.size() && i < t.metrics.size(); ++i) {
-      std::string text = pivot_cell_text(t.metrics[i], r.cells[i]);
+      std::string text = literal_stars(pivot_cell_text(t.metrics[i], r.cells[i]));
       row.push_back(r.cells[i].best ? "**" + text + "**" : text);
     }
     rows.push_back(std::move(row));
   }
   std::string out = fmt::format("## Pivot by {}\n\n", fmt::join(t.keys, ", "));
   if (rows.empty()) return out + "(no ok scenarios)\n\n";
-  return out + table(header, rows, std::string(t.keys.size(), 'l')) + "\n" + cell(pivot_legend()) + "\n\n";
+  return out + table(header, rows, align) + "\n" + literal_stars(cell(pivot_legend())) + "\n\n";
 }
 
 std::string render_markdown(const Report& report, const PivotTable* pivot) {

@@ -101,7 +101,8 @@ TEST(RenderHtml, SelfContainedWithPlotsAndTitles) {
   report.scenarios.push_back(searched_repeated());
   report.scenarios[0].name = "kernel-udp/<b>&";  // escaped everywhere
   std::string html = render_html(report);
-  // To look at the plots a real run rarely has (search, repetitions): PB_RENDER_HTML=FILE.
+  // To look at the plots a real run rarely has (search, repetitions): PB_RENDER_HTML=FILE
+  // (and PB_RENDER_COMPARE_HTML=FILE for the compare page below).
   if (const char* path = std::getenv("PB_RENDER_HTML")) std::ofstream(path) << html;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_TRUE(has(html, "</html>\n"));
@@ -328,6 +329,7 @@ TEST(RenderCompareHtml, Verdicts) {
               row("throughput.loss_ratio", "lower", true, 0.01, 0.0101, kVerdictSame),
               row("latency.p50", "lower", false, 2100, 2150, kVerdictNoise)};
   std::string html = render_compare_html(res, base, neu);
+  if (const char* path = std::getenv("PB_RENDER_COMPARE_HTML")) std::ofstream(path) << html;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_FALSE(has(html, "http://") || has(html, "https://") || has(html, "<script"));
   EXPECT_TRUE(has(html, "class=\"gate-fail\">REGRESSION: 1 regression(s), 1 improvement(s)")) << html;
