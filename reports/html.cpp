@@ -497,9 +497,11 @@ std::string render_compare_html(const CompareResult& res, const Report& base, co
   std::string out = page_head("pathbench compare");
   out += "<h1>pathbench compare</h1>\n";
   out += side_line("base", res.base, base) + side_line("new", res.new_file, neu);
-  out += fmt::format("<p class=\"{}\">{}: {} regression(s), {} improvement(s); threshold {}, alpha {:g}</p>\n",
+  out += fmt::format("<p class=\"{}\">{}: {} regression(s), {} improvement(s){}; threshold {}, alpha {:g}</p>\n",
                      res.regression ? "gate-fail" : "gate-pass", res.regression ? "REGRESSION" : "no regression",
-                     res.regressions, res.improvements, loss_cell(res.threshold), res.alpha);
+                     res.regressions, res.improvements,
+                     res.errors ? fmt::format(", {} gated metric(s) missing or failed in new", res.errors) : "",
+                     loss_cell(res.threshold), res.alpha);
   if (!res.warnings.empty()) {
     out += "<ul class=\"warnings\">\n";
     for (const auto& w : res.warnings) out += "<li>" + escape(w) + "</li>\n";
@@ -507,6 +509,9 @@ std::string render_compare_html(const CompareResult& res, const Report& base, co
   }
   if (!res.only_in_base.empty())
     out += "<p>Only in base: " + escape(fmt::format("{}", fmt::join(res.only_in_base, ", "))) + "</p>\n";
+  if (!res.not_comparable.empty())
+    out += "<p>Not comparable (same name, different configuration): " +
+           escape(fmt::format("{}", fmt::join(res.not_comparable, ", "))) + "</p>\n";
   if (!res.only_in_new.empty())
     out += "<p>Only in new: " + escape(fmt::format("{}", fmt::join(res.only_in_new, ", "))) + "</p>\n";
 
@@ -527,7 +532,10 @@ std::string render_compare_html(const CompareResult& res, const Report& base, co
       if (r.scenario != name) continue;
       std::string_view unit = metric_info(r.metric).unit;
       auto value = [&](const Nullable<double>& v) { return v ? metric_value_text(unit, *v) : std::string("-"); };
-      std::string change = r.change ? fmt::format("{:+.2f} %", *r.change * 100) : "-";
+      // A ratio metric (loss) is judged by its difference, in percentage points.
+      std::string change = r.by_difference && r.difference ? fmt::format("{:+.3f} pp", *r.difference * 100)
+                           : r.change                     ? fmt::format("{:+.2f} %", *r.change * 100)
+                                                          : "-";
       table += "<tr>" + td(r.metric) + td(r.better) + td(r.gated ? "yes" : "no") + td(value(r.base), "num") +
                td(value(r.new_value), "num") + td(change, "num") +
                fmt::format("<td class=\"verdict-{0}\">{0}{1}</td>", escape(r.verdict), r.confirmed ? " (confirmed)" : "") +

@@ -506,6 +506,7 @@ template <typename V> void fields(V& v, Repetitions& x) {
   v("representative", x.representative);
   v("primary", x.primary);
   v("metrics", x.metrics);
+  v.since_v1("failed", x.failed, std::vector<std::string>{});
 }
 
 template <typename V> void fields(V& v, Scenario& x) {
@@ -667,6 +668,9 @@ template <typename V> void fields(V& v, CompareRow& x) {
   v("base", x.base);
   v("new", x.new_value);
   v("change", x.change);
+  v("difference", x.difference);
+  v("by_difference", x.by_difference);
+  v("limit", x.limit);
   v("p_value", x.p_value);
   v("n_base", x.n_base);
   v("n_new", x.n_new);
@@ -687,8 +691,10 @@ template <typename V> void fields(V& v, CompareResult& x) {
   v("only_in_base", x.only_in_base);
   v("only_in_new", x.only_in_new);
   v("warnings", x.warnings);
+  v("not_comparable", x.not_comparable);
   v("regressions", x.regressions);
   v("improvements", x.improvements);
+  v("errors", x.errors);
   v("regression", x.regression);
 }
 

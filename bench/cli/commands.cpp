@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <ctime>
+#include <set>
 #include <iostream>
 
 #include "bench/core/errors.h"
@@ -16,9 +19,12 @@
 #include "bench/host/counters.h"
 #include "bench/core/frame.h"
 #include "kernel_probes/probe_set.h"
+#include "bench/cli/progress.h"
 #include "bench/cli/runner.h"
 #include "bench/host/state.h"
 #include "bench/suite/suite.h"
+#include "reports/compare.h"
+#include "reports/compare_render.h"
 #include "reports/report_io.h"
 #include "reports/html.h"
 #include "reports/json.h"
@@ -69,6 +75,12 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.flows.empty()) ov["flows"] = suite::parse_uint(o.flows, "--flows", 1, 65535);
   if (!o.queues.empty()) ov["queues"] = suite::parse_uint(o.queues, "--queues", 1, 64);
   if (!o.trials.empty()) ov["trials"] = suite::parse_uint(o.trials, "--trials", 1, 100);
+  if (!o.repeat.empty()) ov["repeat"] = suite::parse_uint(o.repeat, "--repeat", 1, 100);
+  if (!o.search.empty()) ov["search"] = suite::split_list_flag(o.search, "--search");
+  // Checked by the suite, which names the flag: "--pdr-loss: expected a percentage ...".
+  if (!o.pdr_loss.empty()) ov["pdr_loss"] = o.pdr_loss;
+  if (!o.search_width.empty()) ov["search_width"] = o.search_width;
+  if (!o.max_search_time.empty()) ov["max_search_time"] = o.max_search_time;
   if (!o.xdp_mode.empty()) ov["xdp_mode"] = suite::split_list_flag(o.xdp_mode, "--xdp-mode");
   if (!o.generator.empty()) ov["generator"] = suite::split_list_flag(o.generator, "--generator");
   if (!o.afxdp_mode.empty()) ov["afxdp_mode"] = suite::split_list_flag(o.afxdp_mode, "--afxdp-mode");
@@ -103,10 +115,19 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   if (!o.overhead_pairs.empty()) ro.overhead_pairs = unsigned(suite::parse_uint(o.overhead_pairs, "--overhead-pairs", 3, 50));
   if (o.dry_run) {
     reports::DryRun list;
-    for (const auto& s : ro.scenarios) list.scenarios.push_back({s.name, s.path, 0, s.given});
-    if (o.json) print_json(list);
-    else
-      for (const auto& s : ro.scenarios) std::cout << s.name << "\n";
+    for (const auto& s : ro.scenarios) {
+      list.scenarios.push_back({s.name, s.path, estimate_s(s, ro), s.given});
+      list.repeat = std::max(list.repeat, s.repeat);
+      list.estimated_s += list.scenarios.back().estimated_s;
+    }
+    if (o.json) {
+      print_json(list);
+    } else {
+      for (const auto& s : list.scenarios) std::cout << fmt::format("{:<48} ~{}\n", s.name, format_seconds(s.estimated_s));
+      std::cout << fmt::format("{} scenarios{}, estimated {}\n", list.scenarios.size(),
+                               list.repeat > 1 ? fmt::format(", up to {} repetitions each", list.repeat) : "",
+                               format_seconds(list.estimated_s));
+    }
     return core::kExitOk;
   }
   require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench run");
@@ -219,7 +240,17 @@ void run_flags(CLI::App& c, Options& o) {
   c.add_option("--frame-size", o.frame_size, "Ethernet frame bytes without FCS (66..9000)");
   c.add_option("--flows", o.flows, "number of flows (source ports) for RSS to spread");
   c.add_option("--queues", o.queues, "veth queues (1..64)");
-  c.add_option("--trials", o.trials, "trials per scenario");
+  c.add_option("--trials", o.trials, "trials per scenario (--search max)");
+  c.add_option("--repeat", o.repeat,
+               "independent repetitions of every scenario, interleaved (A B C A B C); the report keeps each "
+               "and per metric the median, min, max and MAD (1..100)");
+  c.add_option("--search", o.search,
+               "max: trials at --rate | ndr-pdr: search the rates without loss (NDR) and with at most "
+               "--pdr-loss (PDR), MLRsearch-style; --duration is the final trials' duration");
+  c.add_option("--pdr-loss", o.pdr_loss, "PDR goal loss in percent (default 0.5)");
+  c.add_option("--search-width", o.search_width, "goal width in percent of the upper bound (default 0.5)");
+  c.add_option("--max-search-time", o.max_search_time,
+               "stop a search after this long and report the bounds it has (default 20m)");
   c.add_option("--probes", o.probes, "default | none | comma list of probe families:" + probes::probe_family_help());
   c.add_option("--probe-window", o.probe_window,
                "ACTIVE_MS/PERIOD_MS the per-packet probes are attached during a trial (default 100/1000), or all");
@@ -271,6 +302,53 @@ void report_flags(CLI::App& c, Options& o) {
                "only the pivot; md and html add it)");
 }
 
+// A number flag: the whole text must be a finite number in [lo, hi] (after an optional
+// trailing "%" when `percent`).
+double parse_number_flag(std::string text, const char* flag, double lo, double hi, bool percent) {
+  std::string given = text;
+  if (percent && !text.empty() && text.back() == '%') text.pop_back();
+  char* end = nullptr;
+  errno = 0;
+  double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < lo || v > hi)
+    throw UsageError(fmt::format("{}: '{}' is not a number from {:g} to {:g}{}", flag, given, lo, hi, percent ? " (percent)" : ""));
+  return v;
+}
+
+void compare_flags(CLI::App& c, Options& o) {
+  c.add_option("base", o.compare_base, "BASE.json: the reference report")->required();
+  c.add_option("new", o.compare_new, "NEW.json: the report to judge")->required();
+  c.add_option("--threshold", o.threshold, "change that counts, in percent (default 5; ratio metrics: a tenth of it in percentage points)");
+  c.add_option("--alpha", o.alpha, "significance level of the Mann-Whitney U test (default 0.05)");
+  c.add_option("--format", o.compare_format, "text | md | json | junit (default text)");
+  c.add_option("-o,--output", o.output, "write the output to this file (atomically) instead of stdout");
+}
+
+// Exit 0: NEW is the same or better; 1: a gated metric regressed, or went missing or failed.
+int cmd_compare(const Options& o, std::atomic<bool>&) {
+  static const std::set<std::string> formats = {"text", "md", "json", "junit"};
+  if (!formats.count(o.compare_format))
+    throw UsageError(fmt::format("--format: '{}' is not text, md, json or junit", o.compare_format));
+  reports::CompareOptions co;
+  if (!o.threshold.empty()) co.threshold = parse_number_flag(o.threshold, "--threshold", 0, 1000, true) / 100;
+  if (!o.alpha.empty()) co.alpha = parse_number_flag(o.alpha, "--alpha", 0, 1, false);
+  if (co.alpha <= 0 || co.alpha >= 1) throw UsageError(fmt::format("--alpha: '{}' is not between 0 and 1 (exclusive)", o.alpha));
+  co.base_name = o.compare_base;
+  co.new_name = o.compare_new;
+  reports::Report base = reports::load_report(o.compare_base);
+  reports::Report neu = reports::load_report(o.compare_new);
+  reports::CompareResult result = reports::compare_reports(base, neu, co);
+  const bool to_file = !o.output.empty();
+  std::string text;
+  if (o.compare_format == "json") text = reports::to_json_text(result) + "\n";
+  else if (o.compare_format == "md") text = reports::render_compare_markdown(result);
+  else if (o.compare_format == "junit") text = reports::render_compare_junit(result);
+  else text = reports::render_compare_text(result, !to_file && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
+  if (to_file) reports::write_file_atomic(o.output, text);
+  else std::cout << text << std::flush;
+  return result.regression ? core::kExitRegression : core::kExitOk;
+}
+
 void probe_flags(CLI::App& c, Options& o) {
   add_probe_command(c, o.probe);
   c.add_flag("--json", o.json, "JSON lines on stdout: one object per event and per summary");
@@ -298,6 +376,7 @@ constexpr Command kCommands[] = {
     {"snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON", snapshot_flags, cmd_snapshot},
     {"generate", "send load only, from a TG interface, for another receiver", generate_flags, cmd_generate},
     {"report", "render a report file", report_flags, cmd_report},
+    {"compare", "compare two reports: the regression gate (exit 1 on a regression)", compare_flags, cmd_compare},
     {"probe", kProbeCommandDoc, probe_flags, probe_run},
 };
 

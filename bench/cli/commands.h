@@ -19,6 +19,7 @@ struct Options {
   std::string suite_file;
   std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine, rcvbuf;
   std::string rps_cpus, xps_cpus, rfs_entries, qdisc, probe_window, overhead_pairs;
+  std::string repeat, search, pdr_loss, search_width, max_search_time;
   std::string output;
   bool dry_run = false;
   bool measure_overhead = false;
@@ -30,6 +31,9 @@ struct Options {
   std::string report_file;
   std::string report_format = "text";
   std::string report_pivot;  // KEY[,KEY]; the output file is `output` (-o)
+  // compare
+  std::string compare_base, compare_new, threshold, alpha;
+  std::string compare_format = "text";
   // probe
   ProbeArgs probe;
 };

@@ -18,12 +18,15 @@
 #include "bench/core/log.h"
 #include "bench/host/counters.h"
 #include "bench/cli/env.h"
+#include "bench/cli/progress.h"
+#include "bench/cli/search_run.h"
 #include "bench/cli/tables.h"
 #include "bench/host/state.h"
 #include "bench/host/steering.h"
 #include "bench/host/topology_veth.h"
 #include "bench/paths/packet_path.h"
 #include "git_version.h"
+#include "reports/repetitions.h"
 #include "reports/report_io.h"
 
 namespace pb::cli {
@@ -72,9 +75,23 @@ core::TrialRequest trial_request(const suite::ScenarioSpec& spec, std::atomic<bo
   return {spec.rate_pps, spec.duration_s, spec.frame_size, spec.flows, &stop, {}};
 }
 
+std::string rate_text(uint64_t pps) { return pps ? fmt::format("{} pps", pps) : "max rate"; }
+
+// Trials at the scenario's rate (--search max).
+void run_trials(const suite::ScenarioSpec& spec, core::Path& path, std::vector<reports::Trial>& trials,
+                Progress& progress, std::atomic<bool>& stop) {
+  for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {
+    progress.step(fmt::format("trial {}/{} at {} for {:.1f} s", t + 1, spec.trials, rate_text(spec.rate_pps),
+                              spec.duration_s));
+    const reports::Trial& tr = trials.emplace_back(path.run_trial(trial_request(spec, stop)));
+    progress.step(fmt::format("trial {}/{}: sent {} delivered {} ({:.0f} pps, loss {:.4f}%)", t + 1, spec.trials,
+                              tr.sent, tr.delivered, tr.rx_pps, 100 * tr.loss_ratio));
+  }
+}
+
 reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& state, const RunOptions& opts,
                                const core::ProbeSessionFactory& probes, std::atomic<bool>& stop, unsigned index,
-                               unsigned total) {
+                               Progress& progress) {
   reports::Scenario sc;
   sc.name = spec.name;
   sc.path = spec.path;
@@ -111,15 +128,12 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
     auto path = row.make({spec, topo, *generator, probes});
     std::unique_ptr<core::CounterWatch> counters = topo.watch_counters(core::CounterScope::kScenario);
     std::vector<reports::Trial>& trials = sc.trials.emplace();
-    for (unsigned t = 0; t < spec.trials && !stop.load(); ++t) {
-      PB_INFO("[{}/{}] {}: trial {}/{} at {} for {:.1f} s", index + 1, total, spec.name, t + 1, spec.trials,
-              spec.rate_pps ? fmt::format("{} pps", spec.rate_pps) : "max rate", spec.duration_s);
-      const reports::Trial& tr = trials.emplace_back(path->run_trial(trial_request(spec, stop)));
-      PB_INFO("[{}/{}] {}: sent {} delivered {} ({:.0f} pps, loss {:.4f}%)", index + 1, total, spec.name, tr.sent,
-              tr.delivered, tr.rx_pps, 100 * tr.loss_ratio);
-    }
+    std::optional<SearchOutcome> search;
+    if (spec.search == core::SearchMode::kNdrPdr) search = run_ndr_pdr(spec, *path, trials, progress, stop);
+    else run_trials(spec, *path, trials, progress, stop);
     reports::ScenarioCounters scenario_counters = counters->delta();
     path->finish(sc);
+    if (search) search->write(sc);
     auto* packet_path = dynamic_cast<paths::PacketPath*>(path.get());
     if (opts.measure_overhead && packet_path && !stop.load()) {
       reports::Overhead& overhead = sc.probes->overhead;
@@ -149,26 +163,58 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
 
 }  // namespace
 
+double estimate_s(const suite::ScenarioSpec& spec, const RunOptions& opts) {
+  // Measured on these machines: ~0.3-1 s to build and tear down a topology, its path and probes,
+  // ~0.3 s per trial besides its traffic (counters, probes, drain).
+  constexpr double kSetup = 0.8, kPerTrial = 0.3;
+  double one = kSetup;
+  if (spec.search == core::SearchMode::kNdrPdr) one += search_estimate_s(spec, kPerTrial);
+  else one += spec.trials * (spec.duration_s + kPerTrial);
+  if (opts.measure_overhead) one += (2 * opts.overhead_pairs + 1) * (spec.duration_s + kPerTrial);
+  return one * spec.repeat;
+}
+
 reports::Report run_suite(const RunOptions& opts, std::atomic<bool>& stop) {
   uint64_t t0 = core::mono_ns();
   reports::Report report;
   report.context = context(opts, probe_environment(), rfc3339_now());
   host::RunState state(host::new_run_id());
   probes::ProbeSetFactory probe_factory(opts.probes);
-  unsigned total = unsigned(opts.scenarios.size());
-  for (unsigned i = 0; i < total; ++i) {
-    const suite::ScenarioSpec& spec = opts.scenarios[i];
-    if (stop.load()) {
-      reports::Scenario& sc = report.scenarios.emplace_back();
-      sc.name = spec.name;
-      sc.path = spec.path;
-      sc.status = reports::kStatusSkipped;
-      sc.reason = std::string("run interrupted");
-    } else {
-      report.scenarios.push_back(run_scenario(spec, state, opts, probe_factory, stop, i, total));
+  const unsigned total = unsigned(opts.scenarios.size());
+  unsigned rounds = 1;
+  double estimated = 0;
+  for (const auto& spec : opts.scenarios) {
+    rounds = std::max(rounds, spec.repeat);
+    estimated += estimate_s(spec, opts);
+  }
+  Progress progress(estimated, isatty(STDERR_FILENO) == 1);
+  // Repetitions interleave over the scenarios (A B C A B C), so the host's slow drift does
+  // not land on one of them; each scenario's record is rewritten after each repetition.
+  std::vector<std::vector<reports::Scenario>> runs(total);
+  for (unsigned rep = 0; rep < rounds; ++rep) {
+    for (unsigned i = 0; i < total; ++i) {
+      const suite::ScenarioSpec& spec = opts.scenarios[i];
+      if (rep >= spec.repeat) continue;
+      // A scenario this host cannot run is not tried again.
+      if (rep > 0 && runs[i].front().status == reports::kStatusSkipped) continue;
+      if (stop.load()) {
+        if (rep > 0) continue;
+        reports::Scenario& sc = runs[i].emplace_back();
+        sc.name = spec.name;
+        sc.path = spec.path;
+        sc.status = reports::kStatusSkipped;
+        sc.reason = std::string("run interrupted");
+      } else {
+        progress.begin(spec.repeat > 1 ? fmt::format("[{}/{} rep {}/{}] {}", i + 1, total, rep + 1, spec.repeat, spec.name)
+                                       : fmt::format("[{}/{}] {}", i + 1, total, spec.name));
+        runs[i].push_back(run_scenario(spec, state, opts, probe_factory, stop, i, progress));
+        progress.end(estimate_s(spec, opts) / spec.repeat);
+      }
+      if (rep == 0) report.scenarios.push_back(reports::merge_repetitions(runs[i]));
+      else report.scenarios[i] = reports::merge_repetitions(runs[i]);
+      report.context.duration_s = double(core::mono_ns() - t0) / 1e9;
+      reports::write_report_atomic(opts.output_path, report);
     }
-    report.context.duration_s = double(core::mono_ns() - t0) / 1e9;
-    reports::write_report_atomic(opts.output_path, report);
   }
   return report;
 }

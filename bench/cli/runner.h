@@ -22,7 +22,11 @@ struct RunOptions {
   unsigned overhead_pairs = 3;     // how many pairs (>= 3)
 };
 
-// Runs every scenario; returns the final report. A scenario that cannot run here ends
+// The time a scenario takes, all its repetitions, estimated beforehand (`run --dry-run`,
+// the ETA of the progress line).
+double estimate_s(const suite::ScenarioSpec& spec, const RunOptions& opts);
+
+// Runs every scenario, repetitions interleaved; returns the final report. A scenario that cannot run here ends
 // as "skipped"/"error" with its reason; only bad input throws (core::UsageError).
 reports::Report run_suite(const RunOptions& opts, std::atomic<bool>& stop);
 

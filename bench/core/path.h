@@ -12,6 +12,9 @@ class Path {
   virtual ~Path() = default;
   // One trial: its report record (DESIGN.md "trials").
   virtual reports::Trial run_trial(const TrialRequest& req) = 0;
+  // A trial that leaves the scenario's totals as they were: a search's trials, overhead
+  // pairs, latency at fractions of PDR.
+  virtual reports::Trial run_unrecorded_trial(const TrialRequest& req) = 0;
   // The scenario-level sections the path owns, over all trials so far: latency, drops,
   // probes, and whatever else it measures (stages, spread, queues, tcp).
   virtual void finish(reports::Scenario& into) const = 0;

@@ -53,6 +53,11 @@ struct Qdisc {
 };
 
 // Where packets flow: two namespaces pathbench makes (veth), or a lab's interfaces.
+// Throughput measurement: trials at the given rate, or an NDR/PDR search.
+enum class SearchMode { kMax, kNdrPdr };
+inline constexpr std::array<EnumName<SearchMode>, 2> kSearchModeNames{{{SearchMode::kMax, "max"},
+                                                                      {SearchMode::kNdrPdr, "ndr-pdr"}}};
+
 enum class TopologyKind { kVeth, kLab };
 inline constexpr std::array<EnumName<TopologyKind>, 2> kTopologyNames{{{TopologyKind::kVeth, "veth"},
                                                                        {TopologyKind::kLab, "lab"}}};

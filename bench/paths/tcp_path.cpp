@@ -186,7 +186,7 @@ void TcpPath::describe(reports::Topology& into) const {
   into.port = cfg_.port;
 }
 
-reports::Trial TcpPath::run_trial(const core::TrialRequest& req) {
+reports::Trial TcpPath::trial(const core::TrialRequest& req, bool record) {
   const unsigned flows = std::max(1u, req.flows);
   if (flows > kMaxFlows)
     throw core::UsageError(fmt::format("flows: kernel-tcp opens one connection per flow, at most {} (asked {})",
@@ -309,6 +309,7 @@ reports::Trial TcpPath::run_trial(const core::TrialRequest& req) {
   tcp.tps = rr ? double(sum.completed) / seconds : 0.0;
   if (rr) tcp.tag_mismatches = sum.mismatched;
 
+  if (!record) return t;
   totals_.add(t, sum.latency);
   bytes_ += sum.server_bytes;
   transactions_ += sum.completed;

@@ -53,7 +53,8 @@ class TcpPath : public core::Path {
   //   (0 = as fast as each round trip allows); sent/delivered are transactions started and
   //   completed (unit "transactions"; the ledger stays in link packets). Throws
   //   std::system_error when a socket, connect or accept fails.
-  reports::Trial run_trial(const core::TrialRequest& req) override;
+  reports::Trial run_trial(const core::TrialRequest& req) override { return trial(req, true); }
+  reports::Trial run_unrecorded_trial(const core::TrialRequest& req) override { return trial(req, false); }
   // Latency (rr transactions, merged), drops (the link-counter packet ledger, and the
   // kernel's kfree_skb drops as kernel_seen), probes, tcp (totals over the trials), and the
   // probe families' sections of the last trial.
@@ -62,6 +63,9 @@ class TcpPath : public core::Path {
   void describe(reports::Topology& into) const override;
 
  private:
+  // Runs one trial; with `record`, adds it to the scenario's totals.
+  reports::Trial trial(const core::TrialRequest& req, bool record);
+
   const core::Topology& topo_;
   TcpPathConfig cfg_;
   unsigned message_size_;

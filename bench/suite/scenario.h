@@ -55,6 +55,11 @@ struct ScenarioSpec {
   unsigned flows = 1;                // distinct 5-tuples, [1, 65535]
   unsigned queues = 2;               // veth queues, [1, 64]
   unsigned trials = 1;               // [1, 100]
+  unsigned repeat = 1;               // independent repetitions, interleaved over the suite, [1, 100]
+  core::SearchMode search = core::SearchMode::kMax;  // ndr-pdr: duration is the final trials'
+  double pdr_loss = 0.005;           // PDR goal loss ratio (the key is in percent), [0, 0.1]
+  double search_width = 0.005;       // goal width, relative (the key is in percent), [0.0001, 0.5]
+  double max_search_time_s = 1200;   // the search stops there and reports the bounds it has
   reports::RawJson given;            // the keys as the user gave them (defaults, scenario and
                                      // CLI merged), for the report
   bool operator==(const ScenarioSpec&) const = default;

@@ -11,6 +11,8 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "bench/core/errors.h"
 
 namespace pb::suite {
@@ -107,6 +109,11 @@ bool split_number(std::string_view text, std::string_view& integer, std::string_
                    "], got " + got);
 }
 
+[[noreturn]] void throw_percent(const std::string& what, double lo, double hi, const std::string& got) {
+  throw UsageError(what + ": expected a percentage in [" + fmt::format("{:g}, {:g}", lo, hi) +
+                   "] (0.5 means 0.5 %), got " + got);
+}
+
 // Value setters, one per scenario key; `what` names the field in errors.
 
 std::string json_string(const json& value, const std::string& what) {
@@ -171,6 +178,25 @@ std::string json_name(const json& value, const std::string& what) {
       throw UsageError(what + ": a name may not contain control characters, got " + describe(value));
   }
   return name;
+}
+
+double parse_percent(std::string_view text, const std::string& what, double lo, double hi) {
+  std::string_view integer, fraction, suffix;
+  if (split_number(text, integer, fraction, suffix) && (suffix.empty() || suffix == "%")) {
+    double v = std::strtod(std::string(text.substr(0, text.size() - suffix.size())).c_str(), nullptr);
+    if (v >= lo && v <= hi) return v / 100;
+  }
+  throw_percent(what, lo, hi, describe(text));
+}
+
+// A percentage in [lo, hi] (0.5 = 0.5 %), as a ratio (0.005).
+double json_percent(const json& value, const std::string& what, double lo, double hi) {
+  if (value.is_string()) return parse_percent(value.get<std::string>(), what, lo, hi);
+  if (value.is_number()) {
+    double v = value.get<double>();
+    if (std::isfinite(v) && v >= lo && v <= hi) return v / 100;
+  }
+  throw_percent(what, lo, hi, describe(value));
 }
 
 // A hex CPU mask as sysfs takes it ("3", "f,ffffffff"); "0" turns the feature off.
@@ -248,6 +274,11 @@ constexpr KeyInfo kKeys[] = {
            s.topology = json_enum(v, w, core::kTopologyNames);
            if (s.topology == core::TopologyKind::kLab) throw UsageError(w + ": topology \"lab\" is not implemented yet")),
     PB_KEY("trials", s.trials = json_uint(v, w, 1, 100)),
+    PB_KEY("repeat", s.repeat = json_uint(v, w, 1, 100)),
+    PB_KEY("search", s.search = json_enum(v, w, core::kSearchModeNames)),
+    PB_KEY("pdr_loss", s.pdr_loss = json_percent(v, w, 0, 10)),
+    PB_KEY("search_width", s.search_width = json_percent(v, w, 0.01, 50)),
+    PB_KEY("max_search_time", s.max_search_time_s = json_duration(v, w)),
     PB_KEY("xdp_mode", s.xdp_mode = json_enum(v, w, core::kXdpModeNames)),
     PB_KEY("xps_cpus", s.xps_cpus = json_cpu_mask(v, w)),
 };
@@ -336,6 +367,17 @@ void drop_foreign_keys(json& merged, const json& overrides, const Catalog& catal
     if (std::find(paths.begin(), paths.end(), p.name) == paths.end())
       for (std::string_view key : p.own_keys)
         if (!overrides.contains(std::string(key))) merged.erase(std::string(key));
+}
+
+// A search picks its own loads and trials: a rate or trial count beside it is dropped, so
+// `--search ndr-pdr` over the default suite's rate list searches each path once, under a
+// name without a rate.
+void drop_search_ignored(json& one) {
+  auto search = one.find("search");
+  if (search == one.end() || *search != json(core::name_of(core::kSearchModeNames, core::SearchMode::kNdrPdr)))
+    return;
+  one.erase("rate");
+  one.erase("trials");
 }
 
 // Appends spec under its name, applying the drop-identical / "#N" suffix rule.
@@ -526,6 +568,7 @@ std::vector<ScenarioSpec> expand_suite(const json& suite, const std::string& whe
       // With the path chosen, what only other paths read goes (--path dpdk,kernel-udp over a
       // pmd list: kernel-udp once, not once per pmd).
       drop_foreign_keys(one, overrides, catalog);
+      drop_search_ignored(one);
       ScenarioSpec spec = parse_scenario(one, entry.where, catalog);
       std::string name = one.contains(kNameKey) ? one[kNameKey].get<std::string>() : spec.path;
       for (const std::string& key : entry.named)

@@ -26,7 +26,10 @@ struct CompareRow {
   std::string better;  // "higher" | "lower"
   bool gated = false;  // a regression here fails the gate
   Nullable<double> base, new_value;  // centres (medians of the repetitions)
-  Nullable<double> change;           // (new - base) / |base|
+  Nullable<double> change;           // (new - base) / |base|; base 0: / mean(|base|, |new|)
+  Nullable<double> difference;       // new - base, in the metric's unit
+  bool by_difference = false;        // a ratio metric: the verdict weighed `difference`, not `change`
+  double limit = 0;                  // the threshold the verdict applied (fraction, or ratio units)
   Nullable<double> p_value;          // Mann-Whitney U, two-sided; null: not assessed
   unsigned n_base = 0, n_new = 0;
   std::string verdict;
@@ -43,8 +46,10 @@ struct CompareResult {
   std::vector<CompareRow> rows;
   std::vector<std::string> only_in_base, only_in_new;  // scenario names
   std::vector<std::string> warnings;                   // host or kernel differ, ...
-  unsigned regressions = 0, improvements = 0;
-  bool regression = false;  // the gate: exit 1
+  std::vector<std::string> not_comparable;             // same name, different configuration
+  unsigned regressions = 0, improvements = 0;  // gated rows, confirmed or not
+  unsigned errors = 0;      // gated rows missing or error in NEW
+  bool regression = false;  // the gate (regressions + errors > 0): exit 1
   bool operator==(const CompareResult&) const = default;
 };
 

@@ -22,6 +22,7 @@ struct Repetitions {
   unsigned representative = 0;  // index into 0..count-1
   std::string primary;          // the metric that chose it ("throughput.rx_pps", ...)
   std::map<std::string, MetricStats> metrics;  // "throughput.rx_pps", "latency.p99", ...
+  std::vector<std::string> failed;  // "repetition 3: <reason>" of those not ok (not counted)
   bool operator==(const Repetitions&) const = default;
 };
 

@@ -328,6 +328,9 @@ TEST(RenderCompareHtml, Verdicts) {
               row("latency.p99", "lower", true, 2900, 2500, kVerdictImprovement),
               row("throughput.loss_ratio", "lower", true, 0.01, 0.0101, kVerdictSame),
               row("latency.p50", "lower", false, 2100, 2150, kVerdictNoise)};
+  res.rows[2].by_difference = true;  // a ratio: judged by its difference
+  res.rows[2].difference = 0.0001;
+  res.not_comparable = {"afxdp/afxdp_mode=l2fwd"};
   std::string html = render_compare_html(res, base, neu);
   if (const char* path = std::getenv("PB_RENDER_COMPARE_HTML")) std::ofstream(path) << html;
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
@@ -346,6 +349,8 @@ TEST(RenderCompareHtml, Verdicts) {
   EXPECT_FALSE(has(html, "new, latency.p50"));
   EXPECT_TRUE(has(html, "kernel differs"));
   EXPECT_TRUE(has(html, "Only in new: xdp-pass/new"));
+  EXPECT_TRUE(has(html, "+0.010 pp")) << "a ratio's change is its difference";
+  EXPECT_TRUE(has(html, "Not comparable (same name, different configuration): afxdp/afxdp_mode=l2fwd"));
   EXPECT_TRUE(has(html, "<b>base</b> base.json: pathbench 0.1.0"));
 }
 

@@ -424,6 +424,47 @@ TEST(ExpandSuite, CapsTotalExpansion) {
   EXPECT_EQ(expand(suite, "big.json").size(), 10000u);
 }
 
+// A search picks its own loads: the rate list collapses, the names carry no rate, and a
+// search and a fixed-rate sweep side by side stay apart.
+TEST(ExpandSuite, SearchDropsRateAndTrials) {
+  json suite = {{"scenarios", json::array({json{{"path", "kernel-udp"}, {"rate", {"max", 50000}}, {"trials", 3}}})}};
+  auto specs = expand_suite(suite, "s.json", json{{"search", "ndr-pdr"}}, test_catalog());
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_EQ(specs[0].name, "kernel-udp");  // a name never carries a key that was dropped
+  EXPECT_EQ(specs[0].search, core::SearchMode::kNdrPdr);
+  EXPECT_EQ(specs[0].rate_pps, 0u);
+  EXPECT_EQ(specs[0].trials, 1u);
+  specs = expand_suite(suite, "s.json", json{{"search", {"max", "ndr-pdr"}}}, test_catalog());
+  ASSERT_EQ(specs.size(), 3u);
+  EXPECT_EQ(specs[1].name, "kernel-udp/search=ndr-pdr");
+}
+
+TEST(ExpandSuite, SearchKeysInPercent) {
+  json suite = {{"scenarios", json::array({json{{"path", "kernel-udp"}, {"search", "ndr-pdr"}, {"pdr_loss", 1},
+                                                 {"search_width", "0.25%"}, {"repeat", 5},
+                                                 {"max_search_time", "2m"}}})}};
+  auto specs = expand_suite(suite, "s.json", json::object(), test_catalog());
+  ASSERT_EQ(specs.size(), 1u);
+  EXPECT_DOUBLE_EQ(specs[0].pdr_loss, 0.01);
+  EXPECT_DOUBLE_EQ(specs[0].search_width, 0.0025);
+  EXPECT_EQ(specs[0].repeat, 5u);
+  EXPECT_DOUBLE_EQ(specs[0].max_search_time_s, 120);
+  auto error_of = [](const json& overrides) {
+    try {
+      expand_suite(json{{"scenarios", json::array({json{{"path", "kernel-udp"}}})}}, "s.json", overrides,
+                   test_catalog());
+    } catch (const core::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of(json{{"pdr_loss", "11"}}).find("--pdr-loss: expected a percentage in [0, 10]"), std::string::npos);
+  EXPECT_NE(error_of(json{{"search_width", "0"}}).find("--search-width"), std::string::npos);
+  EXPECT_NE(error_of(json{{"search_width", "1e-3"}}).find("--search-width"), std::string::npos);
+  EXPECT_NE(error_of(json{{"repeat", "0"}}).find("--repeat: expected an integer in [1, 100]"), std::string::npos);
+  EXPECT_NE(error_of(json{{"search", "mlr"}}).find("--search: expected one of max, ndr-pdr"), std::string::npos);
+}
+
 TEST(LoadSuiteFile, CommentsAllowed) {
   TempFile file(R"(// a sweep
 {

@@ -34,6 +34,8 @@ RULES = [
      "only the CLI composes"),
     ("bench/suite", [r"^bench/(?!core/|suite/)", r"^(kernel_probes|xdp|dpdk)/", r"^(bpf|xdp)/"],
      "only the CLI composes"),
+    ("bench/search", [r"^bench/(?!core/|search/)", r"^reports/(?!model/)", r"^(kernel_probes|xdp|dpdk)/", r"^(bpf|xdp)/",
+                      r"^rte_"], "the search is a pure library over a measure callback"),
     ("bench/paths", [r"^bench/cli/", r"^(kernel_probes|xdp|dpdk)/", r"^(bpf|xdp)/"],
      "paths see probes only through core::ProbeSession"),
     ("reports", [r"^bench/(?!core/)", r"^(kernel_probes|xdp|dpdk)/", r"^(bpf|xdp)/"],
