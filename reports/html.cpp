@@ -24,6 +24,7 @@ body { font-family: sans-serif; margin: 24px; max-width: 1260px; color: #222; ba
 h1 { font-size: 24px; } h2 { font-size: 19px; margin-top: 32px; border-bottom: 1px solid #ccc; }
 h3 { font-size: 14px; margin: 8px 0 4px; }
 p.context, p.setup { color: #555; }
+p.legend { font-size: 12px; color: #555; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; }
 th { background: #f0f0f0; text-align: left; }
@@ -445,7 +446,8 @@ std::string render_pivot_html(const PivotTable& t) {
     for (const auto& v : r.key_values) out += td(v);
     for (size_t i = 0; i < r.cells.size() && i < t.metrics.size(); ++i) {
       const PivotCell& c = r.cells[i];
-      out += td(pivot_cell_text(t.metrics[i], c), c.best ? "num best" : c.tie ? "num tie" : "num");
+      const char* cls = c.text ? "" : c.best ? "num best" : c.tie ? "num tie" : "num";  // text left, numbers right
+      out += td(pivot_cell_text(t.metrics[i], c), cls);
     }
     out += "</tr>\n";
   }
