@@ -36,38 +36,16 @@ std::string scaled(double v, const Unit* units, size_t n, std::string_view suffi
   return fmt::format("{}{:.{}f} {}{}", sign, shown, units[i].decimals, units[i].prefix, suffix);
 }
 
-// Display width of UTF-8 text: one column per code point ("µs" is two columns).
-size_t display_width(std::string_view s) {
-  size_t w = 0;
-  for (unsigned char c : s) w += (c & 0xC0) != 0x80;
-  return w;
-}
+}  // namespace
 
-// An integer with thousands separators: 6962448 -> "6,962,448".
-std::string grouped(int64_t v) {
-  std::string digits = fmt::format("{}", v < 0 ? -static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return v < 0 ? "-" + out : out;
-}
-
-std::string count_cell(uint64_t v) {
-  if (v > static_cast<uint64_t>(INT64_MAX)) return fmt::format("{}", v);
-  return grouped(static_cast<int64_t>(v));
-}
-
-std::string loss_cell(double ratio) { return fmt::format("{:.3f}%", ratio * 100.0); }
-
-// The run context in one line.
 std::string context_line(const Context& c) {
   std::string line = fmt::format("{} {} ({}), started {}, {:.1f} s, kernel {}, {} CPUs", c.tool.name, c.tool.version,
                                  c.tool.git, c.started_at, c.duration_s, c.kernel.release, c.host.cpus);
   if (!c.host.cpu_model.empty()) line += " (" + c.host.cpu_model + ")";
   return line;
 }
+
+namespace {
 
 // "yes", or "no" and why.
 std::string yes_no(const Feature& f) {
@@ -96,21 +74,100 @@ std::string human_ns(double ns) {
   return scaled(ns, kUnits, std::size(kUnits), "s");
 }
 
+size_t display_width(std::string_view s) {
+  size_t w = 0;
+  for (unsigned char c : s) w += (c & 0xC0) != 0x80;
+  return w;
+}
+
+std::string grouped(int64_t v) {
+  std::string digits = fmt::format("{}", v < 0 ? -static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return v < 0 ? "-" + out : out;
+}
+
+std::string count_cell(uint64_t v) {
+  if (v > static_cast<uint64_t>(INT64_MAX)) return fmt::format("{}", v);
+  return grouped(static_cast<int64_t>(v));
+}
+
+std::string loss_cell(double ratio) { return fmt::format("{:.3f}%", ratio * 100.0); }
+
+std::string metric_value_text(std::string_view unit, double v) {
+  if (unit == "pps") return human_pps(v);
+  // Below 100 ns (BPF cost per packet) human_ns's whole nanoseconds would hide the figure.
+  if (unit == "ns") return std::isfinite(v) && std::fabs(v) < 100 && v != std::round(v) ? fmt::format("{:.3g} ns", v) : human_ns(v);
+  if (unit == "ratio") return loss_cell(v);
+  return fmt::format("{:.4g}", v);
+}
+
+std::vector<DropRow> drops_by_reason(const Drops& drops) {
+  std::vector<DropRow> out;
+  for (const DropRow& r : drops.by_reason) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const DropRow& o) { return o.reason == r.reason; });
+    if (it == out.end()) {
+      out.push_back(r);
+    } else {
+      it->count += r.count;
+      if (it->where != r.where) it->where = "(several)";
+      if (it->side != r.side) it->side = "(both)";
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DropRow& a, const DropRow& b) { return a.count > b.count; });
+  return out;
+}
+
+std::string top_drop_text(const Scenario& s) {
+  if (!s.drops) return "-";
+  std::vector<DropRow> rows = drops_by_reason(*s.drops);
+  if (rows.empty() || rows.front().count == 0) return "none";
+  if (s.drops->ledger.sent == 0) return rows.front().reason;
+  return fmt::format("{} ({})", rows.front().reason, loss_cell(double(rows.front().count) / double(s.drops->ledger.sent)));
+}
+
+std::string text_table(const std::vector<std::string>& header, const std::vector<TextRow>& rows,
+                       size_t left_columns) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = display_width(header[i]);
+  for (const TextRow& r : rows) {
+    if (r.cells.size() > width.size()) width.resize(r.cells.size());
+    for (size_t i = 0; i < r.cells.size(); ++i) width[i] = std::max(width[i], display_width(r.cells[i]));
+  }
+
+  auto append_row = [&](std::string& out, const std::vector<std::string>& cells, const std::string& trailing) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      std::string pad(width[i] - display_width(cells[i]), ' ');
+      if (i > 0) line += "  ";
+      line += i < left_columns ? cells[i] + pad : pad + cells[i];
+    }
+    if (!trailing.empty()) line += "  " + trailing;
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  };
+
+  std::string out;
+  append_row(out, header, {});
+  for (const TextRow& r : rows) append_row(out, r.cells, r.trailing);
+  return out;
+}
+
 std::string render_summary(const Report& report) {
   static const std::vector<std::string> kHeader = {
       "scenario", "path", "status", "sent", "delivered", "loss", "rx rate", "p50", "p99", "unaccounted"};
   constexpr size_t kTextColumns = 3;  // name, path, status: left-aligned; the rest right-aligned
 
-  struct Row {
-    std::vector<std::string> cells;
-    std::string reason;  // set: printed after the status in place of the numbers
-  };
-  std::vector<Row> rows;
+  std::vector<TextRow> rows;
   for (const Scenario& s : report.scenarios) {
-    Row row;
+    TextRow row;
     row.cells = {s.name, s.path, s.status};
     if (s.status != kStatusOk) {
-      row.reason = s.reason ? *s.reason : "-";
+      row.trailing = s.reason ? *s.reason : "-";
       rows.push_back(std::move(row));
       continue;
     }
@@ -125,28 +182,8 @@ std::string render_summary(const Report& report) {
     rows.push_back(std::move(row));
   }
 
-  std::vector<size_t> width(kHeader.size());
-  for (size_t i = 0; i < kHeader.size(); ++i) width[i] = display_width(kHeader[i]);
-  for (const Row& r : rows) {
-    for (size_t i = 0; i < r.cells.size(); ++i) width[i] = std::max(width[i], display_width(r.cells[i]));
-  }
-
-  auto append_row = [&](std::string& out, const std::vector<std::string>& cells, const std::string& reason) {
-    std::string line;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      std::string pad(width[i] - display_width(cells[i]), ' ');
-      if (i > 0) line += "  ";
-      line += i < kTextColumns ? cells[i] + pad : pad + cells[i];
-    }
-    if (!reason.empty()) line += "  " + reason;
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line;
-    out += '\n';
-  };
-
   std::string out = context_line(report.context) + "\n";
-  append_row(out, kHeader, {});
-  for (const Row& r : rows) append_row(out, r.cells, r.reason);
+  out += text_table(kHeader, rows, kTextColumns);
   if (rows.empty()) out += "(no scenarios)\n";
   return out;
 }

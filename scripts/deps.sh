@@ -9,6 +9,7 @@ pkgs=(
   libmnl-dev libfmt-dev libcli11-dev nlohmann-json3-dev  # netlink, formatting, CLI, JSON
   libgtest-dev libbenchmark-dev python3 python3-jsonschema  # tests and benchmarks
   iproute2 procps                             # ip, tc, pgrep: tests inspect netns, qdiscs, processes
+  chromium                                    # headless: the HTML report's screenshot test (test_html)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -26,7 +26,10 @@
 #include "reports/compare.h"
 #include "reports/compare_render.h"
 #include "reports/report_io.h"
+#include "reports/html.h"
 #include "reports/json.h"
+#include "reports/markdown.h"
+#include "reports/pivot.h"
 #include "reports/text.h"
 #include "reports/tool_output.h"
 
@@ -203,10 +206,27 @@ int cmd_generate(const Options& o, std::atomic<bool>& stop) {
   return stop.load() ? core::kExitInterrupted : core::kExitOk;
 }
 
+// `report`: the file rendered as text, Markdown, JSON or HTML, optionally with a pivot; on
+// stdout, or written atomically to -o.
 int cmd_report(const Options& o, std::atomic<bool>&) {
   reports::Report report = reports::load_report(o.report_file);
-  if (o.report_format == "json") print_json(report);
-  else std::cout << reports::render_summary(report);
+  std::optional<reports::PivotTable> pivot;
+  if (!o.report_pivot.empty()) {
+    std::vector<std::string> keys;
+    nlohmann::json items = suite::split_list_flag(o.report_pivot, "--pivot");  // one item: a string
+    if (items.is_string()) keys.push_back(items.get<std::string>());
+    else
+      for (const auto& k : items) keys.push_back(k.get<std::string>());
+    pivot = reports::pivot(report, keys);
+  }
+  const reports::PivotTable* p = pivot ? &*pivot : nullptr;
+  std::string text;
+  if (o.report_format == "json") text = (p ? reports::to_json_text(*p) : reports::to_json_text(report)) + "\n";
+  else if (o.report_format == "md") text = reports::render_markdown(report, p);
+  else if (o.report_format == "html") text = reports::render_html(report, p);
+  else text = p ? reports::render_pivot_text(*p) : reports::render_summary(report);
+  if (o.output.empty()) std::cout << text << std::flush;
+  else reports::write_file_atomic(o.output, text);
   return core::kExitOk;
 }
 
@@ -274,7 +294,12 @@ void generate_flags(CLI::App& c, Options& o) {
 
 void report_flags(CLI::App& c, Options& o) {
   c.add_option("report", o.report_file, "REPORT.json")->required();
-  c.add_option("--format", o.report_format, "text | json")->check(CLI::IsMember({"text", "json"}));
+  c.add_option("--format", o.report_format, "text | md | json | html (default text)")
+      ->check(CLI::IsMember({"text", "md", "json", "html"}));
+  c.add_option("-o,--output", o.output, "write to FILE (atomically) instead of stdout");
+  c.add_option("--pivot", o.report_pivot,
+               "KEY[,KEY]: lay the scenarios out by these suite keys, best cells marked (text and json print "
+               "only the pivot; md and html add it)");
 }
 
 // A number flag: the whole text must be a finite number in [lo, hi] (after an optional

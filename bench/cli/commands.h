@@ -30,6 +30,7 @@ struct Options {
   // report
   std::string report_file;
   std::string report_format = "text";
+  std::string report_pivot;  // KEY[,KEY]; the output file is `output` (-o)
   // compare
   std::string compare_base, compare_new, threshold, alpha;
   std::string compare_format = "text";

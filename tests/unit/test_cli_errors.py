@@ -45,6 +45,17 @@ with tempfile.TemporaryDirectory() as tmp:
     expect_usage_error(["run", unknown], "framesize")
     expect_usage_error(["run", os.path.join(tmp, "missing.json")], "missing.json")
     expect_usage_error(["report", bad], "bad.json")
+    expect_usage_error(["report", os.path.join(tmp, "nothere.json")], "nothere.json")
+    golden = os.path.join(os.environ.get("PB_SOURCE_ROOT", "."), "tests", "golden", "report_v1.json")
+    expect_usage_error(["report", golden, "--format", "pdf"], "--format", "pdf")
+    expect_usage_error(["report", golden, "--pivot", "rss"], "--pivot", "rss", "path, rate")
+    expect_usage_error(["report", golden, "--pivot", "path,,rate"], "--pivot")
+    # -o writes the rendering (atomically), stdout stays empty; --pivot with json: the table.
+    md = os.path.join(tmp, "r.md")
+    p = run(["report", golden, "--format", "md", "-o", md], check_rc=0)
+    check(p.stdout == "" and open(md).read().startswith("# pathbench report\n"), f"report -o: {p.stdout!r}")
+    p = run(["report", golden, "--format", "json", "--pivot", "path"], check_rc=0)
+    check(json.loads(p.stdout)["keys"] == ["path"], f"--pivot json: {p.stdout[:200]}")
 
 # --json: the error is one JSON document on stdout.
 p = run(["run", "--rate", "fast", "--json"])
