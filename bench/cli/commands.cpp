@@ -320,15 +320,15 @@ void compare_flags(CLI::App& c, Options& o) {
   c.add_option("new", o.compare_new, "NEW.json: the report to judge")->required();
   c.add_option("--threshold", o.threshold, "change that counts, in percent (default 5; ratio metrics: a tenth of it in percentage points)");
   c.add_option("--alpha", o.alpha, "significance level of the Mann-Whitney U test (default 0.05)");
-  c.add_option("--format", o.compare_format, "text | md | json | junit (default text)");
+  c.add_option("--format", o.compare_format, "text | md | json | junit | html (a before/after page) (default text)");
   c.add_option("-o,--output", o.output, "write the output to this file (atomically) instead of stdout");
 }
 
 // Exit 0: NEW is the same or better; 1: a gated metric regressed, or went missing or failed.
 int cmd_compare(const Options& o, std::atomic<bool>&) {
-  static const std::set<std::string> formats = {"text", "md", "json", "junit"};
+  static const std::set<std::string> formats = {"text", "md", "json", "junit", "html"};
   if (!formats.count(o.compare_format))
-    throw UsageError(fmt::format("--format: '{}' is not text, md, json or junit", o.compare_format));
+    throw UsageError(fmt::format("--format: '{}' is not text, md, json, junit or html", o.compare_format));
   reports::CompareOptions co;
   if (!o.threshold.empty()) co.threshold = parse_number_flag(o.threshold, "--threshold", 0, 1000, true) / 100;
   if (!o.alpha.empty()) co.alpha = parse_number_flag(o.alpha, "--alpha", 0, 1, false);
@@ -343,6 +343,7 @@ int cmd_compare(const Options& o, std::atomic<bool>&) {
   if (o.compare_format == "json") text = reports::to_json_text(result) + "\n";
   else if (o.compare_format == "md") text = reports::render_compare_markdown(result);
   else if (o.compare_format == "junit") text = reports::render_compare_junit(result);
+  else if (o.compare_format == "html") text = reports::render_compare_html(result, base, neu);
   else text = reports::render_compare_text(result, !to_file && ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR"));
   if (to_file) reports::write_file_atomic(o.output, text);
   else std::cout << text << std::flush;
