@@ -7,6 +7,7 @@
 
 #include "reports/compare.h"
 #include "reports/metrics.h"
+#include "reports/svg.h"
 
 namespace pb::reports {
 namespace {
@@ -77,25 +78,9 @@ std::string summary_of(const CompareRow& r) {
   return s;
 }
 
-// XML 1.0 text and attribute values: the five specials escaped, control characters other
-// than tab, newline and carriage return dropped (XML 1.0 cannot carry them at all).
-std::string xml(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') continue;
-        out += c;
-    }
-  }
-  return out;
-}
+// XML 1.0 text and attribute values (JUnit): svg::escape, which also drops the control
+// characters XML 1.0 cannot carry.
+std::string xml(const std::string& s) { return svg::escape(s); }
 
 // A Markdown table cell: no pipe or newline breaks the row, no HTML is interpreted.
 std::string md(const std::string& s) {

@@ -12,7 +12,8 @@
 
 namespace pb::reports::svg {
 
-// Text and attribute values escaped for XML and HTML (& < > " ').
+// Text and attribute values escaped for XML and HTML (& < > " '), without the control
+// characters XML 1.0 cannot carry (all below 0x20 but tab, newline, CR).
 std::string escape(std::string_view text);
 
 // A fixed palette (colour-blind friendly); index modulo its size.

@@ -158,9 +158,14 @@ std::string text_table(const std::vector<std::string>& header, const std::vector
 }
 
 std::string render_summary(const Report& report) {
-  static const std::vector<std::string> kHeader = {
+  std::vector<std::string> header = {
       "scenario", "path", "status", "sent", "delivered", "loss", "rx rate", "p50", "p99", "unaccounted"};
   constexpr size_t kTextColumns = 3;  // name, path, status: left-aligned; the rest right-aligned
+  // NDR and PDR columns when a scenario was searched.
+  bool searched = false;
+  for (const Scenario& s : report.scenarios) searched = searched || (s.throughput && s.throughput->search);
+  if (searched) header.insert(header.end(), {"NDR", "PDR"});
+  auto rate_or_dash = [](const Nullable<double>& v) { return v ? human_pps(*v) : std::string("-"); };
 
   std::vector<TextRow> rows;
   for (const Scenario& s : report.scenarios) {
@@ -179,11 +184,15 @@ std::string render_summary(const Report& report) {
     row.cells.push_back(s.latency ? human_ns(double(s.latency->p50)) : "-");
     row.cells.push_back(s.latency ? human_ns(double(s.latency->p99)) : "-");
     row.cells.push_back(s.drops ? grouped(s.drops->ledger.unaccounted) : "-");
+    if (searched) {
+      row.cells.push_back(tp ? rate_or_dash(tp->ndr_pps) : "-");
+      row.cells.push_back(tp ? rate_or_dash(tp->pdr_pps) : "-");
+    }
     rows.push_back(std::move(row));
   }
 
   std::string out = context_line(report.context) + "\n";
-  out += text_table(kHeader, rows, kTextColumns);
+  out += text_table(header, rows, kTextColumns);
   if (rows.empty()) out += "(no scenarios)\n";
   return out;
 }

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstddef>
 #include <cstring>
+#include <thread>
 
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
@@ -91,9 +93,19 @@ XskSocket::XskSocket(const XskSocketConfig& cfg)
     }
     if (!xsk_) {
       xcfg.bind_flags = XDP_COPY | wake;
-      if (int err = xsk_socket__create(&xsk_, cfg_.ifname.c_str(), q, umem_, &rx_, tx, &xcfg); err) {
+      // A copy bind right after the refused zero-copy one met EBUSY once here (the refused
+      // bind's buffer pool is likely still being released): retry for up to ~0.5 s, each
+      // time on a fresh umem as above.
+      for (int attempt = 0;; ++attempt) {
+        int err = xsk_socket__create(&xsk_, cfg_.ifname.c_str(), q, umem_, &rx_, tx, &xcfg);
+        if (err == 0) break;
         xsk_ = nullptr;
-        throw_errno(-err, fmt::format("afxdp sink: create AF_XDP socket on {} queue {} (XDP_COPY)", cfg_.ifname, q));
+        if (err != -EBUSY || !cfg_.try_zerocopy || attempt >= 50)
+          throw_errno(-err, fmt::format("afxdp sink: create AF_XDP socket on {} queue {} (XDP_COPY)", cfg_.ifname, q));
+        xsk_umem__delete(umem_);
+        umem_ = nullptr;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        create_umem();
       }
       bind_mode_ = XskBindMode::kCopy;
     }

@@ -239,7 +239,6 @@ void Searcher::initial_trials() {
   };
   if (out_of_time()) return;
   const auto at_max = trial(max_, coarse.trial_s, false);
-  if (at_max.generator_bound) out_.generator_bound = true;
   const double m1f = forwarding(at_max);
   if (m1f >= double(max_) * (1 - coarse.width) || max_ <= config_.min_load_pps) {
     for (auto& g : goals_) g.inherited_lo = max_;
@@ -368,7 +367,7 @@ reports::Search Searcher::run() {
     const auto w = trial(0, warmup_s, true);
     max_ = uint64_t(double(w.sent) / w.effective_s);
   } else if (c.warmup) {
-    if (trial(max_, warmup_s, true).generator_bound) out_.generator_bound = true;
+    trial(max_, warmup_s, true);
   }
   // A generator slower than min load: measure min anyway; its trials are generator-bound.
   max_ = std::max(max_, c.min_load_pps);
@@ -397,11 +396,14 @@ reports::Search Searcher::run() {
   out_.search_time_s = now() - start_;
   out_.ndr = result(goals_[0]);
   out_.pdr = result(goals_[1]);
-  // A bound the generator set, not the path: the RUB would not be one on loss alone.
+  // A bound the generator set, not the path: the RUB would not be one on loss alone, or
+  // there is none (the path forwarded all the generator could offer). A generator-bound
+  // trial elsewhere (at max load, say) only says the generator's ceiling is noisy.
   for (const auto& g : goals_) {
     const Bounds b = relevant(db_, g.current(), g.loss, config_.exceed_ratio);
     if (b.hi && classify_load(db_.at(*b.hi), g.current(), g.loss, config_.exceed_ratio, false) != Bound::kUpper)
       out_.generator_bound = true;
+    if (!b.hi && b.lo && *b.lo == max_) out_.generator_bound = true;
   }
   return out_;
 }

@@ -69,7 +69,8 @@ struct Search {
   double search_time_s = 0;
   unsigned trial_count = 0;          // without the warm-up
   bool timed_out = false;
-  bool generator_bound = false;      // a goal's bound was set by the generator, not the path
+  bool generator_bound = false;      // a goal's upper bound was set by the generator (unsent), or max load
+                                     // was a lower bound: the generator, not the path, is the limit
   std::vector<SearchTrial> trials;   // in the order measured, the warm-up first
   bool operator==(const Search&) const = default;
 };

@@ -19,16 +19,25 @@ WIDTH = 0.02      # --search-width 2: a coarse goal keeps the test short
 
 
 def kernel_loss(trial):
-    """Loss by the DUT's UDP counters (datagrams the sockets took), not by the sink."""
-    delivered = trial["kernel"]["dut_udp_in_datagrams"]
+    """Loss by the kernel's own counters, not by the sink: the DUT's UDP InDatagrams (the
+    sockets took them), or for AF_XDP the XDP program's redirects minus the sockets' rx
+    drops and ring-full counts (xdp_statistics)."""
+    x = trial.get("afxdp")
+    if x is None:
+        delivered = trial["kernel"]["dut_udp_in_datagrams"]
+    else:
+        delivered = x["redirected"] - sum(s["rx_dropped"] + s["rx_ring_full"] for s in x["sockets"])
     return (trial["sent"] - delivered) / trial["sent"], delivered
 
 
-# xdp-pass with a large socket buffer: paced xdp-live sends in bursts (one BPF_PROG_RUN
-# batch at a time), which overflow the default rcvbuf (SOCKET_RCVBUFF drops) at any rate, so
-# loss there is not monotonic in load; the search reports that as a low NDR, which is right
-# but leaves nothing to verify at 1.2 x PDR.
-EXTRA = {"kernel-udp": [], "xdp-pass": ["--rcvbuf", "16777216"]}
+# A large socket buffer on the paths that end in UDP sockets: the senders (sendmmsg batches,
+# paced xdp-live's BPF_PROG_RUN batches) are bursty, and with the default rcvbuf a burst
+# that meets a descheduled sink overflows it (SOCKET_RCVBUFF) at any load, so loss there
+# follows the host's noise, not the load; the search then reports a low, noisy NDR/PDR (true,
+# but nothing to verify at 1.2 x PDR). With 16 MB the sockets absorb the bursts and the limit
+# is the generator's (the generator-bound branch below). afxdp is bound by its consumer
+# (AF_XDP_RX_DROPPED well below what xdp-live offers): the loses-more branch.
+EXTRA = {"kernel-udp": ["--rcvbuf", "16777216"], "xdp-pass": ["--rcvbuf", "16777216"], "afxdp": []}
 
 
 def fixed_rate(tmp, path, rate, trials):
@@ -60,7 +69,8 @@ def check_search(tmp, path):
     check(s["trials"][0]["role"] == "warmup", f"{path}: the first trial is the warm-up")
     check(s["trial_count"] == len(s["trials"]) - 1, f"{path}: trial_count {s['trial_count']}")
     for t in s["trials"]:
-        check(t["intended"] >= t["sent"] or t["role"] == "warmup", f"{path}: sent above intended: {t}")
+        # A batch may overshoot the last tick (xdp-live sends whole BPF_PROG_RUN batches).
+        check(t["sent"] <= 1.001 * t["intended"] + 512 or t["role"] == "warmup", f"{path}: sent above intended: {t}")
         if t["sent"]:
             loss = abs(t["sent"] - t["delivered"]) / t["sent"]
             check(abs(t["loss_ratio"] - loss) < 1e-9, f"{path}: trial loss {t['loss_ratio']} != {loss}")
@@ -90,7 +100,17 @@ def check_search(tmp, path):
     losses = [kernel_loss(t)[0] for t in v["trials"]]
     print(f"{path}: at NDR {ndr_load} pps kernel-counted loss {losses}")
     check(min(losses) <= PDR_LOSS, f"{path}: loss {losses} at NDR {ndr_load} above the PDR goal")
-    # At 1.2 x PDR the path loses more than the goal, unless the generator cannot offer it.
+    # At 1.2 x PDR the path loses more than the goal. Unless the search said the generator
+    # set the bound: then its own trials at and above the PDR upper bound (or at max load,
+    # when that was a lower bound) must show the generator falling short (unsent above the
+    # tolerance), and the claim at 1.2 x PDR is not the path's to make.
+    if s["generator_bound"]:
+        edge = pdr["upper_bound_pps"] or s["max_load_pps"]
+        short = [t for t in s["trials"] if t["role"] == "search" and t["offered_pps"] >= edge and t["generator_bound"]]
+        no_rub = pdr["upper_bound_pps"] is None or ndr["upper_bound_pps"] is None
+        check(short or no_rub, f"{path}: generator-bound, but no generator-bound trial at or above {edge}")
+        print(f"{path}: generator-bound at {edge} pps ({len(short)} trials short of their load)")
+        return
     above = int(1.2 * th["pdr_pps"])
     # Two trials, the lossier counts: a quiet second is as common here as a lossy one.
     a = fixed_rate(tmp, path, above, 2)
@@ -98,11 +118,9 @@ def check_search(tmp, path):
     offered = t["sent"] / t["duration_s"]
     loss, _ = kernel_loss(t)
     print(f"{path}: at 1.2 x PDR {above} pps sent {offered:.0f} pps, kernel-counted loss {loss:.4f}")
-    if offered >= 0.98 * above:
-        check(loss > PDR_LOSS, f"{path}: loss {loss} at 1.2 x PDR not above the goal")
-    else:
-        check(s["generator_bound"], f"{path}: the generator offered {offered:.0f} of {above} pps, "
-                                    "but the search did not say it was generator-bound")
+    check(offered >= 0.98 * above, f"{path}: the generator offered {offered:.0f} of {above} pps, but the search "
+                                   "did not say it was generator-bound")
+    check(loss > PDR_LOSS, f"{path}: loss {loss} at 1.2 x PDR not above the goal")
 
 
 def check_repeat(tmp):
@@ -133,7 +151,7 @@ require_root()
 assert_clean_host()
 with tempfile.TemporaryDirectory() as tmp:
     check_repeat(tmp)
-    for path in ("kernel-udp", "xdp-pass"):
+    for path in ("kernel-udp", "xdp-pass", "afxdp"):
         check_search(tmp, path)
 assert_clean_host()
 print("ok")

@@ -245,7 +245,7 @@ TEST(Search, MaxLoadIsALowerBound) {
   EXPECT_FALSE(s.ndr.upper_bound_pps.has_value());
   EXPECT_FALSE(s.ndr.width.has_value());
   EXPECT_DOUBLE_EQ(*s.ndr.conditional_pps, 0.5 * kR);
-  EXPECT_FALSE(s.generator_bound);
+  EXPECT_TRUE(s.generator_bound);  // the generator, not the path, is the limit
   EXPECT_LT(s.trial_count, 10u);
 }
 
