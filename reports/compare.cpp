@@ -175,8 +175,7 @@ class Comparer {
       notes.push_back(fmt::format("noise not assessed: {} vs {} repetitions", row.n_base, row.n_new));
     }
     if (std::fabs(worse) <= t) {
-      row.verdict = kVerdictSame;
-      row.confirmed = testable;
+      row.verdict = kVerdictSame;  // within the threshold: nothing for the test to confirm
     } else if (testable && !significant) {
       row.verdict = kVerdictNoise;
     } else {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/compare_render.h"
 #include "reports/metrics.h"
 #include "reports/pivot.h"
 #include "reports/svg.h"
@@ -540,7 +541,7 @@ std::string render_compare_html(const CompareResult& res, const Report& base, co
                                                           : "-";
       table += "<tr>" + td(r.metric) + td(r.better) + td(r.gated ? "yes" : "no") + td(value(r.base), "num") +
                td(value(r.new_value), "num") + td(change, "num") +
-               fmt::format("<td class=\"verdict-{0}\">{0}{1}</td>", escape(r.verdict), r.confirmed ? " (confirmed)" : "") +
+               fmt::format("<td class=\"verdict-{}\">{}</td>", escape(r.verdict), escape(verdict_label(r))) +
                td(r.p_value ? fmt::format("{:.3g}", *r.p_value) : "-", "num") + td(r.note) + "</tr>\n";
       if (!r.gated) continue;
       c.categories.push_back(r.metric);

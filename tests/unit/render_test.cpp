@@ -337,8 +337,8 @@ TEST(RenderCompareHtml, Verdicts) {
   EXPECT_FALSE(has(html, "http://") || has(html, "https://") || has(html, "<script"));
   EXPECT_TRUE(has(html, "class=\"gate-fail\">REGRESSION: 1 regression(s), 1 improvement(s)")) << html;
   EXPECT_TRUE(has(html, "<h2 id=\"scenario-0\">kernel-udp/rate=max</h2>"));
-  EXPECT_TRUE(has(html, "<td class=\"verdict-regression\">regression</td>"));
-  EXPECT_TRUE(has(html, "<td class=\"verdict-improvement\">improvement</td>"));
+  EXPECT_TRUE(has(html, "<td class=\"verdict-regression\">regression (unconfirmed)</td>"));  // 1 vs 1
+  EXPECT_TRUE(has(html, "<td class=\"verdict-improvement\">improvement (unconfirmed)</td>"));
   EXPECT_TRUE(has(html, "<td class=\"verdict-noise\">noise</td>"));
   EXPECT_TRUE(has(html, "-10.00 %"));
   EXPECT_TRUE(has(html, "-13.79 %"));
