@@ -64,10 +64,12 @@ std::string or_q(const Nullable<uint64_t>& v) { return v ? std::to_string(*v) : 
 
 }  // namespace
 
-std::string human_pps(double pps) {
+std::string human_rate(double per_s, std::string_view unit) {
   static constexpr Unit kUnits[] = {{1.0, "", 0}, {1e3, "k", 1}, {1e6, "M", 2}, {1e9, "G", 2}};
-  return scaled(pps, kUnits, std::size(kUnits), "pps");
+  return scaled(per_s, kUnits, std::size(kUnits), unit);
 }
+
+std::string human_pps(double pps) { return human_rate(pps, "pps"); }
 
 std::string human_ns(double ns) {
   static constexpr Unit kUnits[] = {{1.0, "n", 0}, {1e3, "µ", 1}, {1e6, "m", 2}, {1e9, "", 2}};

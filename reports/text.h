@@ -25,6 +25,8 @@ std::string render_capabilities(const Capabilities& caps);
 // A packet rate with three or four significant digits: "850 pps", "850.2 kpps",
 // "1.23 Mpps", "13.70 Gpps"; "n/a" when not finite.
 std::string human_pps(double pps);
+// The same for another unit per second ("tps": kernel-tcp rr transactions).
+std::string human_rate(double per_s, std::string_view unit);
 
 // A duration given in nanoseconds: "850 ns", "12.3 µs", "1.20 ms", "2.50 s"; "n/a" when
 // not finite.

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "bench/search/mlrsearch.h"
+#include "reports/text.h"
 
 namespace pb::cli {
 
@@ -32,11 +33,7 @@ core::TrialRequest request(const suite::ScenarioSpec& spec, uint64_t load, doubl
   return {load, duration_s, spec.frame_size, spec.flows, &stop, {}};
 }
 
-std::string load_text(double load, const std::string& unit) {
-  if (load >= 1e6) return fmt::format("{:.3f} M{}", load / 1e6, unit);
-  if (load >= 1e3) return fmt::format("{:.1f} k{}", load / 1e3, unit);
-  return fmt::format("{:.0f} {}", load, unit);
-}
+std::string load_text(double load, const std::string& unit) { return reports::human_rate(load, unit); }
 
 }  // namespace
 

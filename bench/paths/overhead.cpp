@@ -4,14 +4,11 @@
 #include <vector>
 
 #include "bench/core/log.h"
+#include "reports/stats.h"
 
 namespace pb::paths {
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+using reports::median;
 
 reports::OverheadThroughput measure_overhead(ProbeToggle& path, const core::TrialRequest& req, unsigned pairs,
                                              const std::atomic<bool>& stop, const std::string& name) {

@@ -29,7 +29,4 @@ class ProbeToggle {
 reports::OverheadThroughput measure_overhead(ProbeToggle& path, const core::TrialRequest& req, unsigned pairs,
                                              const std::atomic<bool>& stop, const std::string& name);
 
-// The median of v (the mean of the middle two for an even count); 0 for none.
-double median(std::vector<double> v);
-
 }  // namespace pb::paths
