@@ -304,14 +304,13 @@ void report_flags(CLI::App& c, Options& o) {
 
 // A number flag: the whole text must be a finite number in [lo, hi] (after an optional
 // trailing "%" when `percent`).
-double parse_number_flag(std::string text, const char* flag, double lo, double hi, bool percent) {
-  std::string given = text;
-  if (percent && !text.empty() && text.back() == '%') text.pop_back();
+// A plain number in (lo, hi), for --alpha.
+double parse_open_interval(const std::string& text, const char* flag, double lo, double hi) {
   char* end = nullptr;
   errno = 0;
   double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < lo || v > hi)
-    throw UsageError(fmt::format("{}: '{}' is not a number from {:g} to {:g}{}", flag, given, lo, hi, percent ? " (percent)" : ""));
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v <= lo || v >= hi)
+    throw UsageError(fmt::format("{}: '{}' is not between {:g} and {:g} (exclusive)", flag, text, lo, hi));
   return v;
 }
 
@@ -330,9 +329,8 @@ int cmd_compare(const Options& o, std::atomic<bool>&) {
   if (!formats.count(o.compare_format))
     throw UsageError(fmt::format("--format: '{}' is not text, md, json, junit or html", o.compare_format));
   reports::CompareOptions co;
-  if (!o.threshold.empty()) co.threshold = parse_number_flag(o.threshold, "--threshold", 0, 1000, true) / 100;
-  if (!o.alpha.empty()) co.alpha = parse_number_flag(o.alpha, "--alpha", 0, 1, false);
-  if (co.alpha <= 0 || co.alpha >= 1) throw UsageError(fmt::format("--alpha: '{}' is not between 0 and 1 (exclusive)", o.alpha));
+  if (!o.threshold.empty()) co.threshold = suite::parse_percent(o.threshold, "--threshold", 0, 1000);
+  if (!o.alpha.empty()) co.alpha = parse_open_interval(o.alpha, "--alpha", 0, 1);
   co.base_name = o.compare_base;
   co.new_name = o.compare_new;
   reports::Report base = reports::load_report(o.compare_base);

@@ -180,14 +180,6 @@ std::string json_name(const json& value, const std::string& what) {
   return name;
 }
 
-double parse_percent(std::string_view text, const std::string& what, double lo, double hi) {
-  std::string_view integer, fraction, suffix;
-  if (split_number(text, integer, fraction, suffix) && (suffix.empty() || suffix == "%")) {
-    double v = std::strtod(std::string(text.substr(0, text.size() - suffix.size())).c_str(), nullptr);
-    if (v >= lo && v <= hi) return v / 100;
-  }
-  throw_percent(what, lo, hi, describe(text));
-}
 
 // A percentage in [lo, hi] (0.5 = 0.5 %), as a ratio (0.005).
 double json_percent(const json& value, const std::string& what, double lo, double hi) {
@@ -459,6 +451,15 @@ unsigned parse_uint(std::string_view text, const std::string& what, unsigned lo,
   if (text.empty() || ec != std::errc() || ptr != end || value < lo || value > hi)
     throw_uint(what, lo, hi, describe(text));
   return static_cast<unsigned>(value);
+}
+
+double parse_percent(std::string_view text, const std::string& what, double lo, double hi) {
+  std::string_view integer, fraction, suffix;
+  if (split_number(text, integer, fraction, suffix) && (suffix.empty() || suffix == "%")) {
+    double v = std::strtod(std::string(text.substr(0, text.size() - suffix.size())).c_str(), nullptr);
+    if (v >= lo && v <= hi) return v / 100;
+  }
+  throw_percent(what, lo, hi, describe(text));
 }
 
 json split_list_flag(std::string_view text, const std::string& what) {

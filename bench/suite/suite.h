@@ -32,6 +32,8 @@ uint64_t parse_rate(std::string_view text, const std::string& what);
 double parse_duration(std::string_view text, const std::string& what);
 // A decimal integer in [lo, hi], no sign, no spaces.
 unsigned parse_uint(std::string_view text, const std::string& what, unsigned lo, unsigned hi);
+// A percentage in [lo, hi], "0.5" or "0.5%", as a ratio (0.005).
+double parse_percent(std::string_view text, const std::string& what, double lo, double hi);
 // A CLI flag value that may be a comma list: "a" -> "a", "a,b" -> ["a", "b"] (an
 // overrides value). Empty items are an error naming `what`.
 nlohmann::json split_list_flag(std::string_view text, const std::string& what);
