@@ -7,8 +7,10 @@ pkgs=(
   clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev  # BPF objects and skeletons
   libxdp-dev libdpdk-dev dpdk-dev             # XDP/AF_XDP and DPDK paths
   libmnl-dev libfmt-dev libcli11-dev nlohmann-json3-dev  # netlink, formatting, CLI, JSON
+  libpcap-dev                                 # run --capture writes its pcap file with libpcap
   libgtest-dev libbenchmark-dev python3 python3-jsonschema  # tests and benchmarks
   iproute2 procps                             # ip, tc, pgrep: tests inspect netns, qdiscs, processes
+  tcpdump bpftrace libbpf-tools ethtool iputils-ping  # the tool tests hold pathbench's output against these
   chromium                                    # headless: the HTML report's screenshot test (test_html)
 )
 missing=()

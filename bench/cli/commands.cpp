@@ -400,6 +400,8 @@ int dispatch(CLI::App& app, const Options& o, std::atomic<bool>& stop) {
     return report_error(o, core::kExitUsage, "unknown command " + name);
   } catch (const UsageError& e) {
     return report_error(o, core::kExitUsage, e.what());
+  } catch (const core::UnsupportedError& e) {
+    return report_error(o, core::kExitUnsupported, e.what());
   } catch (const std::system_error& e) {
     if (e.code().value() == EPIPE) return core::kExitOk;  // the reader went away (| head)
     return report_error(o, e.code().value() == EPERM ? core::kExitPrivilege : core::kExitRuntime, e.what());

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 ok; 1 regression (compare); 2 bad input (flag, value, suite or report file);\n"
-      "3 runtime failure; 4 missing privilege; 130 interrupted.");
+      "3 runtime failure; 4 missing privilege; 5 unsupported on this kernel (probe); 130 interrupted.");
   app.add_flag("-v,--verbose", opts.verbose, "debug logs on stderr");
   cli::add_commands(app, opts);
   // CLI11 would only say "a subcommand is required" for a mistyped command.

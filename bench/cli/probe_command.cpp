@@ -175,7 +175,7 @@ int run_tool(const Tool& t, const ProbeArgs& a, std::atomic<bool>& stop) {
   lo.stop = &stop;
   require_tracing_privilege(t.name());
   probes::tools::ToolCheck c = t.check();
-  if (!c.works) throw std::runtime_error(fmt::format("{} does not work on this kernel: {}", t.name(), c.reason));
+  if (!c.works) throw core::UnsupportedError(fmt::format("{} is unsupported on this kernel: {}", t.name(), c.reason));
   ensure_mounts();
   // Before loading: a Ctrl-C from here on waits in the loop's signalfd.
   core::RunLoop loop(lo);
@@ -206,8 +206,9 @@ void add_probe_command(CLI::App& probe, ProbeArgs& a) {
   probe.add_flag("--log2", a.log2, "histograms in power-of-two rows (the book's view) instead of log-linear");
   probe.footer(
       "Ctrl-C (SIGINT) or SIGTERM ends a tool: it prints its final summary and exits 0; a second one while it "
-      "finishes exits 130 at once.\nExit codes: 0 ok; 2 bad input (flag, tool, --netns); 3 runtime failure or a "
-      "tool that does not work here; 4 missing privilege.");
+      "finishes exits 130 at once.\nExit codes: 0 ok; 2 bad input (flag, tool, --netns); 3 runtime failure; 4 missing "
+      "privilege; 5 the tool is unsupported on this kernel (the message says why: a missing "
+      "tracepoint, uprobes refused, no wifi stack).");
 }
 
 int cmd_probe(const ProbeArgs& a, std::atomic<bool>& stop) {

@@ -17,11 +17,19 @@ enum ExitCode : int {
   kExitUsage = 2,       // bad flag, bad value, malformed suite or report
   kExitRuntime = 3,     // a syscall or kernel operation failed during the run
   kExitPrivilege = 4,   // a required capability is missing
+  kExitUnsupported = 5, // probe: the tool cannot work on this kernel (the message says why)
   kExitInterrupted = 130,
 };
 
 // Bad input from the user: names the flag or field; maps to kExitUsage.
 class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A kernel feature the command needs is missing (a tracepoint, uprobes, the wifi stack):
+// names it; maps to kExitUnsupported.
+class UnsupportedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

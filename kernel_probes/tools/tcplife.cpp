@@ -1,6 +1,5 @@
 #include "kernel_probes/tools/tcplife.h"
 
-#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 
 #include <cstring>
@@ -67,18 +66,12 @@ class TcplifeObject {
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
-std::string address(uint16_t family, const uint8_t* bytes) {
-  char buf[INET6_ADDRSTRLEN] = "";
-  if (family == AF_INET || family == AF_INET6) inet_ntop(family, bytes, buf, sizeof buf);
-  return buf[0] ? buf : "?";
-}
-
 core::Values values_of(const pb_tcplife_event& e) {
   return {uint64_t(e.pid),
-          std::string(e.comm, strnlen(e.comm, sizeof e.comm)),
-          address(e.family, e.saddr),
+          comm_of(e.comm, sizeof e.comm),
+          format_address(e.family, e.saddr),
           uint64_t(e.lport),
-          address(e.family, e.daddr),
+          format_address(e.family, e.daddr),
           uint64_t(e.rport),
           uint64_t(e.tx_bytes / 1024),
           uint64_t(e.rx_bytes / 1024),

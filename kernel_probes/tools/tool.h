@@ -71,6 +71,12 @@ std::span<const Tool* const> tool_table();
 // The row named `name`, or nullptr.
 const Tool* find_tool(std::string_view name);
 
+// An address as the tools print it: inet_ntop of `bytes` for AF_INET (first 4 bytes) and
+// AF_INET6 (16), "?" for any other family.
+std::string format_address(uint16_t family, const uint8_t* bytes);
+// A task name from a fixed, NUL-padded kernel buffer.
+std::string comm_of(const char* comm, size_t size);
+
 // Sets the filter knobs of tool.bpf.h in a skeleton's rodata (between open and load).
 template <typename Rodata>
 void set_filters(Rodata* ro, const ToolOptions& o) {

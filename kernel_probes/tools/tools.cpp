@@ -1,5 +1,10 @@
 #include "kernel_probes/tools/tool.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
 #include "kernel_probes/tools/skbdrop.h"
 #include "kernel_probes/tools/tcplife.h"
 
@@ -22,6 +27,14 @@ const Tool* find_tool(std::string_view name) {
     if (t->name() == name) return t;
   return nullptr;
 }
+
+std::string format_address(uint16_t family, const uint8_t* bytes) {
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (family == AF_INET || family == AF_INET6) inet_ntop(family, bytes, buf, sizeof buf);
+  return buf[0] ? buf : "?";
+}
+
+std::string comm_of(const char* comm, size_t size) { return std::string(comm, strnlen(comm, size)); }
 
 std::vector<std::string> option_flags(unsigned options) {
   static constexpr std::pair<ToolOption, const char*> kFlags[] = {

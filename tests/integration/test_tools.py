@@ -14,87 +14,12 @@ import sys
 import tempfile
 import time
 
-import jsonschema
-
 sys.path.insert(0, os.path.dirname(__file__))
 from pbtest import PATHBENCH, assert_clean_host, check, require_root, run  # noqa: E402
+from tooltest import SCHEMA, TAG, Netns, Tool, json_lines, leftover_netns  # noqa: E402
 
 require_root()
 assert_clean_host()
-
-TOOLS_SCHEMA = os.path.join(os.environ.get("PB_SOURCE_ROOT", "."), "reports", "schema", "tools.schema.json")
-with open(TOOLS_SCHEMA) as f:
-    SCHEMA = json.load(f)
-VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
-TAG = f"pbtool-{os.getpid()}"
-
-
-def json_lines(text, what):
-    """Every stdout line is one JSON object valid under the tools schema."""
-    out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise AssertionError(f"{what}: stdout line {n} is not JSON ({e}): {line[:200]!r}")
-        errors = sorted(VALIDATOR.iter_errors(obj), key=lambda e: e.path)
-        check(not errors, f"{what}: line {n} breaks the schema: {[e.message for e in errors[:3]]}\n{line[:400]}")
-        out.append(obj)
-    return out
-
-
-class Netns:
-    """A throwaway named netns with loopback up; deleted by close()."""
-
-    def __init__(self, suffix):
-        self.name = f"{TAG}-{suffix}"
-        subprocess.run(["ip", "netns", "add", self.name], check=True)
-        subprocess.run(["ip", "-n", self.name, "link", "set", "lo", "up"], check=True)
-        self.inode = os.stat(f"/run/netns/{self.name}").st_ino
-
-    def cmd(self, *args):
-        return ["ip", "netns", "exec", self.name, *args]
-
-    def udp_noports(self):
-        """Udp NoPorts from /proc/net/snmp read inside the netns."""
-        text = subprocess.run(self.cmd("cat", "/proc/net/snmp"), capture_output=True, text=True, check=True).stdout
-        rows = [line.split() for line in text.splitlines() if line.startswith("Udp:")]
-        return int(dict(zip(rows[0][1:], rows[1][1:]))["NoPorts"])
-
-    def close(self):
-        subprocess.run(["ip", "netns", "del", self.name], check=False)
-
-
-class Tool:
-    """`pathbench probe ARGS` in the background, stdout to a file; started() returns once
-    the tool says it is tracing (everything attached)."""
-
-    def __init__(self, args, tmp):
-        self.args = args
-        self.out_path = os.path.join(tmp, f"out-{len(os.listdir(tmp))}")
-        self.out = open(self.out_path, "w")
-        self.proc = subprocess.Popen([PATHBENCH, "probe", *args], stdout=self.out, stderr=subprocess.PIPE, text=True)
-        self.err = ""
-        while True:
-            line = self.proc.stderr.readline()
-            if not line:
-                self.proc.wait()
-                raise AssertionError(f"probe {args}: exit {self.proc.returncode} before tracing:\n{self.err}")
-            self.err += line
-            if "tracing" in line:
-                break
-
-    def finish(self, sig=None, timeout=30):
-        if sig:
-            self.proc.send_signal(sig)
-        _, rest = self.proc.communicate(timeout=timeout)
-        self.err += rest
-        self.out.close()
-        with open(self.out_path) as f:
-            text = f.read()
-        check(self.proc.returncode == 0, f"probe {self.args}: exit {self.proc.returncode}\n{self.err}\n{text[-2000:]}")
-        return text
-
 
 def udp_to_closed_port(ns, n, pace=True):
     code = ("import socket, time\n"
@@ -352,7 +277,6 @@ with tempfile.TemporaryDirectory() as tmp:
     print(check_skbdrop(tmp))
     print(check_tcplife(tmp))
 print(check_lost_events())
-leftover = [n for n in os.listdir("/run/netns") if n.startswith(TAG)]
-check(not leftover, f"netns left behind: {leftover}")
+check(not leftover_netns(), f"netns left behind: {leftover_netns()}")
 assert_clean_host()
 print("PASS")
