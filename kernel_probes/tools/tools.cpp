@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/soconnect.h"
 #include "kernel_probes/tools/tcplife.h"
 
 namespace pb::probes::tools {
@@ -15,6 +16,7 @@ std::span<const Tool* const> tool_table() {
   return {};
 #else
   static const Tool* const kTools[] = {
+      &soconnect_tool(),
       &skbdrop_tool(),
       &tcplife_tool(),
   };
