@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/soaccept.h"
 #include "kernel_probes/tools/soconnect.h"
 #include "kernel_probes/tools/tcplife.h"
 
@@ -17,6 +18,7 @@ std::span<const Tool* const> tool_table() {
 #else
   static const Tool* const kTools[] = {
       &soconnect_tool(),
+      &soaccept_tool(),
       &skbdrop_tool(),
       &tcplife_tool(),
   };
