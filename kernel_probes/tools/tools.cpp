@@ -8,6 +8,7 @@
 #include "kernel_probes/tools/skbdrop.h"
 #include "kernel_probes/tools/soaccept.h"
 #include "kernel_probes/tools/soconnect.h"
+#include "kernel_probes/tools/soconnlat.h"
 #include "kernel_probes/tools/tcplife.h"
 
 namespace pb::probes::tools {
@@ -19,6 +20,7 @@ std::span<const Tool* const> tool_table() {
   static const Tool* const kTools[] = {
       &soconnect_tool(),
       &soaccept_tool(),
+      &soconnlat_tool(),
       &skbdrop_tool(),
       &tcplife_tool(),
   };
