@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/so1stbyte.h"
 #include "kernel_probes/tools/soaccept.h"
 #include "kernel_probes/tools/soconnect.h"
 #include "kernel_probes/tools/soconnlat.h"
@@ -21,6 +22,7 @@ std::span<const Tool* const> tool_table() {
       &soconnect_tool(),
       &soaccept_tool(),
       &soconnlat_tool(),
+      &so1stbyte_tool(),
       &skbdrop_tool(),
       &tcplife_tool(),
   };
