@@ -163,8 +163,8 @@ ToolCheck check_soconnlat() {
 const Tool& soconnlat_tool() {
   static const Tool tool{
       .schema = {.tool = "soconnlat", .event_fields = {}, .summary_fields = kSummaryFields, .histograms = kHistograms},
-      .doc = "connect() latency per task name, as the book times the syscall and as the kernel's TCP handshake; "
-             "the book's keying by user stack is left out (stacks need frame pointers and user symbols to mean anything)",
+      .doc = "connect() latency per task name: the syscall as the book times it, and the kernel's TCP handshake "
+             "(not by user stack as in the book: without frame pointers and user symbols they mean little)",
       .options = kOptNetns | kOptPid | kOptComm | kOptInterval | kOptRport,
       .check = check_soconnlat,
       .run = run_soconnlat,
