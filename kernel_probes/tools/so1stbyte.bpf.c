@@ -66,7 +66,8 @@ static __always_inline void on_read_enter(const struct trace_event_raw_sys_enter
 	if (!bpf_map_lookup_elem(&waiting, &key))
 		return;
 	__u64 tid = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&reading, &tid, &key.fd, BPF_ANY);
+	if (bpf_map_update_elem(&reading, &tid, &key.fd, BPF_ANY))
+		count(PB_SO1STBYTE_READING_FULL);
 }
 
 static __always_inline void on_read_exit(const struct trace_event_raw_sys_exit *ctx)

@@ -131,6 +131,9 @@ void run_so1stbyte(const ToolOptions& opts, core::RunLoop& loop, core::EventSink
     if (exited) s.notes.push_back(fmt::format("{} connected sockets belonged to processes that exited before a read returned data", exited));
     if (uint64_t full = n[PB_SO1STBYTE_FULL])
       s.notes.push_back(fmt::format("{} connected sockets not followed: more than {} waiting at once", full, PB_SO1STBYTE_SOCKS));
+    if (uint64_t full = n[PB_SO1STBYTE_READING_FULL])
+      s.notes.push_back(fmt::format("{} reads on waiting sockets not followed: more than {} threads reading at once", full,
+                                    PB_SO_CONNECT_THREADS));
     if (uint64_t full = sum_percpu(bpf_map__fd(maps.so_connects_full), 0, "so1stbyte so_connects_full"))
       s.notes.push_back(fmt::format("{} connects not followed: more than {} in flight at once", full, PB_SO_CONNECT_THREADS));
     for (const auto& u : obj.programs().unavailable)

@@ -30,7 +30,8 @@ struct pb_so1stbyte_key {
 enum pb_so1stbyte_count {
 	PB_SO1STBYTE_FULL = 0,         /* connected sockets not followed: table full */
 	PB_SO1STBYTE_CLOSED = 1,       /* closed before any read returned data */
-	PB_SO1STBYTE_NCOUNTS = 2,
+	PB_SO1STBYTE_READING_FULL = 2, /* reads on a waiting socket not followed: table full */
+	PB_SO1STBYTE_NCOUNTS = 3,
 };
 
 #ifdef __cplusplus

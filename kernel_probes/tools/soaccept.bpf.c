@@ -100,7 +100,6 @@ static __always_inline void on_exit(const struct trace_event_raw_sys_exit *ctx)
 	e->port = peer.port;
 	__builtin_memcpy(e->addr, peer.addr, sizeof(e->addr));
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->lport = a.lport;
 	e->peer_known = known;
 	bpf_ringbuf_submit(e, 0);
 }

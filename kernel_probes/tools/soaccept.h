@@ -19,10 +19,8 @@ struct pb_soaccept_event {
 	__u16 port;      /* peer port, host order; 0 when the accept failed */
 	__u8 addr[16];   /* peer address; IPv4 in the first 4 bytes */
 	char comm[PB_TOOL_COMM_LEN];
-	__u16 lport;     /* the listener's port, host order */
 	__u8 peer_known; /* 1: addr/port hold the peer (the accept succeeded) */
-	__u8 pad;
-	__u32 pad2;
+	__u8 pad[7];
 };
 
 /* An accept between entry and exit. */
