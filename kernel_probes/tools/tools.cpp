@@ -6,7 +6,10 @@
 #include <cstring>
 
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/tcpaccept.h"
+#include "kernel_probes/tools/tcpconnect.h"
 #include "kernel_probes/tools/tcplife.h"
+#include "kernel_probes/tools/tcpretrans.h"
 
 namespace pb::probes::tools {
 
@@ -16,7 +19,10 @@ std::span<const Tool* const> tool_table() {
 #else
   static const Tool* const kTools[] = {
       &skbdrop_tool(),
+      &tcpconnect_tool(),
+      &tcpaccept_tool(),
       &tcplife_tool(),
+      &tcpretrans_tool(),
   };
   return kTools;
 #endif
