@@ -9,7 +9,10 @@
 #include "kernel_probes/tools/tcpaccept.h"
 #include "kernel_probes/tools/tcpconnect.h"
 #include "kernel_probes/tools/tcplife.h"
+#include "kernel_probes/tools/tcpnagle.h"
 #include "kernel_probes/tools/tcpretrans.h"
+#include "kernel_probes/tools/tcpsynbl.h"
+#include "kernel_probes/tools/tcpwin.h"
 
 namespace pb::probes::tools {
 
@@ -23,6 +26,9 @@ std::span<const Tool* const> tool_table() {
       &tcpaccept_tool(),
       &tcplife_tool(),
       &tcpretrans_tool(),
+      &tcpsynbl_tool(),
+      &tcpwin_tool(),
+      &tcpnagle_tool(),
   };
   return kTools;
 #endif
