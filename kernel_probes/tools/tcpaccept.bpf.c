@@ -45,16 +45,27 @@ static __always_inline void on_enter(int fd)
 		count(PB_TCPACCEPT_UNMATCHED);
 }
 
+/* An accept entered before the tool started has no entry: its line goes out without the
+ * listener's queue (PB_TCPACCEPT_UNKNOWN). */
 static __always_inline void on_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	int fd = -1;
 	__s32 *lfd = bpf_map_lookup_elem(&calls, &tid);
-	if (!lfd)
-		return;
-	int fd = *lfd;
-	bpf_map_delete_elem(&calls, &tid);
+	if (lfd) {
+		fd = *lfd;
+		bpf_map_delete_elem(&calls, &tid);
+	}
 	if (ret < 0)
 		return;
+	if (!lfd) {
+		if (!pb_want_pid(pb_current_tgid()))
+			return;
+		char comm[PB_TOOL_COMM_LEN];
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!pb_want_comm(comm))
+			return;
+	}
 	struct sock *child = pb_sock_of_fd((int)ret);
 	if (!child || !pb_is_inet_tcp(child))
 		return;
@@ -78,8 +89,8 @@ static __always_inline void on_exit(long ret)
 	e->rport = t.rport;
 	e->family = t.family;
 	e->pad = 0;
-	e->backlog = listener ? BPF_CORE_READ(listener, sk_ack_backlog) : 0;
-	e->max_backlog = listener ? BPF_CORE_READ(listener, sk_max_ack_backlog) : 0;
+	e->backlog = listener ? BPF_CORE_READ(listener, sk_ack_backlog) : PB_TCPACCEPT_UNKNOWN;
+	e->max_backlog = listener ? BPF_CORE_READ(listener, sk_max_ack_backlog) : PB_TCPACCEPT_UNKNOWN;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
 }

@@ -36,9 +36,11 @@ constexpr Field kEventFields[] = {
     {.name = "laddr", .type = FieldType::kString, .doc = "local address", .width = 15},
     {.name = "lport", .type = FieldType::kUint, .doc = "local (listening) port", .width = 5},
     {.name = "bl", .type = FieldType::kUint,
-     .doc = "the listener's accept queue after this accept: connections still waiting (sk_ack_backlog)", .width = 3},
+     .doc = "the listener's accept queue after this accept: connections still waiting (sk_ack_backlog); unknown for "
+            "an accept that began before the tool",
+     .width = 3, .nullable = true},
     {.name = "bl_max", .type = FieldType::kUint, .doc = "the listener's queue limit (sk_max_ack_backlog, from listen())",
-     .width = 6},
+     .width = 6, .nullable = true},
 };
 
 constexpr Field kSummaryFields[] = {
@@ -86,6 +88,8 @@ class TcpacceptObject {
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
+core::Value known(uint32_t v) { return v == PB_TCPACCEPT_UNKNOWN ? core::Value() : core::Value(uint64_t(v)); }
+
 core::Values values_of(const pb_tcpaccept_event& e) {
   return {clock_of(e.ts_ns),
           uint64_t(e.pid),
@@ -94,8 +98,8 @@ core::Values values_of(const pb_tcpaccept_event& e) {
           uint64_t(e.rport),
           format_address(e.family, e.laddr),
           uint64_t(e.lport),
-          uint64_t(e.backlog),
-          uint64_t(e.max_backlog)};
+          known(e.backlog),
+          known(e.max_backlog)};
 }
 
 void run_tcpaccept(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
@@ -116,7 +120,7 @@ void run_tcpaccept(const ToolOptions& opts, core::RunLoop& loop, core::EventSink
     handshakes_before = handshakes;
     accepts_before = accepts;
     if (final && c[PB_TCPACCEPT_UNMATCHED])
-      s.notes.push_back(fmt::format("{} accept calls not followed (more than {} in flight at once)",
+      s.notes.push_back(fmt::format("{} accepts shown without their listener's queue (more than {} in flight at once)",
                                     c[PB_TCPACCEPT_UNMATCHED], PB_TCPACCEPT_MAX_CALLS));
     return s;
   });

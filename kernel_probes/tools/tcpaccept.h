@@ -30,11 +30,12 @@ struct pb_tcpaccept_event {
 /* Indexes of the per-CPU counters. */
 enum pb_tcpaccept_counter {
 	PB_TCPACCEPT_HANDSHAKES = 0, /* SYN_RECV->ESTABLISHED of a TCP child (passive opens) */
-	PB_TCPACCEPT_UNMATCHED = 1,  /* accept returns without their entry (map full) */
+	PB_TCPACCEPT_UNMATCHED = 1,  /* accept calls not remembered at entry (map full) */
 	PB_TCPACCEPT_NCOUNTERS = 2,
 };
 
 #define PB_TCPACCEPT_MAX_CALLS 8192 /* accept() calls in flight at once */
+#define PB_TCPACCEPT_UNKNOWN 0xffffffffu /* backlog of an accept entered before the tool started */
 
 #ifdef __cplusplus
 static_assert(sizeof(struct pb_tcpaccept_event) == 80, "pb_tcpaccept_event layout");
