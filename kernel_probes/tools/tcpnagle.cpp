@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/core/errors.h"
+#include "bench/core/histogram.h"
 #include "kernel_probes/bpf_util.h"
 #include "kernel_probes/percpu_map.h"
 #include "kernel_probes/probe_attach.h"
@@ -35,9 +36,17 @@ constexpr Field kSummaryFields[] = {
      .width = 8},
 };
 
+constexpr Field kHistograms[] = {
+    {.name = "blocked", .unit = "us",
+     .doc = "from a sendmsg to the first transmit (net_dev_queue) of its data, the oldest waiting write per socket: "
+            "Nagle, cork, cwnd, the peer's window, pacing and TSQ holds together"},
+};
+
 constexpr std::string_view kMeasures =
     "counts tcp_sock.nonagle once per TCP sendmsg (tcp:tcp_sendmsg_locked), not per tcp_write_xmit attempt as the "
-    "book's kprobe, and does not time how long Nagle held data back (tcp_write_xmit has no tracepoint)";
+    "book's kprobe (tcp_write_xmit has no tracepoint); its blocked time is each write's wait from sendmsg to the "
+    "first net_dev_queue of its data, which every hold on the way (Nagle, cork, cwnd, receive window, pacing, TSQ) "
+    "lengthens, not Nagle alone";
 
 std::string flags_name(uint32_t v) {
   if (v == 0) return "ON";
@@ -47,7 +56,8 @@ std::string flags_name(uint32_t v) {
   return out;
 }
 
-// The loaded tcpnagle object with tcp_sendmsg_locked hooked (tp_btf, else raw_tp).
+// The loaded tcpnagle object: tcp_sendmsg_locked (tp_btf, else raw_tp) and net_dev_queue
+// (tp_btf, else raw_tp, else tracepoint).
 class TcpnagleObject {
  public:
   explicit TcpnagleObject(const ToolOptions& o) {
@@ -58,7 +68,8 @@ class TcpnagleObject {
     hooks_.prepare(skel_->obj, o.first_flavour);
     if (int err = tcpnagle_bpf__load(skel_.get()); err) core::throw_errno(-err, "load BPF object tcpnagle");
     hooks_.select(skel_->obj, true);
-    if (hooks_.programs().active.empty()) throw std::runtime_error("tcpnagle: " + hooks_.problem("tcp_sendmsg_locked"));
+    for (const char* event : {"tcp_sendmsg_locked", "net_dev_queue"})
+      if (auto why = hooks_.problem(event); !why.empty()) throw std::runtime_error(fmt::format("tcpnagle: {}", why));
   }
   tcpnagle_bpf& skel() const { return *skel_; }
   const std::vector<std::string>& programs() const { return hooks_.programs().active; }
@@ -70,9 +81,13 @@ class TcpnagleObject {
 
 void run_tcpnagle(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
   TcpnagleObject obj(opts);
-  // Nothing is sent through the ring; it is polled only so the loop is the one every tool runs.
-  auto ring = RingBuffer::of<uint64_t>(bpf_map__fd(obj.skel().maps.events), bpf_map__fd(obj.skel().maps.events_lost),
-                                       [](const uint64_t&) {});
+  core::Histogram interval_us, total_us;
+  auto ring = RingBuffer::of<pb_tcpnagle_sample>(bpf_map__fd(obj.skel().maps.events),
+                                                 bpf_map__fd(obj.skel().maps.events_lost),
+                                                 [&](const pb_tcpnagle_sample& e) {
+                                                   interval_us.record(e.delay_ns / 1000);
+                                                   total_us.record(e.delay_ns / 1000);
+                                                 });
   const int counts_fd = bpf_map__fd(obj.skel().maps.counts);
   std::vector<uint64_t> before(PB_TCPNAGLE_FLAGS, 0);
   run_ring_tool("tcpnagle", obj.programs(), loop, *ring, sink, [&](bool final) {
@@ -80,6 +95,8 @@ void run_tcpnagle(const ToolOptions& opts, core::RunLoop& loop, core::EventSink&
     core::Summary s;
     for (uint32_t v = 0; v < PB_TCPNAGLE_FLAGS; ++v)
       if (uint64_t d = final ? now[v] : now[v] - before[v]) s.rows.push_back({flags_name(v), d});
+    s.histograms.push_back(final ? total_us : interval_us);
+    interval_us = core::Histogram();
     if (final) s.notes.push_back(std::string(kMeasures));
     before = std::move(now);
     return s;
@@ -88,7 +105,8 @@ void run_tcpnagle(const ToolOptions& opts, core::RunLoop& loop, core::EventSink&
 
 ToolCheck check_tcpnagle() {
   for (const std::string& why :
-       {missing_btf(), missing_tracepoint("tcp", "tcp_sendmsg_locked"), missing_member("tcp_sock", "nonagle")})
+       {missing_btf(), missing_tracepoint("tcp", "tcp_sendmsg_locked"), missing_tracepoint("net", "net_dev_queue"),
+        missing_member("tcp_sock", "nonagle"), missing_member("tcp_sock", "write_seq")})
     if (!why.empty()) return {false, why};
   if (tracepoint_arity("tcp_sendmsg_locked") < 1)
     return {false, "tcp:tcp_sendmsg_locked has no BTF prototype here: its classic record carries no socket"};
@@ -99,9 +117,9 @@ ToolCheck check_tcpnagle() {
 
 const Tool& tcpnagle_tool() {
   static const Tool tool{
-      .schema = {.tool = "tcpnagle", .event_fields = {}, .summary_fields = kSummaryFields, .histograms = {}},
-      .doc = "approximation: TCP sendmsg calls counted by Nagle state (tcp_sock.nonagle: ON, OFF, CORK, PUSH) at "
-             "tcp_sendmsg_locked, per sendmsg rather than per transmit attempt; no blocked-time histogram",
+      .schema = {.tool = "tcpnagle", .event_fields = {}, .summary_fields = kSummaryFields, .histograms = kHistograms},
+      .doc = "approximation: TCP sendmsg calls by Nagle state (tcp_sock.nonagle: ON, OFF, CORK, PUSH), per sendmsg "
+             "rather than per transmit attempt; blocked time as each write's wait for its first transmit",
       .options = kOptNetns | kOptPid | kOptComm | kOptInterval | kOptLport | kOptRport,
       .check = check_tcpnagle,
       .run = run_tcpnagle,

@@ -448,6 +448,7 @@ for _ in range(3):
 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
 for _ in range(2):
     c.send(b"c" * 100)
+time.sleep(0.2)  # corked: those two writes wait 200 ms for their first transmit
 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
 a.sendall(b"r" * 10)  # the accepted socket's send, filtered out by --rport
 time.sleep(0.05)
@@ -470,7 +471,10 @@ def check_nagle(tmp):
     check(rows.get("ON") == 5 and off == 3 and cork == 2 and sum(rows.values()) == 10,
           f"tcpnagle: 5 sends with Nagle, 3 with TCP_NODELAY, 2 corked expected: {final['rows']}")
     check(any("per TCP sendmsg" in n for n in final["notes"]), final["notes"])
-    return f"tcpnagle: {rows}"
+    blocked = final["histograms"]["blocked"]
+    # One wait per socket at a time: the 10 writes give 1..10 samples, the corked one 200 ms.
+    check(1 <= blocked["count"] <= 10 and 200000 <= blocked["max"] < 1000000, f"blocked (us): {blocked}")
+    return f"tcpnagle: {rows}, blocked: {blocked['count']} waits, max {blocked['max']} us"
 
 
 check_list_and_errors()
