@@ -10,7 +10,13 @@
 #include "kernel_probes/tools/soaccept.h"
 #include "kernel_probes/tools/soconnect.h"
 #include "kernel_probes/tools/soconnlat.h"
+#include "kernel_probes/tools/tcpaccept.h"
+#include "kernel_probes/tools/tcpconnect.h"
 #include "kernel_probes/tools/tcplife.h"
+#include "kernel_probes/tools/tcpnagle.h"
+#include "kernel_probes/tools/tcpretrans.h"
+#include "kernel_probes/tools/tcpsynbl.h"
+#include "kernel_probes/tools/tcpwin.h"
 
 namespace pb::probes::tools {
 
@@ -23,8 +29,14 @@ std::span<const Tool* const> tool_table() {
       &soaccept_tool(),
       &soconnlat_tool(),
       &so1stbyte_tool(),
-      &skbdrop_tool(),
+      &tcpconnect_tool(),
+      &tcpaccept_tool(),
       &tcplife_tool(),
+      &tcpretrans_tool(),
+      &tcpsynbl_tool(),
+      &tcpwin_tool(),
+      &tcpnagle_tool(),
+      &skbdrop_tool(),
   };
   return kTools;
 #endif
