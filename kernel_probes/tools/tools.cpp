@@ -5,7 +5,11 @@
 
 #include <cstring>
 
+#include "kernel_probes/tools/gethostlatency.h"
+#include "kernel_probes/tools/ieee80211scan.h"
+#include "kernel_probes/tools/ipecn.h"
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/superping.h"
 #include "kernel_probes/tools/tcplife.h"
 
 namespace pb::probes::tools {
@@ -17,6 +21,10 @@ std::span<const Tool* const> tool_table() {
   static const Tool* const kTools[] = {
       &skbdrop_tool(),
       &tcplife_tool(),
+      &gethostlatency_tool(),
+      &ipecn_tool(),
+      &superping_tool(),
+      &ieee80211scan_tool(),
   };
   return kTools;
 #endif
