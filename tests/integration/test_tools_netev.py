@@ -311,8 +311,7 @@ def check_ipecn(tmp):
         check(got.get(("IPv4", "CE")) == v4[3] and got.get(("IPv6", "CE")) == v6[3] and len(events_of(tl)) == len(events),
               f"--hook-flavour {f}: {got}")
         check(re.search(f"tracing with {f}/(net/)?netif_receive_skb", twins[f].err), twins[f].err)
-    check(not any(e["family"] and e["saddr"] == "198.18.110.1" for e in events_of(other_lines)),
-          f"the sender's netns received CE packets: {events_of(other_lines)}")
+    check(not events_of(other_lines), f"the sender's netns received no CE packet: {events_of(other_lines)}")
     result = f"ipecn: {len(ce4)} IPv4 + {len(ce6)} IPv6 CE = IpExt InCEPkts/Ip6InCEPkts deltas; every codepoint " \
              f"row = the netns' counters ({', '.join(f'{k[0]} {k[1]} {v}' for k, v in sorted(rows.items()))})"
     if bt_out is not None:
