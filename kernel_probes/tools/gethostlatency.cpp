@@ -75,11 +75,13 @@ std::string libc_of(uint32_t pid) {
 class GethostlatencyObject {
  public:
   explicit GethostlatencyObject(const ToolOptions& o) {
+    if (o.pid && access(fmt::format("/proc/{}", o.pid).c_str(), F_OK) != 0)
+      throw core::UsageError(fmt::format("--pid {}: no such process", o.pid));
     libc_ = libc_of(o.pid);
     if (libc_.empty())
       throw core::UnsupportedError(
-          o.pid ? fmt::format("gethostlatency: process {} maps no glibc libc.so (gone, statically linked, or another "
-                              "libc): its lookups cannot be traced",
+          o.pid ? fmt::format("gethostlatency: process {} maps no glibc libc.so (statically linked, or another libc): "
+                              "its lookups cannot be traced",
                               o.pid)
                 : std::string("gethostlatency: this process maps no glibc libc.so: cannot find the libc to trace"));
     route_libbpf_logs();

@@ -82,6 +82,11 @@ def check_list_and_errors():
                          (["gethostlatency", "--lport", "53"], "--lport")):
         p = run(["probe", *args])
         check(p.returncode == 2 and needle in p.stderr, f"probe {args}: exit {p.returncode}: {p.stderr}")
+    p = run(["probe", "gethostlatency", "--pid", "4000000", "--duration", "1"])
+    check(p.returncode == 2 and "--pid 4000000: no such process" in p.stderr, f"exit {p.returncode}: {p.stderr}")
+    # A process without glibc (the kernel thread kthreadd maps nothing): nothing to attach to.
+    p = run(["probe", "gethostlatency", "--pid", "2", "--duration", "1"])
+    check(p.returncode == 5 and "maps no glibc" in p.stderr, f"--pid 2: exit {p.returncode}: {p.stderr}")
     p = run(["probe", "superping", "--help"], check_rc=0)
     check("net_dev_start_xmit" in p.stdout and "netif_receive_skb" in p.stdout, p.stdout)
 
