@@ -5,6 +5,9 @@
 
 #include <cstring>
 
+#include "kernel_probes/tools/gethostlatency.h"
+#include "kernel_probes/tools/ieee80211scan.h"
+#include "kernel_probes/tools/ipecn.h"
 #include "kernel_probes/tools/skbdrop.h"
 #include "kernel_probes/tools/so1stbyte.h"
 #include "kernel_probes/tools/soaccept.h"
@@ -12,6 +15,7 @@
 #include "kernel_probes/tools/soconnlat.h"
 #include "kernel_probes/tools/tcpaccept.h"
 #include "kernel_probes/tools/tcpconnect.h"
+#include "kernel_probes/tools/superping.h"
 #include "kernel_probes/tools/tcplife.h"
 #include "kernel_probes/tools/tcpnagle.h"
 #include "kernel_probes/tools/tcpretrans.h"
@@ -36,7 +40,11 @@ std::span<const Tool* const> tool_table() {
       &tcpsynbl_tool(),
       &tcpwin_tool(),
       &tcpnagle_tool(),
+      &gethostlatency_tool(),
+      &ipecn_tool(),
+      &superping_tool(),
       &skbdrop_tool(),
+      &ieee80211scan_tool(),
   };
   return kTools;
 #endif
