@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/socketio.h"
+#include "kernel_probes/tools/socksize.h"
 #include "kernel_probes/tools/tcplife.h"
 
 namespace pb::probes::tools {
@@ -16,6 +18,8 @@ std::span<const Tool* const> tool_table() {
 #else
   static const Tool* const kTools[] = {
       &skbdrop_tool(),
+      &socketio_tool(),
+      &socksize_tool(),
       &tcplife_tool(),
   };
   return kTools;
