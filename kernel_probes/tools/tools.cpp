@@ -5,10 +5,13 @@
 
 #include <cstring>
 
+#include "kernel_probes/tools/netsize.h"
 #include "kernel_probes/tools/skbdrop.h"
 #include "kernel_probes/tools/socketio.h"
 #include "kernel_probes/tools/socksize.h"
+#include "kernel_probes/tools/sormem.h"
 #include "kernel_probes/tools/tcplife.h"
+#include "kernel_probes/tools/tcptop.h"
 
 namespace pb::probes::tools {
 
@@ -20,7 +23,10 @@ std::span<const Tool* const> tool_table() {
       &skbdrop_tool(),
       &socketio_tool(),
       &socksize_tool(),
+      &sormem_tool(),
       &tcplife_tool(),
+      &tcptop_tool(),
+      &netsize_tool(),
   };
   return kTools;
 #endif
