@@ -20,6 +20,7 @@ from tooltest import SCHEMA, Netns, Tool, json_lines, leftover_netns  # noqa: E4
 
 require_root()
 assert_clean_host()
+T0 = time.monotonic()
 
 # 100 datagrams of each of 10 sizes, one size per power-of-two row.
 SIZES = [3, 20, 50, 100, 200, 400, 1000, 2000, 5000, 9000]
@@ -192,8 +193,8 @@ tracepoint:net:net_dev_xmit /{in_ns}/ {{ @nic_send_bytes = hist(args->len); }}
     filtered = [(r["dir"], r["rport"], r["count"]) for r in io["socketio_filtered"]["rows"]]
     check(filtered == [("write", RX_PORT, n)], f"socketio --pid --comm --rport {RX_PORT}: {filtered}")
     for f in ("raw_tp", "tracepoint"):
-        check(f"tracing with {f}/sock_recv_length, {f}/sock_send_length" in tools[f"socketio_{f}"].err,
-              tools[f"socketio_{f}"].err)
+        err = tools[f"socketio_{f}"].err
+        check(f"tracing with {f}/" in err and err.count(f"{f}/") == 2 and "sock_send_length" in err, err)
         twin = {(r["comm"], r["pid"], r["dir"], r["protocol"], r["rport"]): (r["count"], r["bytes"], r["errors"])
                 for r in io[f"socketio_{f}"]["rows"]}
         check(twin == want, f"socketio --hook-flavour {f}: {twin}")
@@ -238,7 +239,7 @@ RMEM = r"""
 import json, socket, sys
 port, n, size = map(int, sys.argv[1:4])
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
 r.bind(("127.0.0.1", port))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(n):
@@ -254,7 +255,7 @@ def udp_snmp(ns):
 
 
 def check_sormem(tmp):
-    """A UDP socket with the smallest SO_RCVBUF flooded: every overflow is one kfree_skb
+    """A UDP socket with an 8 KiB SO_RCVBUF (16 KiB once doubled) flooded: every overflow is one kfree_skb
     SOCKET_RCVBUFF line and one udp_fail_queue_rcv_skb line, as many as Udp RcvbufErrors."""
     port, n, size = 7003, 300, 500
     ns = Netns("rmem")
@@ -276,7 +277,7 @@ tracepoint:udp:udp_fail_queue_rcv_skb /args->dport == {port}/ {{ @fails = count(
         twin_lines = json_lines(twin.finish(signal.SIGINT), "sormem --hook-flavour raw_tp")
     finally:
         ns.close()
-    check(0 < errors < n, f"Udp RcvbufErrors delta {errors} of {n} datagrams: the flood should overflow")
+    check(0 < errors < n - 5, f"Udp RcvbufErrors delta {errors} of {n} datagrams: a few fit, then overflows")
     for name, ls in (("tp_btf", lines), ("raw_tp", twin_lines)):
         events = [x for x in ls if x["type"] == "event"]
         final = summaries(ls)[-1]
@@ -400,4 +401,4 @@ with tempfile.TemporaryDirectory() as tmp:
     print(check_tcptop(tmp))
 check(not leftover_netns(), f"netns left behind: {leftover_netns()}")
 assert_clean_host()
-print("PASS")
+print(f"PASS in {time.monotonic() - T0:.1f} s")
