@@ -35,8 +35,8 @@ constexpr std::array<const char*, PB_SORMEM_KINDS> kKindNames = {
 constexpr Field kEventFields[] = {
     {.name = "event", .type = FieldType::kString,
      .doc = "kfree_skb:SOCKET_RCVBUFF (a drop: receive buffer full, every protocol), udp_fail_queue_rcv_skb (UDP "
-            "refused it; also a kfree_skb line), sock_rcvqueue_full (raw, ping, ...), sock_exceed_buf_limit "
-            "(protocol memory pressure)",
+            "refused it; also a kfree_skb line), sock_rcvqueue_full (ping and other sock_queue_rcv_skb users; raw sockets drop before any "
+            "tracepoint: /proc/net/raw drops), sock_exceed_buf_limit (protocol memory pressure)",
      .width = 24},
     {.name = "protocol", .type = FieldType::kString, .doc = "the socket's protocol name (skc_prot->name)", .width = 8,
      .nullable = true},

@@ -2,7 +2,7 @@
 """pathbench probe socketio, socksize, sormem, tcptop and netsize end to end (root). Each check
 makes its own netns, causes a known workload there and holds the tools' numbers against what
 pathbench did not compute: the calls, sizes and bytes the test's own programs made, the
-netns' Udp RcvbufErrors counter, and bpftrace running the book's tracepoint scripts (or
+netns' Udp RcvbufErrors counter and a ping socket's drops, and bpftrace running the book's tracepoint scripts (or
 their equivalent) on the same events at the same time."""
 import json
 import math
@@ -303,6 +303,46 @@ tracepoint:udp:udp_fail_queue_rcv_skb /args->dport == {port}/ {{ @fails = count(
            f"enqueue samples at rcvbuf {rcvbuf}"
 
 
+PING = r"""
+import socket, struct, sys
+n, size = map(int, sys.argv[1:3])
+p = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+p.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+for seq in range(n):
+    p.sendto(struct.pack("!BBHHH", 8, 0, 0, 0, seq) + b"p" * size, ("127.0.0.1", 0))
+port = p.getsockname()[1]
+rows = [line.split() for line in open("/proc/net/icmp").read().splitlines()[1:]]
+print(port, sum(int(r[-1]) for r in rows if int(r[1].split(":")[1], 16) == port), flush=True)
+"""
+
+
+def check_sormem_ping(tmp):
+    """A ping socket (sock_queue_rcv_skb's path) with its echo replies unread: every overflow
+    is a sock_rcvqueue_full line and a kfree_skb SOCKET_RCVBUFF line, as many as the socket's
+    drops in /proc/net/icmp."""
+    n, size = 300, 500
+    ns = Netns("ping")
+    try:
+        subprocess.run(ns.cmd("sysctl", "-qw", "net.ipv4.ping_group_range=0 0"), check=True)
+        tool = Tool(["sormem", "--netns", ns.name, "--json"], tmp)
+        port, drops = map(int, subprocess.run(ns.cmd(sys.executable, "-c", PING, str(n), str(size)), capture_output=True,
+                                              text=True, check=True, timeout=30).stdout.split())
+        time.sleep(0.3)
+        lines = json_lines(tool.finish(signal.SIGINT), "sormem (ping)")
+    finally:
+        ns.close()
+    check(0 < drops < n - 5, f"ping socket drops {drops} of {n} replies: a few fit, then overflows")
+    final = summaries(lines)[-1]
+    rows = {r["event"]: r["count"] for r in final["rows"]}
+    check(rows == {"kfree_skb:SOCKET_RCVBUFF": drops, "sock_rcvqueue_full": drops}, f"sormem rows {rows}, drops {drops}")
+    events = [x for x in lines if x["type"] == "event"]
+    check(len(events) == 2 * drops and all(e["protocol"] == "PING" and e["lport"] == port and
+                                           e["rmem_alloc"] >= e["rcvbuf"] for e in events),
+          f"ping overflow lines: {events[:2]}")
+    check(final["histograms"]["rmem_alloc"]["count"] == n - drops, f"enqueue samples {final['histograms']['rmem_alloc']}")
+    return f"sormem: {drops} ping-socket overflows = /proc/net/icmp drops (sock_rcvqueue_full and kfree_skb lines)"
+
+
 TCP_SERVER = r"""
 import ctypes, socket, sys
 ctypes.CDLL(None).prctl(15, b"pbtcpsrv", 0, 0, 0)
@@ -398,6 +438,7 @@ check_list()
 with tempfile.TemporaryDirectory() as tmp:
     print(check_udp(tmp))
     print(check_sormem(tmp))
+    print(check_sormem_ping(tmp))
     print(check_tcptop(tmp))
 check(not leftover_netns(), f"netns left behind: {leftover_netns()}")
 assert_clean_host()
