@@ -3,8 +3,8 @@
  * and one line per receive-buffer overflow from skb:kfree_skb reason SOCKET_RCVBUFF (every
  * protocol), udp:udp_fail_queue_rcv_skb (UDP's own path), sock:sock_rcvqueue_full
  * (sock_queue_rcv_skb users: ping, ...) and sock:sock_exceed_buf_limit (protocol memory
- * pressure). Raw sockets check their buffer before cloning the skb (6.18: raw_v4_input), so
- * their drops reach no tracepoint; /proc/net/raw's drops column counts them. Shared between sormem.bpf.c and sormem.cpp. */
+ * pressure). Observed on 6.18: a raw socket's overflows (/proc/net/raw's drops column) reach
+ * none of these tracepoints; the buffer seems to be checked before the skb is cloned for it. Shared between sormem.bpf.c and sormem.cpp. */
 #ifndef PB_TOOLS_SORMEM_H
 #define PB_TOOLS_SORMEM_H
 
