@@ -21,6 +21,11 @@
 #include "kernel_probes/tools/tcpretrans.h"
 #include "kernel_probes/tools/tcpsynbl.h"
 #include "kernel_probes/tools/tcpwin.h"
+#include "kernel_probes/tools/netsize.h"
+#include "kernel_probes/tools/socketio.h"
+#include "kernel_probes/tools/socksize.h"
+#include "kernel_probes/tools/sormem.h"
+#include "kernel_probes/tools/tcptop.h"
 
 namespace pb::probes::tools {
 
@@ -31,11 +36,15 @@ std::span<const Tool* const> tool_table() {
   static const Tool* const kTools[] = {
       &soconnect_tool(),
       &soaccept_tool(),
+      &socketio_tool(),
+      &socksize_tool(),
+      &sormem_tool(),
       &soconnlat_tool(),
       &so1stbyte_tool(),
       &tcpconnect_tool(),
       &tcpaccept_tool(),
       &tcplife_tool(),
+      &tcptop_tool(),
       &tcpretrans_tool(),
       &tcpsynbl_tool(),
       &tcpwin_tool(),
@@ -43,6 +52,7 @@ std::span<const Tool* const> tool_table() {
       &gethostlatency_tool(),
       &ipecn_tool(),
       &superping_tool(),
+      &netsize_tool(),
       &skbdrop_tool(),
       &ieee80211scan_tool(),
   };
