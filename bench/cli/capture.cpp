@@ -146,8 +146,12 @@ reports::Capture ScenarioCapture::finish() {
   if (!s.error.empty()) c.error = s.error;
   else if (c.packets < c.requested && plan_.where == std::string_view(reports::kCaptureTgEgress) &&
            plan_.generator == "xdp-live")
-    c.error = "xdp-live frames leave the TG by ndo_xdp_xmit, which no packet tap sees; capture with --generator "
-              "afpacket or udp-socket";
+    c.error = "xdp-live frames leave the TG by ndo_xdp_xmit, which passes no packet tap; capture with --generator "
+              "udp-socket";
+  else if (c.packets < c.requested && plan_.where == std::string_view(reports::kCaptureTgEgress) &&
+           plan_.generator == "afpacket")
+    c.error = "afpacket frames bypass the qdisc layer (PACKET_QDISC_BYPASS) and its packet taps; capture with "
+              "--generator udp-socket";
   else if (c.packets < c.requested)
     c.error = fmt::format("the scenario ended after {} of {} packets", c.packets, c.requested);
   return c;

@@ -7,8 +7,9 @@
 // (kernel-udp, kernel-tcp, xdp-pass: the tap sees each frame as the stack receives it);
 // the TG interface on egress for the paths that consume frames in XDP, AF_XDP or DPDK,
 // where an AF_PACKET tap on the DUT sees nothing after XDP_DROP or a redirect. Frames the
-// xdp-live generator sends leave by ndo_xdp_xmit, which passes no tap: on a tg-egress path
-// with that generator the record says so (use --generator afpacket or udp-socket).
+// xdp-live generator sends leave by ndo_xdp_xmit, and the afpacket generator's by
+// PACKET_QDISC_BYPASS, both past the taps: on a tg-egress path with one of them the record
+// says so (--generator udp-socket goes through dev_queue_xmit, where the taps are).
 //
 // The capture runs on its own thread and closes its handle as soon as it has N packets,
 // so it costs the trial nothing after that; a capture that was not finished (the scenario
