@@ -37,22 +37,30 @@ def events(rec):
     return [e if isinstance(e, dict) else json.loads(e) for e in rec["events"]]
 
 
-def start_tcplife():
-    """libbpf-tools' tcplife, host-wide, once it printed its header (attached); None when it
-    does not work here."""
+def start_tcplife(tmp):
+    """libbpf-tools' tcplife, host-wide, line-buffered into a file, once it printed its header
+    (attached); None when it does not work here."""
     if not os.path.exists(TCPLIFE):
         return None
-    p = subprocess.Popen([TCPLIFE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    header = p.stdout.readline()
-    if not header.startswith("PID"):
-        p.kill()
-        print(f"note: {TCPLIFE} does not run here: {header!r} {p.stderr.read()[-300:]!r}")
-        return None
-    return p
+    path = os.path.join(tmp, "tcplife.out")
+    f = open(path, "w")
+    p = subprocess.Popen(["stdbuf", "-oL", TCPLIFE], stdout=f, stderr=subprocess.STDOUT, text=True)
+    f.close()
+    deadline = time.time() + 15
+    while time.time() < deadline and p.poll() is None:
+        with open(path) as f:
+            if f.readline().startswith("PID"):
+                return p, path
+        time.sleep(0.05)
+    p.kill()
+    p.wait()
+    with open(path) as f:
+        print(f"note: {TCPLIFE} does not run here: {f.read()[-300:]!r}")
+    return None
 
 
 def check_tcplife(tmp):
-    ref = start_tcplife()
+    ref = start_tcplife(tmp)
     try:
         out = os.path.join(tmp, "tcp.json")
         p = run(["run", "--path", "kernel-tcp", "--rate", "max", "--duration", "1", "--flows", str(FLOWS),
@@ -61,8 +69,10 @@ def check_tcplife(tmp):
         ref_lines = []
         if ref:
             time.sleep(0.5)
-            ref.send_signal(signal.SIGINT)
-            ref_lines = ref.communicate(timeout=10)[0].splitlines()
+            ref[0].send_signal(signal.SIGINT)
+            ref[0].wait(timeout=10)
+            with open(ref[1]) as f:
+                ref_lines = f.read().splitlines()
     with open(out) as f:
         report = json.load(f)
     validate(report)
