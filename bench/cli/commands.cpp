@@ -293,7 +293,7 @@ void run_flags(CLI::App& c, Options& o) {
   c.add_option("--capture", o.capture,
                "write the first N packets of each scenario to REPORT.<scenario>.pcap (tcpdump -r reads it): at DUT "
                "ingress for kernel-udp, kernel-tcp and xdp-pass, at TG egress for the paths that consume frames "
-               "before a tap sees them (0..1000000)");
+               "before a tap sees them, where only --generator udp-socket passes a tap (0..1000000)");
   c.add_option("--tools", o.tools,
                "T[,T...]: run these `pathbench probe` tools during each scenario, scoped to the DUT netns; their "
                "events (at most 10000 each) and final summary go into the report (probe --list shows them)");
