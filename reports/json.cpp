@@ -509,6 +509,29 @@ template <typename V> void fields(V& v, Repetitions& x) {
   v.since_v1("failed", x.failed, std::vector<std::string>{});
 }
 
+template <typename V> void fields(V& v, Capture& x) {
+  v("file", x.file);
+  v("requested", x.requested);
+  v("packets", x.packets);
+  v("where", x.where);
+  v("interface", x.interface);
+  v("netns", x.netns);
+  v("dropped", x.dropped);
+  v("error", x.error);
+}
+
+template <typename V> void fields(V& v, ToolRecord& x) {
+  v("status", x.status);
+  v("reason", x.reason);
+  v("netns", x.netns);
+  v("events_seen", x.events_seen);
+  v("events_cut", x.events_cut);
+  v("events", x.events);
+  v("summary", x.summary);
+  v("lost", x.lost);
+  v("notes", x.notes);
+}
+
 template <typename V> void fields(V& v, Scenario& x) {
   v("name", x.name);
   v("path", x.path);
@@ -529,6 +552,8 @@ template <typename V> void fields(V& v, Scenario& x) {
   v("tcp", x.tcp);
   v("latency_at_fraction", x.latency_at_fraction);
   v("repetitions", x.repetitions);
+  v("capture", x.capture);
+  v("tools", x.tools);
 }
 
 template <typename V> void fields(V& v, Feature& x) {

@@ -159,6 +159,33 @@ std::string text_table(const std::vector<std::string>& header, const std::vector
   return out;
 }
 
+namespace {
+// The --capture and --tools lines of one scenario, under the table:
+// "NAME capture: 50 packets at dut-ingress pb-dut0 -> FILE", "NAME tools: tcplife 4 events".
+std::string diagnostics_lines(const Scenario& s) {
+  std::string out;
+  if (const Capture* c = s.capture ? &*s.capture : nullptr) {
+    out += fmt::format("{} capture: {} packets at {} {}", s.name, c->packets, c->where, c->interface);
+    if (c->file) out += " -> " + *c->file;
+    if (c->dropped) out += fmt::format(" ({} dropped by the capture)", c->dropped);
+    if (c->error) out += " (" + *c->error + ")";
+    out += '\n';
+  }
+  if (s.tools && !s.tools->empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [name, t] : *s.tools) {
+      std::string part = fmt::format("{} {} events", name, t.events_seen);
+      if (t.events_cut) part += fmt::format(" ({} not kept)", t.events_cut);
+      if (t.lost) part += fmt::format(", {} lost", t.lost);
+      if (t.status != kToolOk) part = fmt::format("{} {}: {}", name, t.status, t.reason.value_or("?"));
+      parts.push_back(std::move(part));
+    }
+    out += fmt::format("{} tools: {}\n", s.name, fmt::join(parts, "; "));
+  }
+  return out;
+}
+}  // namespace
+
 std::string render_summary(const Report& report) {
   std::vector<std::string> header = {
       "scenario", "path", "status", "sent", "delivered", "loss", "rx rate", "p50", "p99", "unaccounted"};
@@ -196,6 +223,7 @@ std::string render_summary(const Report& report) {
   std::string out = context_line(report.context) + "\n";
   out += text_table(header, rows, kTextColumns);
   if (rows.empty()) out += "(no scenarios)\n";
+  for (const Scenario& s : report.scenarios) out += diagnostics_lines(s);
   return out;
 }
 

@@ -13,12 +13,14 @@
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/core/settings.h"
+#include "bench/cli/capture.h"
 #include "bench/cli/env.h"
 #include "bench/cli/privilege.h"
 #include "bench/cli/tables.h"
 #include "bench/host/counters.h"
 #include "bench/core/frame.h"
 #include "kernel_probes/probe_set.h"
+#include "kernel_probes/tools/tool.h"
 #include "bench/cli/progress.h"
 #include "bench/cli/runner.h"
 #include "bench/host/state.h"
@@ -93,6 +95,9 @@ nlohmann::json run_overrides(const Options& o) {
   if (!o.xps_cpus.empty()) ov["xps_cpus"] = o.xps_cpus;
   if (!o.rfs_entries.empty()) ov["rfs_entries"] = suite::parse_uint(o.rfs_entries, "--rfs-entries", 0, 1u << 20);
   if (!o.qdisc.empty()) ov["qdisc"] = o.qdisc;
+  if (!o.capture.empty()) ov["capture"] = suite::parse_uint(o.capture, "--capture", 0, suite::kMaxCapture);
+  // One comma list: every scenario runs all of them (the suite checks the names, naming the flag).
+  if (!o.tools.empty()) ov["tools"] = o.tools;
   return ov;
 }
 
@@ -107,7 +112,16 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   RunOptions ro;
   nlohmann::json given = o.suite_file.empty() ? suite::default_suite() : suite::read_suite_file(o.suite_file);
   std::string where = o.suite_file.empty() ? "default suite" : o.suite_file;
-  ro.scenarios = suite::expand_suite(given, where, run_overrides(o), catalog());
+  suite::Catalog cat = catalog();
+  for (const probes::tools::Tool* t : probes::tools::tool_table()) cat.tools.push_back(t->name());
+  ro.scenarios = suite::expand_suite(given, where, run_overrides(o), cat);
+  bool any_capture = false, any_tools = false;
+  for (const auto& s : ro.scenarios) {
+    any_capture = any_capture || s.capture > 0;
+    any_tools = any_tools || !s.tools.empty();
+  }
+  if (any_capture && !capture_supported())
+    throw core::UnsupportedError("--capture: this build has no libpcap (install libpcap-dev and rebuild)");
   ro.suite = reports::RawJson{given.dump()};
   ro.probes.families = probes::parse_probe_list(o.probes, "--probes");
   if (!o.probe_window.empty()) ro.probes.sampling = probes::parse_probe_sampling(o.probe_window, "--probe-window");
@@ -123,7 +137,14 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
     if (o.json) {
       print_json(list);
     } else {
-      for (const auto& s : list.scenarios) std::cout << fmt::format("{:<48} ~{}\n", s.name, format_seconds(s.estimated_s));
+      for (size_t i = 0; i < list.scenarios.size(); ++i) {
+        const auto& s = list.scenarios[i];
+        const auto& spec = ro.scenarios[i];
+        std::string extra;
+        if (spec.capture) extra += fmt::format("  capture {} at {}", spec.capture, capture_where(spec.path));
+        if (!spec.tools.empty()) extra += fmt::format("  tools {}", fmt::join(spec.tools, ","));
+        std::cout << fmt::format("{:<48} ~{}{}\n", s.name, format_seconds(s.estimated_s), extra);
+      }
       std::cout << fmt::format("{} scenarios{}, estimated {}\n", list.scenarios.size(),
                                list.repeat > 1 ? fmt::format(", up to {} repetitions each", list.repeat) : "",
                                format_seconds(list.estimated_s));
@@ -133,6 +154,7 @@ int cmd_run(const Options& o, std::atomic<bool>& stop) {
   require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench run");
   if (!ro.probes.families.empty())
     require_capabilities({{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}}, "pathbench run with probes");
+  if (any_tools) require_capabilities({{kCapBpf, "CAP_BPF"}, {kCapPerfmon, "CAP_PERFMON"}}, "pathbench run --tools");
   ro.output_path = o.output.empty() ? default_report_path() : o.output;
   // Whatever a killed earlier run left behind goes first.
   for (const auto& r : host::cleanup_stale_runs().removed) PB_WARN("removed leftover of an earlier run: {}", r);
@@ -268,6 +290,13 @@ void run_flags(CLI::App& c, Options& o) {
   c.add_option("--qdisc", o.qdisc, "TG egress qdisc: default | noqueue | pfifo_fast | tbf:RATE | htb:RATE");
   c.add_option("--pmd", o.pmd, enum_help(core::kDpdkPmdNames) + " (dpdk path)");
   c.add_option("--dpdk-engine", o.dpdk_engine, enum_help(core::kDpdkEngineNames) + " (dpdk path)");
+  c.add_option("--capture", o.capture,
+               "write the first N packets of each scenario to REPORT.<scenario>.pcap (tcpdump -r reads it): at DUT "
+               "ingress for kernel-udp, kernel-tcp and xdp-pass, at TG egress for the paths that consume frames "
+               "before a tap sees them, where only --generator udp-socket passes a tap (0..1000000)");
+  c.add_option("--tools", o.tools,
+               "T[,T...]: run these `pathbench probe` tools during each scenario, scoped to the DUT netns; their "
+               "events (at most 10000 each) and final summary go into the report (probe --list shows them)");
   c.add_option("-o,--output", o.output, "report file (default: ./pathbench-<time>.json)");
   c.add_flag("--dry-run", o.dry_run, "list the scenarios and exit");
   c.add_flag("--json", o.json, "print the report as JSON on stdout");

@@ -20,6 +20,7 @@ struct Options {
   std::string path, duration, rate, frame_size, flows, queues, trials, probes, xdp_mode, generator, afxdp_mode, busy_poll, pmd, dpdk_engine, rcvbuf;
   std::string rps_cpus, xps_cpus, rfs_entries, qdisc, probe_window, overhead_pairs;
   std::string repeat, search, pdr_loss, search_width, max_search_time;
+  std::string capture, tools;
   std::string output;
   bool dry_run = false;
   bool measure_overhead = false;

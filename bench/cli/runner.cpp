@@ -17,8 +17,10 @@
 #include "bench/core/errors.h"
 #include "bench/core/log.h"
 #include "bench/host/counters.h"
+#include "bench/cli/capture.h"
 #include "bench/cli/env.h"
 #include "bench/cli/progress.h"
+#include "bench/cli/run_tools.h"
 #include "bench/cli/search_run.h"
 #include "bench/cli/tables.h"
 #include "bench/host/state.h"
@@ -89,9 +91,37 @@ void run_trials(const suite::ScenarioSpec& spec, core::Path& path, std::vector<r
   }
 }
 
+// The scenario's --capture: where its frames can be seen (capture.h), into the file beside
+// the report. Repetitions after the first take none (one file per scenario).
+// A capture that cannot start leaves `out` empty and says why in `record`.
+void start_capture(const suite::ScenarioSpec& spec, const core::Topology& topo, const RunOptions& opts,
+                   std::string_view generator, std::optional<ScenarioCapture>& out,
+                   std::optional<reports::Capture>& record) {
+  CapturePlan plan;
+  plan.packets = spec.capture;
+  plan.where = capture_where(spec.path);
+  const bool dut = plan.where == std::string_view(reports::kCaptureDutIngress);
+  plan.netns_fd = dut ? topo.dut_netns() : topo.tg_netns();
+  plan.netns_name = dut ? topo.dut_netns_name() : topo.tg_netns_name();
+  plan.interface = dut ? topo.dut_if() : topo.tg_if();
+  plan.path = capture_path(opts.output_path, spec.name);
+  plan.generator = std::string(generator);
+  try {
+    out.emplace(plan);
+  } catch (const std::exception& e) {
+    PB_WARN("{}: --capture: {}", spec.name, e.what());
+    reports::Capture& c = record.emplace();
+    c.requested = spec.capture;
+    c.where = plan.where;
+    c.interface = plan.interface;
+    c.netns = plan.netns_name;
+    c.error = std::string(e.what());
+  }
+}
+
 reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& state, const RunOptions& opts,
                                const core::ProbeSessionFactory& probes, std::atomic<bool>& stop, unsigned index,
-                               Progress& progress) {
+                               unsigned rep, Progress& progress) {
   reports::Scenario sc;
   sc.name = spec.name;
   sc.path = spec.path;
@@ -126,11 +156,20 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
     reports::Topology& topology = sc.topology.emplace(topo.describe());
     steering.describe(topology);
     auto path = row.make({spec, topo, *generator, probes});
+    // The diagnostics watch the trials only (not the overhead pairs below); destroyed
+    // before the path and the topology, so an error stops them first.
+    std::optional<ScenarioCapture> capture;
+    if (spec.capture && rep == 0) start_capture(spec, topo, opts, traffic.generator, capture, sc.capture);
+    std::optional<ScenarioTools> tools;
+    if (!spec.tools.empty())
+      tools.emplace(spec.tools, ToolScope{topo.dut_netns_inode(), topo.dut_netns_name()});
     std::unique_ptr<core::CounterWatch> counters = topo.watch_counters(core::CounterScope::kScenario);
     std::vector<reports::Trial>& trials = sc.trials.emplace();
     std::optional<SearchOutcome> search;
     if (spec.search == core::SearchMode::kNdrPdr) search = run_ndr_pdr(spec, *path, trials, progress, stop);
     else run_trials(spec, *path, trials, progress, stop);
+    if (tools) sc.tools = tools->finish();
+    if (capture) sc.capture = capture->finish();
     reports::ScenarioCounters scenario_counters = counters->delta();
     path->finish(sc);
     if (search) search->write(sc);
@@ -207,11 +246,13 @@ reports::Report run_suite(const RunOptions& opts, std::atomic<bool>& stop) {
       } else {
         progress.begin(spec.repeat > 1 ? fmt::format("[{}/{} rep {}/{}] {}", i + 1, total, rep + 1, spec.repeat, spec.name)
                                        : fmt::format("[{}/{}] {}", i + 1, total, spec.name));
-        runs[i].push_back(run_scenario(spec, state, opts, probe_factory, stop, i, progress));
+        runs[i].push_back(run_scenario(spec, state, opts, probe_factory, stop, i, rep, progress));
         progress.end(estimate_s(spec, opts) / spec.repeat);
       }
       if (rep == 0) report.scenarios.push_back(reports::merge_repetitions(runs[i]));
       else report.scenarios[i] = reports::merge_repetitions(runs[i]);
+      // The first repetition took the capture; the representative may be another one.
+      if (!report.scenarios[i].capture && runs[i].front().capture) report.scenarios[i].capture = runs[i].front().capture;
       report.context.duration_s = double(core::mono_ns() - t0) / 1e9;
       reports::write_report_atomic(opts.output_path, report);
     }

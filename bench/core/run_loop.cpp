@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -61,30 +62,43 @@ RunLoop::RunLoop(RunLoopOptions opts) : opts_(opts) {
   if (!(opts_.interval_s >= 0) || !(opts_.duration_s >= 0) || !std::isfinite(opts_.interval_s) ||
       !std::isfinite(opts_.duration_s))
     throw std::invalid_argument("RunLoop: interval and duration must be finite and >= 0");
-  sigaction(SIGINT, nullptr, &old_int_);
-  sigaction(SIGTERM, nullptr, &old_term_);
-  sigset_t set = stop_signals();
-  if (int err = pthread_sigmask(SIG_BLOCK, &set, &old_mask_); err) throw_errno(err, "block SIGINT/SIGTERM");
-  int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (fd < 0) {
-    int err = errno;
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    throw_errno(err, "signalfd for SIGINT/SIGTERM");
+  int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake < 0) throw_errno("eventfd for RunLoop::request_stop");
+  wake_fd_.reset(wake);
+  if (opts_.handle_signals) {
+    sigaction(SIGINT, nullptr, &old_int_);
+    sigaction(SIGTERM, nullptr, &old_term_);
+    sigset_t set = stop_signals();
+    if (int err = pthread_sigmask(SIG_BLOCK, &set, &old_mask_); err) throw_errno(err, "block SIGINT/SIGTERM");
+    int fd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0) {
+      int err = errno;
+      pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+      throw_errno(err, "signalfd for SIGINT/SIGTERM");
+    }
+    signal_fd_.reset(fd);
   }
-  signal_fd_.reset(fd);
   try {
     if (opts_.interval_s > 0) tick_fd_ = make_timer("--interval");
     if (opts_.duration_s > 0) duration_fd_ = make_timer("--duration");
   } catch (...) {
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+    if (opts_.handle_signals) pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
     throw;
   }
 }
 
 RunLoop::~RunLoop() {
+  if (!opts_.handle_signals) return;
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
   pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+}
+
+void RunLoop::request_stop() noexcept {
+  stop_from_other_thread_.store(true);
+  uint64_t one = 1;
+  ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);  // EAGAIN only if already signalled
+  (void)n;
 }
 
 void RunLoop::add_fd(int fd, std::function<void()> fn) { fds_.emplace_back(fd, std::move(fn)); }
@@ -101,6 +115,7 @@ double RunLoop::elapsed_s() const {
 void RunLoop::enter_finishing() {
   if (finishing_) return;
   finishing_ = true;
+  if (!opts_.handle_signals) return;
   struct sigaction sa {};
   sa.sa_handler = exit_interrupted;
   sigemptyset(&sa.sa_mask);
@@ -122,12 +137,13 @@ StopReason RunLoop::run() {
   const size_t tick_at = pfds.size();
   pfds.push_back({tick_fd_ ? tick_fd_.get() : -1, POLLIN, 0});
   pfds.push_back({duration_fd_ ? duration_fd_.get() : -1, POLLIN, 0});
-  pfds.push_back({signal_fd_.get(), POLLIN, 0});
+  pfds.push_back({signal_fd_ ? signal_fd_.get() : -1, POLLIN, 0});
+  pfds.push_back({wake_fd_.get(), POLLIN, 0});
   const size_t duration_at = tick_at + 1, signal_at = tick_at + 2;
 
   try {
     for (;;) {
-      if (stop_requested_ || (opts_.stop && opts_.stop->load())) {
+      if (stop_requested_ || stop_from_other_thread_.load() || (opts_.stop && opts_.stop->load())) {
         enter_finishing();
         return StopReason::kRequested;
       }
@@ -136,6 +152,7 @@ StopReason RunLoop::run() {
         if (errno == EINTR) continue;
         throw_errno("poll");
       }
+      // The wake eventfd needs no read: the stop flag it goes with ends the loop above.
       if (pfds[signal_at].revents & POLLIN) {
         signalfd_siginfo si{};
         if (::read(signal_fd_.get(), &si, sizeof si) == ssize_t(sizeof si)) {

@@ -25,6 +25,7 @@ struct PathKeys {
 struct Catalog {
   std::vector<PathKeys> paths;
   std::vector<std::string_view> generators;  // besides "auto"
+  std::vector<std::string_view> tools;       // `pathbench probe` tools of this build (key "tools")
 };
 
 // One scenario: path × topology × traffic × measurement (DESIGN.md "Concepts").
@@ -60,6 +61,10 @@ struct ScenarioSpec {
   double pdr_loss = 0.005;           // PDR goal loss ratio (the key is in percent), [0, 0.1]
   double search_width = 0.005;       // goal width, relative (the key is in percent), [0.0001, 0.5]
   double max_search_time_s = 1200;   // the search stops there and reports the bounds it has
+  unsigned capture = 0;              // pcap of the first N packets seen (DUT ingress or TG
+                                     // egress), [0, kMaxCapture]; 0: none
+  std::vector<std::string> tools;    // catalog tools run during the scenario, in given order
+                                     // (key: one comma list string, "" none; a JSON list expands)
   reports::RawJson given;            // the keys as the user gave them (defaults, scenario and
                                      // CLI merged), for the report
   bool operator==(const ScenarioSpec&) const = default;

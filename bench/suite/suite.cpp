@@ -227,6 +227,30 @@ std::vector<std::string_view> generator_names(const Catalog& c) {
   return names;
 }
 
+// "tcplife,skbdrop": tools of the catalog, each once; "" or "none": no tool. One string,
+// since a JSON list in a suite is a matrix axis (["tcplife", "skbdrop"]: two scenarios).
+std::vector<std::string> json_tools(const json& value, const std::string& what, const Catalog& c) {
+  std::string text = json_string(value, what);
+  std::vector<std::string> tools;
+  if (text.empty() || text == "none") return tools;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty()) throw UsageError(what + ": empty item in tool list " + describe(value));
+    if (std::find(c.tools.begin(), c.tools.end(), item) == c.tools.end())
+      throw UsageError(what + ": unknown tool " + describe(json(item)) +
+                       (c.tools.empty() ? std::string(" (this build has no tools: BPF was off)")
+                                        : did_you_mean(item, c.tools) + " (pathbench probe --list shows them)"));
+    if (std::find(tools.begin(), tools.end(), item) != tools.end())
+      throw UsageError(what + ": tool " + describe(json(item)) + " given twice");
+    tools.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return tools;
+}
+
 using Setter = void (*)(ScenarioSpec&, const json&, const std::string&, const Catalog&);
 
 struct KeyInfo {
@@ -245,6 +269,7 @@ constexpr std::string_view kPathKey = "path";
 constexpr KeyInfo kKeys[] = {
     PB_KEY("afxdp_mode", s.afxdp_mode = json_enum(v, w, core::kAfxdpModeNames)),
     PB_KEY("busy_poll", s.busy_poll = json_one_of(v, w, std::array<std::string_view, 2>{"off", "on"}) == "on"),
+    PB_KEY("capture", s.capture = json_uint(v, w, 0, kMaxCapture)),
     PB_KEY("dpdk_engine", s.dpdk_engine = json_enum(v, w, core::kDpdkEngineNames)),
     PB_KEY("dst_port", s.dst_port = json_uint(v, w, 1, 65535)),
     PB_KEY("duration", s.duration_s = json_duration(v, w)),
@@ -265,6 +290,7 @@ constexpr KeyInfo kKeys[] = {
     PB_KEY("topology",
            s.topology = json_enum(v, w, core::kTopologyNames);
            if (s.topology == core::TopologyKind::kLab) throw UsageError(w + ": topology \"lab\" is not implemented yet")),
+    PB_KEY("tools", s.tools = json_tools(v, w, c)),
     PB_KEY("trials", s.trials = json_uint(v, w, 1, 100)),
     PB_KEY("repeat", s.repeat = json_uint(v, w, 1, 100)),
     PB_KEY("search", s.search = json_enum(v, w, core::kSearchModeNames)),

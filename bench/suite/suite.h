@@ -24,6 +24,8 @@ namespace pb::suite {
 
 // Upper bound on the scenarios one suite may expand into.
 inline constexpr std::size_t kMaxScenarios = 10000;
+// Upper bound of the "capture" key (packets per scenario's pcap file).
+inline constexpr unsigned kMaxCapture = 1000000;
 
 // "max" -> 0; otherwise a whole pps in [1, 1e9]: "100000", "100k", "1.5M".
 // `what` names the flag or field in the UsageError.

@@ -11,6 +11,7 @@
 
 #include "reports/model/capabilities.h"
 #include "reports/model/counters.h"
+#include "reports/model/diagnostics.h"
 #include "reports/model/measures.h"
 #include "reports/model/path_blocks.h"
 #include "reports/model/probes.h"
@@ -128,6 +129,8 @@ struct Scenario {
   std::optional<TcpTotals> tcp;
   std::optional<std::vector<LatencyAtFraction>> latency_at_fraction;  // after a search
   std::optional<Repetitions> repetitions;  // with --repeat N > 1
+  std::optional<Capture> capture;          // with --capture N
+  std::optional<ToolRecords> tools;        // with --tools T,...
   bool operator==(const Scenario&) const = default;
 };
 

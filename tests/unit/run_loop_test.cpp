@@ -1,6 +1,7 @@
 // RunLoop without root: its timers, an extra fd, SIGINT/SIGTERM sent with kill (from
 // another process and from itself), the stop flag, a second signal while finishing
-// (exit 130), and the signal mask and handlers it leaves behind.
+// (exit 130), the signal mask and handlers it leaves behind, and a background loop that
+// leaves signals alone and is stopped from another thread.
 #include "bench/core/run_loop.h"
 
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 namespace pb::core {
 namespace {
@@ -109,6 +111,52 @@ TEST(RunLoop, RestoresTheSignalMaskAndHandlers) {
   struct sigaction after {};
   sigaction(SIGINT, nullptr, &after);
   EXPECT_EQ(after.sa_handler, before.sa_handler);
+}
+
+std::atomic<int> g_handled{0};
+extern "C" void count_signal(int) { g_handled.fetch_add(1); }
+
+// A loop in the background of `pathbench run`: the process's own SIGINT handler keeps
+// running (it saves the partial report), nothing is blocked, and the run's thread stops
+// the loop with request_stop().
+TEST(RunLoop, WithoutSignalHandlingLeavesSignalsAloneAndStopsOnRequest) {
+  struct sigaction mine {}, before {};
+  mine.sa_handler = count_signal;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(SIGINT, &mine, &before), 0);
+  g_handled = 0;
+  {
+    RunLoop loop({.duration_s = 10, .handle_signals = false});
+    EXPECT_FALSE(blocked(SIGINT));
+    EXPECT_FALSE(blocked(SIGTERM));
+    struct sigaction now {};
+    sigaction(SIGINT, nullptr, &now);
+    EXPECT_EQ(now.sa_handler, count_signal) << "the process's handler stays";
+    std::thread other([&] {
+      usleep(30000);
+      kill(getpid(), SIGINT);  // handled by count_signal, not by the loop
+      usleep(30000);
+      loop.request_stop();
+    });
+    EXPECT_EQ(loop.run(), StopReason::kRequested);
+    other.join();
+    EXPECT_EQ(loop.stop_signal(), 0);
+    EXPECT_GE(loop.elapsed_s(), 0.05);
+    EXPECT_LT(loop.elapsed_s(), 5.0);
+    EXPECT_EQ(g_handled.load(), 1);
+  }
+  struct sigaction after {};
+  sigaction(SIGINT, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, count_signal) << "the destructor restores nothing it did not change";
+  EXPECT_FALSE(blocked(SIGINT));
+  sigaction(SIGINT, &before, nullptr);
+}
+
+TEST(RunLoop, ARequestBeforeRunStopsAtOnce) {
+  RunLoop loop({.duration_s = 10, .handle_signals = false});
+  loop.request_stop();
+  EXPECT_EQ(loop.run(), StopReason::kRequested);
+  EXPECT_LT(loop.elapsed_s(), 1.0);
 }
 
 TEST(RunLoopDeathTest, ASecondSignalWhileFinishingExits130) {

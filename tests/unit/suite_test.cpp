@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-// The catalog these tests parse against: the CLI's path and generator names.
+// The catalog these tests parse against: the CLI's path, generator and tool names.
 const Catalog& test_catalog() {
   static constexpr std::string_view kTcp[] = {"tcp_mode", "message_size"};
   static constexpr std::string_view kAfxdp[] = {"afxdp_mode", "busy_poll"};
@@ -29,7 +29,8 @@ const Catalog& test_catalog() {
                           {"xdp-redirect", {}},
                           {"afxdp", kAfxdp},
                           {"dpdk", kDpdk}},
-                         {"udp-socket", "afpacket", "xdp-live"}};
+                         {"udp-socket", "afpacket", "xdp-live"},
+                         {"skbdrop", "tcplife"}};
   return c;
 }
 
@@ -220,7 +221,7 @@ TEST(ParseScenario, ErrorsNameTheField) {
   EXPECT_NE(error(json{{"name", "a\nb"}}).find("scenarios[2].name: a name may not contain control"), std::string::npos);
   EXPECT_EQ(error(json{{"frame-size", 66}}), "suite.json: scenarios[2].frame-size: unknown key (did you mean \"frame_size\"?)");
   EXPECT_EQ(error(json{{"rats", 66}}), "suite.json: scenarios[2].rats: unknown key (did you mean \"rate\"?)");
-  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: afxdp_mode, busy_poll, dpdk_engine, dst_port, duration, flows"),
+  EXPECT_NE(error(json{{"zzzzzzzz", 1}}).find("scenarios[2].zzzzzzzz: unknown key (known keys: afxdp_mode, busy_poll, capture, dpdk_engine, dst_port, duration, flows"),
             std::string::npos);
   EXPECT_NE(error(json{{"rate", {1, 2}}}).find("scenarios[2].rate: expected a single value"), std::string::npos);
   EXPECT_NE(error(json::array()).find("suite.json: scenarios[2]: expected an object"), std::string::npos);
@@ -231,6 +232,58 @@ TEST(ParseScenario, ErrorsNameTheField) {
 json two_rate_suite() {
   return json{{"defaults", {{"path", "kernel-udp"}, {"duration", 5}, {"frame_size", 66}, {"flows", 8}, {"queues", 2}}},
               {"scenarios", json::array({json{{"rate", "max"}}, json{{"rate", 50000}}})}};
+}
+
+// "capture" (packets per pcap) and "tools" (one comma-list string of catalog tools; a JSON
+// list is a matrix axis like any other key's).
+TEST(ParseScenario, CaptureAndTools) {
+  ScenarioSpec d = parse(json::object(), "s");
+  EXPECT_EQ(d.capture, 0u);
+  EXPECT_TRUE(d.tools.empty());
+  ScenarioSpec s = parse(json{{"capture", 50}, {"tools", "tcplife,skbdrop"}}, "s");
+  EXPECT_EQ(s.capture, 50u);
+  EXPECT_EQ(s.tools, (std::vector<std::string>{"tcplife", "skbdrop"}));
+  EXPECT_EQ(parse(json{{"capture", "7"}}, "s").capture, 7u);
+  EXPECT_TRUE(parse(json{{"tools", "none"}}, "s").tools.empty());
+  EXPECT_TRUE(parse(json{{"tools", ""}}, "s").tools.empty());
+
+  const std::string w = "suite.json: scenarios[1]";
+  auto error = [&](const json& obj) { return usage_error([&] { parse(obj, w); }); };
+  EXPECT_EQ(error(json{{"capture", -1}}), w + ".capture: expected an integer in [0, 1000000], got -1");
+  EXPECT_EQ(error(json{{"capture", 1000001}}), w + ".capture: expected an integer in [0, 1000000], got 1000001");
+  EXPECT_EQ(error(json{{"capture", "lots"}}), w + ".capture: expected an integer in [0, 1000000], got \"lots\"");
+  EXPECT_EQ(error(json{{"tools", "tcplif"}}),
+            w + ".tools: unknown tool \"tcplif\" (did you mean \"tcplife\"?) (pathbench probe --list shows them)");
+  EXPECT_EQ(error(json{{"tools", "tcplife,,skbdrop"}}), w + ".tools: empty item in tool list \"tcplife,,skbdrop\"");
+  EXPECT_EQ(error(json{{"tools", "tcplife,tcplife"}}), w + ".tools: tool \"tcplife\" given twice");
+  EXPECT_EQ(error(json{{"tools", 3}}), w + ".tools: expected a string, got 3");
+  Catalog none = test_catalog();
+  none.tools.clear();
+  EXPECT_EQ(usage_error([&] { parse_scenario(json{{"tools", "tcplife"}}, w, none); }),
+            w + ".tools: unknown tool \"tcplife\" (this build has no tools: BPF was off)");
+}
+
+TEST(ExpandSuite, CaptureAndToolsFromFlagsAndLists) {
+  // Overrides (the flags) name the flag; a flag's value is one setting, not an axis.
+  auto specs = expand(two_rate_suite(), "s.json", json{{"capture", 50}, {"tools", "tcplife,skbdrop"}});
+  ASSERT_EQ(specs.size(), 2u);
+  for (const auto& s : specs) {
+    EXPECT_EQ(s.capture, 50u);
+    EXPECT_EQ(s.tools, (std::vector<std::string>{"tcplife", "skbdrop"}));
+    EXPECT_EQ(s.name.find("tools"), std::string::npos) << s.name;
+  }
+  EXPECT_EQ(usage_error([&] { expand(two_rate_suite(), "s.json", json{{"tools", "tcpdrop"}}); }).substr(0, 31),
+            "--tools: unknown tool \"tcpdrop\"");
+  EXPECT_EQ(usage_error([&] { expand(two_rate_suite(), "s.json", json{{"capture", 2000000}}); }),
+            "--capture: expected an integer in [0, 1000000], got 2000000");
+  // In a suite, a list of tool strings expands like any other key.
+  json suite = {{"scenarios", json::array({json{{"path", "kernel-tcp"}, {"tools", {"tcplife", "skbdrop,tcplife"}}}})}};
+  specs = expand(suite, "s.json");
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[0].name, "kernel-tcp/tools=tcplife");
+  EXPECT_EQ(specs[1].tools, (std::vector<std::string>{"skbdrop", "tcplife"}));
+  EXPECT_EQ(usage_error([&] { expand(json{{"scenarios", json::array({json{{"tools", {"tcplife", "x"}}}})}}, "s.json"); }),
+            "s.json: scenarios[0].tools[1]: unknown tool \"x\" (pathbench probe --list shows them)");
 }
 
 // --path kernel-udp over the default suite: the dpdk entry's pmd list means nothing for
