@@ -98,7 +98,9 @@ std::string ss_details(const Socket& s) {
     if (get(t, "pacing_rate") > 0) out += fmt::format(" pacing_rate {:.3g}bps", double(get(t, "pacing_rate")) * 8);
     if (get(t, "delivery_rate") > 0) out += fmt::format(" delivery_rate {:.3g}bps", double(get(t, "delivery_rate")) * 8);
     if (s.state != "LISTEN")
-      for (const char* k : {"retrans", "lost", "unacked", "sacked"})
+      if (get(t, "retrans") || get(t, "total_retrans"))
+      out += fmt::format(" retrans:{}/{}", get(t, "retrans"), get(t, "total_retrans"));
+    for (const char* k : {"lost", "unacked", "sacked"})
         if (get(t, k)) out += fmt::format(" {}:{}", k, get(t, k));
     for (const auto& [label, k] : {std::pair{"rcv_space", "rcv_space"}, {"rcv_ssthresh", "rcv_ssthresh"},
                                    {"minrtt", "min_rtt"}, {"snd_wnd", "snd_wnd"}})
@@ -231,17 +233,11 @@ void render_softnet(std::string& out, const CounterTable& cpus) {
 void render_per_cpu(std::string& out, const std::string& title, const CounterTable& rows,
                     const std::map<std::string, std::string>* names, bool skip_zero) {
   section(out, title);
-  std::vector<std::string> cpus;
+  // Every CPU any row has, in numeric order.
+  CounterTable columns;
   for (const auto& [row, v] : rows)
-    for (const auto& [cpu, x] : v)
-      if (std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) cpus.push_back(cpu);
-  CounterTable header{{"", {}}};
-  for (const auto& c : cpus) header[""][c] = 0;
-  cpus = {};
-  for (const auto& [c, x] : header[""]) cpus.push_back(c);
-  std::stable_sort(cpus.begin(), cpus.end(), [](const std::string& a, const std::string& b) {
-    return std::strtol(a.c_str() + 3, nullptr, 10) < std::strtol(b.c_str() + 3, nullptr, 10);
-  });
+    for (const auto& [cpu, x] : v) columns[cpu];
+  std::vector<std::string> cpus = rows_in_order(columns);
   out += fmt::format("{:>10}", "");
   for (const auto& c : cpus) out += fmt::format(" {:>12}", c);
   out += "\n";
