@@ -185,7 +185,10 @@ def check_ethtool(ns, snap):
 
 def check_host_wide(snap):
     cpus = snap["softnet_cpu"]
-    check(sum(c["processed"] for c in cpus.values()) >= snap["softnet"]["processed"] - 0, "softnet per CPU vs sum")
+    # One read of softnet_stat gives both: the sum is exact.
+    for k in ("processed", "dropped", "time_squeeze", "received_rps", "flow_limit_count"):
+        check(sum(c[k] for c in cpus.values()) == snap["softnet"][k], f"softnet {k}: per CPU vs sum")
+    check(len(cpus) == os.cpu_count() and all(len(c) >= 14 for c in cpus.values()), f"softnet_cpu {cpus}")
     check(set(snap["softirqs"]) == {"NET_RX", "NET_TX"} and set(snap["softirqs"]["NET_RX"]) == set(cpus), f"{snap['softirqs']}")
     check(snap["sockstat"]["TCP"]["inuse"] >= 1 and snap["sockstat"]["UDP"]["inuse"] >= 1, f"sockstat {snap['sockstat']}")
     check(snap["sysctls"]["net.core.netdev_max_backlog"].isdigit(), f"{snap['sysctls']}")
