@@ -169,11 +169,81 @@ template <typename V> void fields(V& v, CounterGroups& x) {
   v("link", x.link);
   v("snmp", x.snmp);
   v("softnet", x.softnet);
+  v("ethtool", x.ethtool);
+  v("softnet_cpu", x.softnet_cpu);
+  v("softirqs", x.softirqs);
+  v("sockstat", x.sockstat);
+  v("interrupts", x.interrupts);
+}
+
+template <typename V> void fields(V& v, SocketProcess& x) {
+  v("comm", x.comm);
+  v("pid", x.pid);
+  v("fd", x.fd);
+}
+
+template <typename V> void fields(V& v, Socket& x) {
+  v("netid", x.netid);
+  v("state", x.state);
+  v("local", x.local);
+  v("lport", x.lport);
+  v("peer", x.peer);
+  v("pport", x.pport);
+  v("recv_q", x.recv_q);
+  v("send_q", x.send_q);
+  v("uid", x.uid);
+  v("inode", x.inode);
+  v("cookie", x.cookie);
+  v("ifindex", x.ifindex);
+  v("timer", x.timer);
+  v("timer_expires_ms", x.timer_expires_ms);
+  v("cong", x.cong);
+  v("skmem", x.skmem);
+  v("tcp_info", x.tcp_info);
+  v("users", x.users);
+}
+
+template <typename V> void fields(V& v, EthtoolSettings& x) {
+  v("driver", x.driver);
+  v("channels", x.channels);
+  v("rings", x.rings);
+  v("coalesce", x.coalesce);
+  v("features", x.features);
+  v("rss", x.rss);
+  v("rx_flow_hash", x.rx_flow_hash);
+  v("stats_error", x.stats_error);
+}
+
+template <typename V> void fields(V& v, LinkSettings& x) {
+  v("ethtool", x.ethtool);
+  v("queues", x.queues);
 }
 
 template <typename V> void fields(V& v, CounterSnapshot& x) {
+  v("kind", x.kind);
   v("taken_ns", x.taken_ns);
+  v("taken_at", x.taken_at);
+  v("netns", x.netns);
   fields(v, x.groups);
+  v("sockets", x.sockets);
+  v("links", x.links);
+  v("sysctls", x.sysctls);
+  v("irq_names", x.irq_names);
+}
+
+template <typename V> void fields(V& v, CounterChange& x) {
+  v("delta", x.delta);
+  v("rate", x.rate);
+}
+
+template <typename V> void fields(V& v, SnapshotDiff& x) {
+  v("kind", x.kind);
+  v("from", x.from);
+  v("to", x.to);
+  v("netns", x.netns);
+  v("interval_s", x.interval_s);
+  v("changed", x.changed);
+  v("sar", x.sar);
 }
 
 template <typename V> void fields(V& v, CounterDelta& x) {
@@ -983,6 +1053,7 @@ std::string to_json_text(const Report& report) { return text_of(report); }
 std::string to_json_text(const Capabilities& caps) { return text_of(caps); }
 std::string to_json_text(const CounterSnapshot& snapshot) { return text_of(snapshot); }
 std::string to_json_text(const CounterDelta& delta) { return text_of(delta); }
+std::string to_json_text(const SnapshotDiff& diff) { return text_of(diff); }
 std::string to_json_text(const GenerateResult& result) { return text_of(result); }
 std::string to_json_text(const CleanupResult& result) { return text_of(result); }
 std::string to_json_text(const DryRun& dry_run) { return text_of(dry_run); }
@@ -997,6 +1068,26 @@ std::map<std::string, std::string> given_values(const RawJson& given) {
 
 std::string to_json_text(const CompareResult& result) { return text_of(result); }
 std::string to_json_text(const PivotTable& table) { return text_of(table); }
+
+CounterSnapshot snapshot_from_json(const std::string& text, const std::string& where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw core::UsageError(fmt::format("{}: not valid JSON: {}", where, e.what()));
+  }
+  if (!j.is_object())
+    throw core::UsageError(fmt::format("{}: not a pathbench snapshot (top level is {}, not an object)", where,
+                                       j.type_name()));
+  auto kind = j.find("kind");
+  if (kind == j.end() || !kind->is_string() || kind->get<std::string>() != kSnapshotKind)
+    throw core::UsageError(fmt::format("{}: not a pathbench snapshot (\"kind\" is {}, not \"{}\"{})", where,
+                                       kind == j.end() ? "missing" : kind->dump(), kSnapshotKind,
+                                       j.contains("schema_version") ? "; this looks like a run report" : ""));
+  CounterSnapshot s;
+  read(j, s, where, "");
+  return s;
+}
 
 Report report_from_json(const std::string& text, const std::string& where) {
   json j;

@@ -22,6 +22,7 @@ std::string to_json_text(const Report& report);
 std::string to_json_text(const Capabilities& caps);
 std::string to_json_text(const CounterSnapshot& snapshot);
 std::string to_json_text(const CounterDelta& delta);
+std::string to_json_text(const SnapshotDiff& diff);
 std::string to_json_text(const GenerateResult& result);
 std::string to_json_text(const CleanupResult& result);
 std::string to_json_text(const DryRun& dry_run);
@@ -38,5 +39,10 @@ std::map<std::string, std::string> given_values(const RawJson& given);
 // core::UsageError "<where>: <$.json.path>: what is wrong" (e.g. "r.json: scenarios[2].name:
 // missing"). Unknown keys are ignored (forward compatibility).
 Report report_from_json(const std::string& text, const std::string& where);
+
+// Reads a `pathbench snapshot --json` document; throws core::UsageError naming `where` for
+// text that is not JSON, not a snapshot (no "kind": "pathbench-snapshot": a report, say) or
+// has a mistyped field.
+CounterSnapshot snapshot_from_json(const std::string& text, const std::string& where);
 
 }  // namespace pb::reports

@@ -23,6 +23,7 @@
 #include "kernel_probes/tools/tool.h"
 #include "bench/cli/progress.h"
 #include "bench/cli/runner.h"
+#include "bench/cli/snapshot_command.h"
 #include "bench/host/state.h"
 #include "bench/suite/suite.h"
 #include "reports/compare.h"
@@ -180,22 +181,6 @@ int cmd_cleanup(const Options& o, std::atomic<bool>&) {
   return res.errors.empty() ? core::kExitOk : core::kExitRuntime;
 }
 
-int cmd_snapshot(const Options& o, std::atomic<bool>&) {
-  host::CounterSnapshot snap;
-  if (o.netns.empty()) snap = host::take_snapshot();
-  else {
-    core::UniqueFd fd;
-    try {
-      fd = core::open_netns(o.netns);
-    } catch (const std::system_error& e) {
-      throw UsageError(fmt::format("--netns: {}", e.what()));
-    }
-    snap = host::take_snapshot_in(fd.get());
-  }
-  print_json(host::to_report(snap));
-  return core::kExitOk;
-}
-
 // Load only, no receiver: for benchmarks that put another receiver on the DUT (testpmd).
 int cmd_generate(const Options& o, std::atomic<bool>& stop) {
   require_capabilities({{kCapNetAdmin, "CAP_NET_ADMIN"}, {kCapSysAdmin, "CAP_SYS_ADMIN"}}, "pathbench generate");
@@ -302,11 +287,6 @@ void run_flags(CLI::App& c, Options& o) {
   c.add_flag("--json", o.json, "print the report as JSON on stdout");
 }
 
-void snapshot_flags(CLI::App& c, Options& o) {
-  c.add_option("--netns", o.netns, "read inside this named netns");
-  c.add_flag("--json", o.json, "one JSON document on stdout");
-}
-
 void generate_flags(CLI::App& c, Options& o) {
   c.add_option("--netns", o.netns, "TG netns (named, under /run/netns)");
   c.add_option("--ifname", o.ifname, "TG interface")->required();
@@ -401,7 +381,7 @@ constexpr Command kCommands[] = {
     {"env", "what this host can do: kernel, BTF, attach types, XDP, AF_XDP, DPDK, hugepages", env_flags, cmd_env},
     {"run", "run a suite (default: the built-in suite) and write a JSON report", run_flags, cmd_run},
     {"cleanup", "undo whatever a crashed or killed run left behind", env_flags, cmd_cleanup},
-    {"snapshot", "the classical counters (ip -s link, nstat, softnet) as JSON", snapshot_flags, cmd_snapshot},
+    {"snapshot", kSnapshotCommandDoc, snapshot_flags, cmd_snapshot},
     {"generate", "send load only, from a TG interface, for another receiver", generate_flags, cmd_generate},
     {"report", "render a report file", report_flags, cmd_report},
     {"compare", "compare two reports: the regression gate (exit 1 on a regression)", compare_flags, cmd_compare},

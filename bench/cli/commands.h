@@ -26,6 +26,8 @@ struct Options {
   bool measure_overhead = false;
   // snapshot, generate
   std::string netns;
+  // snapshot --diff A B
+  std::vector<std::string> snapshot_diff;
   // generate
   std::string ifname, dst_mac, src_ip = "198.18.0.1", dst_ip = "198.18.0.2";
   // report

@@ -7,16 +7,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "bench/core/clock.h"
+#include "bench/core/ethtool.h"
 #include "bench/core/errors.h"
 #include "bench/core/files.h"
 #include "bench/core/log.h"
@@ -32,8 +37,13 @@ namespace {
 constexpr const char* kSnmpPath = "/proc/thread-self/net/snmp";
 constexpr const char* kNetstatPath = "/proc/thread-self/net/netstat";
 constexpr const char* kSnmp6Path = "/proc/thread-self/net/snmp6";
-// One file for the whole host: softnet_data is per CPU, not per netns.
+constexpr const char* kSockstatPath = "/proc/thread-self/net/sockstat";
+constexpr const char* kSockstat6Path = "/proc/thread-self/net/sockstat6";
+// One file for the whole host: softnet_data is per CPU, not per netns; so are softirqs and
+// interrupts.
 constexpr const char* kSoftnetPath = "/proc/net/softnet_stat";
+constexpr const char* kSoftirqsPath = "/proc/softirqs";
+constexpr const char* kInterruptsPath = "/proc/interrupts";
 
 constexpr size_t kDumpBufferSize = 64 * 1024;
 constexpr int kDumpAttempts = 3;
@@ -207,9 +217,49 @@ CounterGroups read_links(const std::vector<std::string>& ifnames) {
 
 // The report's group for a snapshot group name ("link:pb-dut0", "softnet", "Udp").
 reports::CounterValues& group_for(reports::CounterGroups& g, const std::string& group) {
+  auto row = [&](std::optional<reports::CounterTable>& table, std::string_view prefix) -> reports::CounterValues& {
+    return (table ? *table : table.emplace())[group.substr(prefix.size())];
+  };
   if (group.starts_with(kLinkGroupPrefix)) return g.link[group.substr(kLinkGroupPrefix.size())];
   if (group == kSoftnetGroup) return g.softnet;
+  if (group.starts_with(kEthtoolGroupPrefix)) return row(g.ethtool, kEthtoolGroupPrefix);
+  if (group.starts_with(kSoftnetCpuGroupPrefix)) return row(g.softnet_cpu, kSoftnetCpuGroupPrefix);
+  if (group.starts_with(kSoftirqsGroupPrefix)) return row(g.softirqs, kSoftirqsGroupPrefix);
+  if (group.starts_with(kSockstatGroupPrefix)) return row(g.sockstat, kSockstatGroupPrefix);
+  if (group.starts_with(kInterruptsGroupPrefix)) return row(g.interrupts, kInterruptsGroupPrefix);
   return g.snmp[group];
+}
+
+CounterGroups prefixed(std::string_view prefix, CounterGroups&& groups) {
+  CounterGroups out;
+  for (auto& [name, counters] : groups) out[std::string(prefix) + name] = std::move(counters);
+  return out;
+}
+
+// `ethtool -S` of every link read; a link without driver stats (lo: EOPNOTSUPP) is noted.
+void read_ethtool_stats(CounterSnapshot& snap) {
+  core::EthtoolReader reader;
+  std::vector<std::string> ifnames;
+  for (const auto& [group, counters] : snap.groups)
+    if (group.starts_with(kLinkGroupPrefix)) ifnames.push_back(group.substr(kLinkGroupPrefix.size()));
+  for (const auto& ifname : ifnames) {
+    try {
+      core::EthtoolValues stats = reader.stats(ifname);
+      if (stats.empty()) {
+        snap.ethtool_errors[ifname] = "the driver has no statistics";
+        continue;
+      }
+      CounterGroup& g = snap.groups[std::string(kEthtoolGroupPrefix) + ifname];
+      // A driver may repeat a name; the later value is kept under "name#2" so none is lost.
+      for (const auto& [name, v] : stats) {
+        std::string key = name;
+        for (int k = 2; g.count(key); ++k) key = name + "#" + std::to_string(k);
+        g[key] = v;
+      }
+    } catch (const std::system_error& e) {
+      snap.ethtool_errors[ifname] = e.code().value() == EOPNOTSUPP ? "no statistics (Operation not supported)" : e.what();
+    }
+  }
 }
 
 }  // namespace
@@ -277,6 +327,97 @@ CounterGroup parse_softnet(std::string_view text) {
   return sums;
 }
 
+CounterGroups parse_softnet_cpus(std::string_view text) {
+  static constexpr const char* kNames[] = {
+      "processed",    "dropped",          "time_squeeze", "col4",      "col5",       "col6",
+      "col7",         "col8",             "col9",         "received_rps", "flow_limit_count",
+      "backlog_len",  nullptr /* cpu */,  "input_qlen",   "process_qlen", "squeeze_time", "squeeze_budget"};
+  CounterGroups out;
+  size_t line_no = 0;
+  for (std::string_view line : split_lines(text)) {
+    std::vector<std::string_view> cols = split_words(line);
+    if (cols.size() < 11) parse_error("softnet_stat line with fewer than 11 columns", line);
+    std::vector<uint64_t> v(cols.size());
+    for (size_t k = 0; k < cols.size(); ++k)
+      if (!parse_hex(cols[k], v[k])) parse_error("bad softnet_stat value", line);
+    // Offline CPUs have no line: the CPU is column 13 where the kernel prints it.
+    uint64_t cpu = cols.size() >= 13 ? v[12] : line_no;
+    CounterGroup& g = out["cpu" + std::to_string(cpu)];
+    for (size_t k = 0; k < cols.size(); ++k) {
+      if (k == 12) continue;
+      g[k < std::size(kNames) ? kNames[k] : "col" + std::to_string(k + 1)] = v[k];
+    }
+    ++line_no;
+  }
+  return out;
+}
+
+CounterGroups parse_softirqs(std::string_view text, const std::vector<std::string>& rows) {
+  CounterGroups out;
+  std::vector<std::string_view> lines = split_lines(text);
+  if (lines.empty()) return out;
+  std::vector<std::string_view> cpus = split_words(lines[0]);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string_view> words = split_words(lines[i]);
+    if (words.empty() || !words[0].ends_with(':')) parse_error("softirqs line without 'NAME:'", lines[i]);
+    std::string name(words[0].substr(0, words[0].size() - 1));
+    if (!rows.empty() && std::find(rows.begin(), rows.end(), name) == rows.end()) continue;
+    if (words.size() - 1 > cpus.size()) parse_error("softirqs line with more values than CPUs", lines[i]);
+    CounterGroup& g = out[name];
+    for (size_t k = 1; k < words.size(); ++k) {
+      uint64_t v = 0;
+      if (!parse_decimal(words[k], v)) parse_error("bad softirqs value", lines[i]);
+      std::string cpu(cpus[k - 1]);
+      for (auto& c : cpu) c = char(std::tolower(static_cast<unsigned char>(c)));
+      g[cpu] = v;
+    }
+  }
+  return out;
+}
+
+CounterGroups parse_interrupts(std::string_view text, std::map<std::string, std::string>* names) {
+  CounterGroups out;
+  std::vector<std::string_view> lines = split_lines(text);
+  if (lines.empty()) return out;
+  std::vector<std::string_view> cpus = split_words(lines[0]);
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string_view> words = split_words(lines[i]);
+    if (words.empty() || !words[0].ends_with(':')) parse_error("interrupts line without 'IRQ:'", lines[i]);
+    std::string irq(words[0].substr(0, words[0].size() - 1));
+    CounterGroup& g = out[irq];
+    size_t k = 1;
+    for (; k < words.size() && k - 1 < cpus.size(); ++k) {
+      uint64_t v = 0;
+      if (!parse_decimal(words[k], v)) break;  // the description begins
+      std::string cpu(cpus[k - 1]);
+      for (auto& c : cpu) c = char(std::tolower(static_cast<unsigned char>(c)));
+      g[cpu] = v;
+    }
+    if (names) {
+      std::string desc;
+      for (; k < words.size(); ++k) desc += (desc.empty() ? "" : " ") + std::string(words[k]);
+      (*names)[irq] = desc;
+    }
+  }
+  return out;
+}
+
+CounterGroups parse_sockstat(std::string_view text) {
+  CounterGroups out;
+  for (std::string_view line : split_lines(text)) {
+    std::vector<std::string_view> words = split_words(line);
+    if (words.empty() || !words[0].ends_with(':') || words.size() % 2 != 1)
+      parse_error("sockstat line is not 'Group: name value ...'", line);
+    CounterGroup& g = out[std::string(words[0].substr(0, words[0].size() - 1))];
+    for (size_t k = 1; k + 1 < words.size(); k += 2) {
+      uint64_t v = 0;
+      if (!parse_decimal(words[k + 1], v)) parse_error("bad sockstat value", line);
+      g[std::string(words[k])] = v;
+    }
+  }
+  return out;
+}
+
 CounterGroup parse_link_stats64(const void* payload, size_t len) {
   CounterGroup out;
   const auto* bytes = static_cast<const unsigned char*>(payload);
@@ -299,7 +440,21 @@ CounterSnapshot take_snapshot(const SnapshotOptions& options) {
     // snmp6 is missing when IPv6 is disabled; that is not an error.
     if (::access(kSnmp6Path, R_OK) == 0) merge_into(snap.groups, parse_snmp6(core::read_file(kSnmp6Path)));
   }
-  if (options.softnet) snap.groups[std::string(kSoftnetGroup)] = parse_softnet(core::read_file(kSoftnetPath));
+  if (options.links && options.ethtool) read_ethtool_stats(snap);
+  if (options.sockstat) {
+    merge_into(snap.groups, prefixed(kSockstatGroupPrefix, parse_sockstat(core::read_file(kSockstatPath))));
+    if (::access(kSockstat6Path, R_OK) == 0)
+      merge_into(snap.groups, prefixed(kSockstatGroupPrefix, parse_sockstat(core::read_file(kSockstat6Path))));
+  }
+  if (options.softnet) {
+    std::string softnet = core::read_file(kSoftnetPath);
+    snap.groups[std::string(kSoftnetGroup)] = parse_softnet(softnet);
+    merge_into(snap.groups, prefixed(kSoftnetCpuGroupPrefix, parse_softnet_cpus(softnet)));
+    merge_into(snap.groups, prefixed(kSoftirqsGroupPrefix, parse_softirqs(core::read_file(kSoftirqsPath))));
+  }
+  if (options.interrupts)
+    merge_into(snap.groups,
+               prefixed(kInterruptsGroupPrefix, parse_interrupts(core::read_file(kInterruptsPath), &snap.irq_names)));
   return snap;
 }
 

@@ -21,6 +21,12 @@ using CounterGroups = std::map<std::string, CounterGroup>;
 
 inline constexpr std::string_view kLinkGroupPrefix = "link:";
 inline constexpr std::string_view kSoftnetGroup = "softnet";
+// The per-row groups (prefix + row name) of the optional report groups.
+inline constexpr std::string_view kEthtoolGroupPrefix = "ethtool:";        // + ifname
+inline constexpr std::string_view kSoftnetCpuGroupPrefix = "softnet_cpu:";  // + "cpu0"
+inline constexpr std::string_view kSoftirqsGroupPrefix = "softirqs:";      // + "NET_RX"
+inline constexpr std::string_view kSockstatGroupPrefix = "sockstat:";      // + "TCP"
+inline constexpr std::string_view kInterruptsGroupPrefix = "interrupts:";  // + IRQ
 
 // One reading of the counters. Groups:
 //   "link:<ifname>"  every field of struct rtnl_link_stats64 (rtnetlink IFLA_STATS64);
@@ -28,19 +34,30 @@ inline constexpr std::string_view kSoftnetGroup = "softnet";
 //   "TcpExt", "IpExt", "MPTcpExt", ...               from /proc/thread-self/net/netstat;
 //   "Ip6", "Icmp6", "Udp6", "UdpLite6"               from /proc/thread-self/net/snmp6
 //                                                    (absent when IPv6 is off);
-//   "softnet"  per-CPU sums from /proc/net/softnet_stat (host-wide, not per netns).
+//   "softnet"  per-CPU sums from /proc/net/softnet_stat (host-wide, not per netns);
+//   "softnet_cpu:cpuN"  every softnet_stat column of CPU N, named (host-wide);
+//   "softirqs:NET_RX", "softirqs:NET_TX"  per CPU ("cpu0", ...) from /proc/softirqs (host-wide);
+//   "ethtool:<ifname>"  the driver's `ethtool -S` stats, for the links that have them;
+//   "sockstat:<TCP|UDP|...>"  the gauges of /proc/thread-self/net/sockstat and sockstat6;
+//   "interrupts:<IRQ>"  per CPU from /proc/interrupts (host-wide; off by default).
 // Values the kernel prints as negative (Tcp MaxConn = -1) are stored two's complement.
 struct CounterSnapshot {
   uint64_t taken_ns = 0;  // CLOCK_MONOTONIC time of the reading
   CounterGroups groups;
+  std::map<std::string, std::string> ethtool_errors;  // ifname -> why it has no `ethtool -S` stats
+  std::map<std::string, std::string> irq_names;       // IRQ -> its description (with interrupts)
 };
 
-// What take_snapshot reads.
+// What take_snapshot reads. A trial reads the link, snmp, ethtool and sockstat groups (all in
+// its netns, a few tens of microseconds); `softnet` adds the host-wide per-CPU files.
 struct SnapshotOptions {
   std::vector<std::string> ifnames;  // links to read; empty: every link of the netns
   bool links = true;
   bool snmp = true;  // snmp, netstat and snmp6
-  bool softnet = true;
+  bool softnet = true;  // softnet_stat sums and per CPU, softirqs NET_RX/NET_TX
+  bool ethtool = true;  // `ethtool -S` of the links read (needs links)
+  bool sockstat = true;
+  bool interrupts = false;
 };
 
 // Parses the header/value line pairs of /proc/net/snmp or /proc/net/netstat
@@ -56,6 +73,25 @@ CounterGroups parse_snmp6(std::string_view text);
 // of time_squeeze). Columns are hex; 13, 15 and 17 column layouts are understood.
 // Throws std::runtime_error on a line with fewer than 11 columns or a bad number.
 CounterGroup parse_softnet(std::string_view text);
+
+// /proc/net/softnet_stat per CPU: "cpuN" (column 13, else the line number) -> processed,
+// dropped, time_squeeze, col4 ... col9 (always 0 on 6.x: were fastroute and cpu_collision),
+// received_rps, flow_limit_count, backlog_len, input_qlen, process_qlen, squeeze_time,
+// squeeze_budget (as many as the line has). Throws std::runtime_error as parse_softnet.
+CounterGroups parse_softnet_cpus(std::string_view text);
+
+// /proc/softirqs rows `rows` ("NET_RX", "NET_TX"; empty: all) -> "cpuN" -> count; throws
+// std::runtime_error on a row with more values than the CPU header or a bad number.
+CounterGroups parse_softirqs(std::string_view text, const std::vector<std::string>& rows = {"NET_RX", "NET_TX"});
+
+// /proc/interrupts: IRQ ("24", "NMI", "LOC") -> "cpuN" -> count, and IRQ -> the rest of its
+// line (chip, hwirq, name: "IO-APIC 5-edge ACPI:Ged") in `names`. Rows with fewer counts
+// than CPUs (ERR, MIS) keep what they have.
+CounterGroups parse_interrupts(std::string_view text, std::map<std::string, std::string>* names = nullptr);
+
+// /proc/net/sockstat and sockstat6 ("TCP: inuse 3 orphan 0 tw 1 alloc 5 mem 2"): group ->
+// name -> value; throws std::runtime_error on a line that is not "Group: (name value)*".
+CounterGroups parse_sockstat(std::string_view text);
 
 // Names the fields of an IFLA_STATS64 payload of `len` bytes (struct rtnl_link_stats64);
 // fields beyond `len` (an older kernel sends a shorter struct) are left out.

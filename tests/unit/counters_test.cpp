@@ -19,6 +19,8 @@
 
 #include "bench/core/netns.h"
 #include "bench/core/unique_fd.h"
+#include "bench/host/net_knobs.h"
+#include "bench/host/socket_owners.h"
 
 namespace pb::host {
 namespace {
@@ -188,6 +190,144 @@ TEST(CountersJson, ShapeAndDeltas) {
   EXPECT_EQ(d.snmp("Udp", "NoSuchCounter"), 0);
 }
 
+// /proc/net/softnet_stat of 6.18 (15 columns); the second line is CPU 2 (CPU 1 offline).
+constexpr const char* kSoftnet15 =
+    "000138b8 00000001 00000002 00000000 00000000 00000000 00000000 00000000 00000000 00000003 00000004 00000005 "
+    "00000000 00000002 00000003\n"
+    "00000d0e 00000000 0000000a 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 "
+    "00000002 00000000 00000000\n";
+
+TEST(ParseSoftnetCpus, EveryColumnNamedKeyedByTheCpuColumn) {
+  CounterGroups g = parse_softnet_cpus(kSoftnet15);
+  ASSERT_EQ(g.size(), 2u);
+  ASSERT_TRUE(g.count("cpu0"));
+  ASSERT_TRUE(g.count("cpu2"));  // column 13, not the line number
+  EXPECT_EQ(g["cpu0"]["processed"], 0x138b8u);
+  EXPECT_EQ(g["cpu0"]["dropped"], 1u);
+  EXPECT_EQ(g["cpu0"]["time_squeeze"], 2u);
+  EXPECT_EQ(g["cpu0"]["col4"], 0u);
+  EXPECT_EQ(g["cpu0"]["col9"], 0u);
+  EXPECT_EQ(g["cpu0"]["received_rps"], 3u);
+  EXPECT_EQ(g["cpu0"]["flow_limit_count"], 4u);
+  EXPECT_EQ(g["cpu0"]["backlog_len"], 5u);
+  EXPECT_EQ(g["cpu0"]["input_qlen"], 2u);
+  EXPECT_EQ(g["cpu0"]["process_qlen"], 3u);
+  EXPECT_EQ(g["cpu0"].count("cpu"), 0u);
+  EXPECT_EQ(g["cpu0"].size(), 14u);
+  EXPECT_EQ(g["cpu2"]["time_squeeze"], 10u);
+  CounterGroup sums = parse_softnet(kSoftnet15);
+  EXPECT_EQ(sums["processed"], g["cpu0"]["processed"] + g["cpu2"]["processed"]);
+}
+
+TEST(ParseSoftnetCpus, OlderAndNewerLayouts) {
+  // 11 columns (no CPU column): keyed by line; 17: the two squeeze parts.
+  CounterGroups old = parse_softnet_cpus("00000001 0 0 0 0 0 0 0 0 0 0\n00000002 0 0 0 0 0 0 0 0 0 0\n");
+  EXPECT_EQ(old["cpu1"]["processed"], 2u);
+  CounterGroups neu = parse_softnet_cpus("1 0 5 0 0 0 0 0 0 0 0 0 1 0 0 3 2\n");
+  EXPECT_EQ(neu["cpu1"]["squeeze_time"], 3u);
+  EXPECT_EQ(neu["cpu1"]["squeeze_budget"], 2u);
+  EXPECT_THROW(parse_softnet_cpus("1 2 3\n"), std::runtime_error);
+  EXPECT_THROW(parse_softnet_cpus("1 2 3 4 5 6 7 8 9 10 zz\n"), std::runtime_error);
+}
+
+TEST(ParseSoftirqs, NetRowsPerCpu) {
+  constexpr const char* kText =
+      "                    CPU0       CPU1       \n"
+      "          HI:          0          0\n"
+      "      NET_TX:          5          3\n"
+      "      NET_RX:      41443       2543\n"
+      "       SCHED:      34060      33907\n";
+  CounterGroups g = parse_softirqs(kText);
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g["NET_RX"]["cpu0"], 41443u);
+  EXPECT_EQ(g["NET_RX"]["cpu1"], 2543u);
+  EXPECT_EQ(g["NET_TX"]["cpu1"], 3u);
+  EXPECT_EQ(parse_softirqs(kText, {}).size(), 4u);
+  EXPECT_THROW(parse_softirqs("  CPU0\nNET_RX: 1 2\n"), std::runtime_error);
+  EXPECT_THROW(parse_softirqs("  CPU0\nNET_RX: x\n"), std::runtime_error);
+}
+
+TEST(ParseInterrupts, CountsAndNames) {
+  constexpr const char* kText =
+      "           CPU0       CPU1       \n"
+      "  24:          1          0  IO-APIC   5-edge      ACPI:Ged\n"
+      "  38:          0       2498  PCI-MSIX-0000:00:03.0   1-edge      virtio2-input.0\n"
+      " LOC:     350947     359291   Local timer interrupts\n"
+      " ERR:          0\n";
+  std::map<std::string, std::string> names;
+  CounterGroups g = parse_interrupts(kText, &names);
+  EXPECT_EQ(g["24"]["cpu0"], 1u);
+  EXPECT_EQ(g["38"]["cpu1"], 2498u);
+  EXPECT_EQ(g["LOC"]["cpu1"], 359291u);
+  EXPECT_EQ(g["ERR"].size(), 1u);
+  EXPECT_EQ(names["38"], "PCI-MSIX-0000:00:03.0 1-edge virtio2-input.0");
+  EXPECT_EQ(names["LOC"], "Local timer interrupts");
+  EXPECT_THROW(parse_interrupts("CPU0\nno colon here\n"), std::runtime_error);
+}
+
+TEST(ParseSockstat, GroupsOfPairs) {
+  CounterGroups g = parse_sockstat(
+      "sockets: used 18\nTCP: inuse 1 orphan 0 tw 2 alloc 1 mem 89\nUDP: inuse 0 mem 0\nFRAG: inuse 0 memory 0\n");
+  EXPECT_EQ(g["sockets"]["used"], 18u);
+  EXPECT_EQ(g["TCP"]["tw"], 2u);
+  EXPECT_EQ(g["TCP"]["mem"], 89u);
+  EXPECT_EQ(g["FRAG"]["memory"], 0u);
+  CounterGroups six = parse_sockstat("TCP6: inuse 3\nUDP6: inuse 1\n");
+  EXPECT_EQ(six["TCP6"]["inuse"], 3u);
+  EXPECT_THROW(parse_sockstat("TCP: inuse\n"), std::runtime_error);
+  EXPECT_THROW(parse_sockstat("TCP: inuse x\n"), std::runtime_error);
+  EXPECT_THROW(parse_sockstat("no colon 1\n"), std::runtime_error);
+}
+
+TEST(CountersJson, NewGroupsInReportAndDelta) {
+  CounterSnapshot before, after;
+  before.taken_ns = 1;
+  after.taken_ns = 2;
+  before.groups["ethtool:pb-dut0"] = {{"rx_queue_0_xdp_packets", 10}};
+  after.groups["ethtool:pb-dut0"] = {{"rx_queue_0_xdp_packets", 25}};
+  before.groups["softnet_cpu:cpu1"] = {{"processed", 5}};
+  after.groups["softnet_cpu:cpu1"] = {{"processed", 9}};
+  after.groups["softirqs:NET_RX"] = {{"cpu0", 3}};
+  before.groups["sockstat:TCP"] = {{"inuse", 4}};
+  after.groups["sockstat:TCP"] = {{"inuse", 1}};
+  reports::CounterDelta d = delta(before, after);
+  ASSERT_TRUE(d.groups.ethtool && d.groups.softnet_cpu && d.groups.softirqs && d.groups.sockstat);
+  EXPECT_FALSE(d.groups.interrupts.has_value());
+  EXPECT_EQ((*d.groups.ethtool)["pb-dut0"]["rx_queue_0_xdp_packets"], 15);
+  EXPECT_EQ((*d.groups.softnet_cpu)["cpu1"]["processed"], 4);
+  EXPECT_EQ((*d.groups.softirqs)["NET_RX"]["cpu0"], 3);
+  EXPECT_EQ((*d.groups.sockstat)["TCP"]["inuse"], -3);  // a gauge that fell
+  EXPECT_TRUE(d.groups.link.empty() && d.groups.snmp.empty());
+  reports::CounterSnapshot r = to_report(after);
+  EXPECT_EQ((*r.groups.ethtool)["pb-dut0"]["rx_queue_0_xdp_packets"], 25);
+}
+
+TEST(SocketOwners, InodeOfLinkTarget) {
+  EXPECT_EQ(socket_inode_of("socket:[12345]"), 12345u);
+  EXPECT_EQ(socket_inode_of("socket:[]"), 0u);
+  EXPECT_EQ(socket_inode_of("pipe:[12345]"), 0u);
+  EXPECT_EQ(socket_inode_of("/dev/null"), 0u);
+  EXPECT_EQ(socket_inode_of("socket:[12x]"), 0u);
+}
+
+TEST(SocketOwners, FindsOwnSocket) {
+  core::UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ASSERT_TRUE(s);
+  struct stat st {};
+  ASSERT_EQ(fstat(s.get(), &st), 0);
+  auto owners = socket_owners();
+  ASSERT_TRUE(owners.count(st.st_ino));
+  bool found = false;
+  for (const auto& o : owners[st.st_ino]) found = found || (o.pid == getpid() && o.fd == s.get());
+  EXPECT_TRUE(found);
+}
+
+TEST(NetKnobs, SqueezeSpaces) {
+  EXPECT_EQ(squeeze_spaces("4096\t131072\t6291456\n"), "4096 131072 6291456");
+  EXPECT_EQ(squeeze_spaces("  reno  bbr cubic\n"), "reno bbr cubic");
+  EXPECT_EQ(squeeze_spaces("0\n"), "0");
+}
+
 uint64_t current_netns_inode() {
   struct stat st {};
   if (stat("/proc/thread-self/ns/net", &st) != 0) return 0;
@@ -273,11 +413,18 @@ TEST(TakeSnapshot, HostNetnsHasTheUsualGroups) {
   EXPECT_TRUE(s.groups["TcpExt"].count("TCPTimeouts"));
   EXPECT_TRUE(s.groups["IpExt"].count("InOctets"));
   EXPECT_TRUE(s.groups["softnet"].count("processed"));
+  EXPECT_TRUE(s.groups.count("softnet_cpu:cpu0"));
+  EXPECT_TRUE(s.groups["softirqs:NET_RX"].count("cpu0"));
+  EXPECT_TRUE(s.groups["sockstat:TCP"].count("inuse"));
+  EXPECT_FALSE(s.groups.count("interrupts:LOC"));  // off by default
+  EXPECT_FALSE(s.groups.count("ethtool:lo"));       // lo has no driver stats
+  EXPECT_TRUE(s.ethtool_errors.count("lo"));
 
   SnapshotOptions only_lo;
   only_lo.ifnames = {"lo", "pb-no-such-link"};
   only_lo.snmp = false;
   only_lo.softnet = false;
+  only_lo.sockstat = false;
   CounterSnapshot l = take_snapshot(only_lo);
   ASSERT_EQ(l.groups.size(), 1u);
   EXPECT_TRUE(l.groups.count("link:lo"));
