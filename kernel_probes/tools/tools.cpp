@@ -6,7 +6,11 @@
 #include <cstring>
 
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/sockstat.h"
+#include "kernel_probes/tools/sofamily.h"
+#include "kernel_probes/tools/soprotocol.h"
 #include "kernel_probes/tools/tcplife.h"
+#include "kernel_probes/tools/udpconnect.h"
 
 namespace pb::probes::tools {
 
@@ -15,8 +19,12 @@ std::span<const Tool* const> tool_table() {
   return {};
 #else
   static const Tool* const kTools[] = {
-      &skbdrop_tool(),
+      &sockstat_tool(),
+      &sofamily_tool(),
+      &soprotocol_tool(),
       &tcplife_tool(),
+      &udpconnect_tool(),
+      &skbdrop_tool(),
   };
   return kTools;
 #endif
