@@ -26,6 +26,10 @@
 #include "kernel_probes/tools/socksize.h"
 #include "kernel_probes/tools/sormem.h"
 #include "kernel_probes/tools/tcptop.h"
+#include "kernel_probes/tools/sockstat.h"
+#include "kernel_probes/tools/sofamily.h"
+#include "kernel_probes/tools/soprotocol.h"
+#include "kernel_probes/tools/udpconnect.h"
 
 namespace pb::probes::tools {
 
@@ -34,6 +38,9 @@ std::span<const Tool* const> tool_table() {
   return {};
 #else
   static const Tool* const kTools[] = {
+      &sockstat_tool(),
+      &sofamily_tool(),
+      &soprotocol_tool(),
       &soconnect_tool(),
       &soaccept_tool(),
       &socketio_tool(),
@@ -49,6 +56,7 @@ std::span<const Tool* const> tool_table() {
       &tcpsynbl_tool(),
       &tcpwin_tool(),
       &tcpnagle_tool(),
+      &udpconnect_tool(),
       &gethostlatency_tool(),
       &ipecn_tool(),
       &superping_tool(),
