@@ -145,6 +145,7 @@ SOCKSTAT_PROBES = {"socket": "tracepoint:syscalls:sys_enter_socket",
 # the sock tracepoints for its kprobes), connects by the family of their address
 # (sofamily.bt's logic), and the accepts that returned an fd (sofamily.bt counts those).
 BPFTRACE = r"""
+BEGIN { printf("pbready\n"); }
 tracepoint:syscalls:sys_enter_socket, tracepoint:syscalls:sys_enter_socketpair,
 tracepoint:syscalls:sys_enter_bind, tracepoint:syscalls:sys_enter_connect,
 tracepoint:syscalls:sys_enter_accept, tracepoint:syscalls:sys_enter_accept4,
@@ -183,7 +184,8 @@ class Bpftrace:
         self.proc = subprocess.Popen(["bpftrace", "-B", "none", "-e", BPFTRACE.replace("PID", str(pid))],
                                      stdout=self.out, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
-        while not self.text().startswith("Attaching"):
+        # "Attaching N probes" comes before the probes are attached; BEGIN runs after.
+        while "pbready" not in self.text():
             check(self.proc.poll() is None and time.monotonic() < deadline,
                   f"bpftrace did not start: exit {self.proc.poll()}, {self.text()!r}")
             time.sleep(0.05)
