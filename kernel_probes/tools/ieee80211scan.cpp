@@ -72,19 +72,6 @@ class Ieee80211scanObject {
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
-// HH:MM:SS (local time) of a bpf_ktime_get_ns() (CLOCK_MONOTONIC) stamp.
-std::string wall_time_of(uint64_t mono_ns) {
-  timespec mono{}, real{};
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  const int64_t now_mono = int64_t(mono.tv_sec) * 1000000000 + mono.tv_nsec;
-  const int64_t real_ns = int64_t(real.tv_sec) * 1000000000 + real.tv_nsec - (now_mono - int64_t(mono_ns));
-  time_t secs = time_t(real_ns / 1000000000);
-  tm local{};
-  localtime_r(&secs, &local);
-  return fmt::format("{:02}:{:02}:{:02}", local.tm_hour, local.tm_min, local.tm_sec);
-}
-
 std::string band_name(uint32_t band) {
   static constexpr const char* kBands[] = {"2GHZ", "5GHZ", "60GHZ", "6GHZ", "S1GHZ", "LC"};  // enum nl80211_band
   return band < std::size(kBands) ? kBands[band] : fmt::format("{}", band);
@@ -93,7 +80,7 @@ std::string band_name(uint32_t band) {
 core::Values values_of(const pb_ieee80211scan_event& e) {
   static constexpr const char* kKinds[] = {"start", "bss", "done"};
   const bool bss = e.kind == PB_SCAN_BSS, done = e.kind == PB_SCAN_DONE;
-  return {wall_time_of(e.ts_ns),
+  return {clock_time_of(e.ts_ns),
           std::string(e.kind < std::size(kKinds) ? kKinds[e.kind] : "?"),
           uint64_t(e.pid),
           comm_of(e.comm, sizeof e.comm),

@@ -68,18 +68,6 @@ class NetsizeObject {
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
-// The histogram of `metric` from bucket counts `now` minus `before` (empty: from zero).
-core::Histogram histogram_since(const std::vector<uint64_t>& now, const std::vector<uint64_t>& before, uint32_t metric) {
-  std::vector<uint64_t> d(PB_HIST_NBUCKETS);
-  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b) {
-    const size_t i = size_t(metric) * PB_HIST_NBUCKETS + b;
-    d[b] = now[i] - (before.empty() ? 0 : before[i]);
-  }
-  core::Histogram h;
-  h.add_bucket_counts(d.data(), d.size());
-  return h;
-}
-
 void run_netsize(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
   NetsizeObject obj(opts);
   auto ring = RingBuffer::of<uint64_t>(bpf_map__fd(obj.skel().maps.events), bpf_map__fd(obj.skel().maps.events_lost),
@@ -90,7 +78,7 @@ void run_netsize(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& 
     std::vector<uint64_t> now = sum_percpu_batch(hist_fd, PB_NETSIZE_METRICS * PB_HIST_NBUCKETS, "netsize histograms");
     core::Summary s;
     for (uint32_t m = 0; m < PB_NETSIZE_METRICS; ++m)
-      s.histograms.push_back(histogram_since(now, final ? std::vector<uint64_t>{} : before, m));
+      s.histograms.push_back(histogram_delta(now, final ? std::vector<uint64_t>{} : before, m));
     if (final) s.notes = obj.notes();
     before = std::move(now);
     return s;

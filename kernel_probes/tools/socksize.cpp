@@ -81,18 +81,6 @@ Counts read_counts(int fd) {
   return out;
 }
 
-// The histogram of bucket counts `now` minus `before` (the previous reading), of direction `dir`.
-core::Histogram histogram_since(const std::vector<uint64_t>& now, const std::vector<uint64_t>& before, uint32_t dir) {
-  std::vector<uint64_t> d(PB_HIST_NBUCKETS);
-  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b) {
-    const size_t i = size_t(dir) * PB_HIST_NBUCKETS + b;
-    d[b] = now[i] - (before.empty() ? 0 : before[i]);
-  }
-  core::Histogram h;
-  h.add_bucket_counts(d.data(), d.size());
-  return h;
-}
-
 void run_socksize(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
   SocksizeObject obj(opts);
   auto ring = RingBuffer::of<uint64_t>(bpf_map__fd(obj.skel().maps.events), bpf_map__fd(obj.skel().maps.events_lost),
@@ -106,7 +94,7 @@ void run_socksize(const ToolOptions& opts, core::RunLoop& loop, core::EventSink&
     Counts now = read_counts(comms_fd);
     core::Summary s;
     for (uint32_t dir : {PB_SOCK_READ, PB_SOCK_WRITE})
-      s.histograms.push_back(histogram_since(hist_now, final ? std::vector<uint64_t>{} : hist_before, dir));
+      s.histograms.push_back(histogram_delta(hist_now, final ? std::vector<uint64_t>{} : hist_before, dir));
     std::vector<std::pair<std::pair<std::string, uint32_t>, pb_socksize_value>> rows;
     for (const auto& [key, v] : now) {
       pb_socksize_value d = v;

@@ -13,6 +13,7 @@
 #include "bench/core/errors.h"
 #include "bench/core/unique_fd.h"
 #include "kernel_probes/bpf_util.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
 #include "kernel_probes/skel_ptr.h"
@@ -78,13 +79,7 @@ using Counts = std::array<uint64_t, PB_SOCKSTAT_NPROBES>;
 // The per-CPU counters summed over the CPUs.
 Counts read_counts(int fd) {
   Counts out{};
-  const int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) core::throw_errno(-ncpu, "sockstat: number of possible CPUs");
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
-  for (uint32_t slot = 0; slot < PB_SOCKSTAT_NPROBES; ++slot) {
-    if (bpf_map_lookup_elem(fd, &slot, per_cpu.data()) != 0) core::throw_errno("sockstat: read the counters");
-    for (uint64_t v : per_cpu) out[slot] += v;
-  }
+  for (uint32_t slot = 0; slot < PB_SOCKSTAT_NPROBES; ++slot) out[slot] = sum_percpu(fd, slot, "sockstat counters");
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "bench/core/errors.h"
 #include "kernel_probes/bpf_util.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
 #include "kernel_probes/skel_ptr.h"
@@ -116,17 +117,6 @@ Counts read_counts(int fd) {
   return out;
 }
 
-// The per-CPU miss counters summed over the CPUs.
-std::vector<uint64_t> read_misses(int fd, uint32_t slots) {
-  const int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) core::throw_errno(-ncpu, "number of possible CPUs");
-  std::vector<uint64_t> out(slots), per_cpu(static_cast<size_t>(ncpu));
-  for (uint32_t slot = 0; slot < slots; ++slot)
-    if (bpf_map_lookup_elem(fd, &slot, per_cpu.data()) == 0)
-      for (uint64_t v : per_cpu) out[slot] += v;
-  return out;
-}
-
 void run_soprotocol(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
   SoprotocolObject obj(opts);
   // Nothing goes through the ring; it is polled like every tool's so the loop is the same.
@@ -155,7 +145,7 @@ void run_soprotocol(const ToolOptions& opts, core::RunLoop& loop, core::EventSin
                         type_name(type), name, n});
     }
     if (final) {
-      std::vector<uint64_t> m = read_misses(misses_fd, PB_SOPROTOCOL_NMISSES);
+      std::vector<uint64_t> m = sum_percpu_batch(misses_fd, PB_SOPROTOCOL_NMISSES, "soprotocol misses");
       if (m[PB_SOPROTOCOL_FULL])
         s.notes.push_back(fmt::format("{} calls not counted: the counts map ({} keys) was full", m[PB_SOPROTOCOL_FULL],
                                       PB_SOPROTOCOL_MAX_KEYS));

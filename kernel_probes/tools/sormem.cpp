@@ -111,18 +111,6 @@ core::Values values_of(const pb_sormem_event& e) {
           detail};
 }
 
-// The histogram of `metric` from bucket counts `now` minus `before` (empty: from zero).
-core::Histogram histogram_since(const std::vector<uint64_t>& now, const std::vector<uint64_t>& before, uint32_t metric) {
-  std::vector<uint64_t> d(PB_HIST_NBUCKETS);
-  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b) {
-    const size_t i = size_t(metric) * PB_HIST_NBUCKETS + b;
-    d[b] = now[i] - (before.empty() ? 0 : before[i]);
-  }
-  core::Histogram h;
-  h.add_bucket_counts(d.data(), d.size());
-  return h;
-}
-
 void run_sormem(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
   SormemObject obj(opts);
   auto ring = RingBuffer::of<pb_sormem_event>(bpf_map__fd(obj.skel().maps.events), bpf_map__fd(obj.skel().maps.events_lost),
@@ -134,7 +122,7 @@ void run_sormem(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& s
     std::vector<uint64_t> counts_now = sum_percpu_batch(counts_fd, PB_SORMEM_KINDS, "sormem counts");
     core::Summary s;
     for (uint32_t m : {PB_SORMEM_RMEM_ALLOC, PB_SORMEM_RCVBUF})
-      s.histograms.push_back(histogram_since(hist_now, final ? std::vector<uint64_t>{} : hist_before, m));
+      s.histograms.push_back(histogram_delta(hist_now, final ? std::vector<uint64_t>{} : hist_before, m));
     for (uint32_t k = 0; k < PB_SORMEM_KINDS; ++k)
       if (uint64_t d = counts_now[k] - (final ? 0 : counts_before[k])) s.rows.push_back({std::string(kKindNames[k]), d});
     if (final) s.notes = obj.notes();

@@ -69,21 +69,8 @@ class SuperpingObject {
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
-// HH:MM:SS (local time) of a bpf_ktime_get_ns() (CLOCK_MONOTONIC) stamp.
-std::string wall_time_of(uint64_t mono_ns) {
-  timespec mono{}, real{};
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  const int64_t now_mono = int64_t(mono.tv_sec) * 1000000000 + mono.tv_nsec;
-  const int64_t real_ns = int64_t(real.tv_sec) * 1000000000 + real.tv_nsec - (now_mono - int64_t(mono_ns));
-  time_t secs = time_t(real_ns / 1000000000);
-  tm local{};
-  localtime_r(&secs, &local);
-  return fmt::format("{:02}:{:02}:{:02}", local.tm_hour, local.tm_min, local.tm_sec);
-}
-
 core::Values values_of(const pb_superping_event& e) {
-  return {wall_time_of(e.ts_ns),
+  return {clock_time_of(e.ts_ns),
           std::string(e.family == AF_INET6 ? "IPv6" : "IPv4"),
           format_address(e.family, e.peer),
           uint64_t(e.id),

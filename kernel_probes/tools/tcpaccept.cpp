@@ -51,20 +51,6 @@ constexpr Field kSummaryFields[] = {
      .width = 7},
 };
 
-// HH:MM:SS (local time) of a bpf_ktime_get_ns() stamp.
-std::string clock_of(uint64_t mono_ns) {
-  timespec mono{}, real{};
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  int64_t now_mono = int64_t(mono.tv_sec) * 1000000000 + mono.tv_nsec;
-  time_t t = time_t(real.tv_sec - (now_mono - int64_t(mono_ns)) / 1000000000);
-  tm local{};
-  localtime_r(&t, &local);
-  char buf[16];
-  strftime(buf, sizeof buf, "%H:%M:%S", &local);
-  return buf;
-}
-
 // The loaded tcpaccept object: accept/accept4 entry and exit (classic syscall
 // tracepoints) and inet_sock_set_state (tp_btf, else raw_tp, else tracepoint).
 class TcpacceptObject {
@@ -91,7 +77,7 @@ class TcpacceptObject {
 core::Value known(uint32_t v) { return v == PB_TCPACCEPT_UNKNOWN ? core::Value() : core::Value(uint64_t(v)); }
 
 core::Values values_of(const pb_tcpaccept_event& e) {
-  return {clock_of(e.ts_ns),
+  return {clock_time_of(e.ts_ns),
           uint64_t(e.pid),
           comm_of(e.comm, sizeof e.comm),
           format_address(e.family, e.raddr),

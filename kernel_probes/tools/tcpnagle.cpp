@@ -52,7 +52,10 @@ std::string flags_name(uint32_t v) {
   if (v == 0) return "ON";
   std::string out;
   for (auto [bit, name] : {std::pair{1u, "OFF"}, {2u, "CORK"}, {4u, "PUSH"}, {8u, "0x8"}})
-    if (v & bit) out += (out.empty() ? "" : "|") + std::string(name);
+    if (v & bit) {
+      if (!out.empty()) out += '|';
+      out += name;
+    }
   return out;
 }
 

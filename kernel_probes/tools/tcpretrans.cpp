@@ -132,19 +132,6 @@ constexpr Field kSummaryFields[] = {
      .doc = "losses repaired by a tail loss probe: TcpExt TCPLossProbeRecovery delta", .width = 12, .nullable = true},
 };
 
-std::string clock_of(uint64_t mono_ns) {
-  timespec mono{}, real{};
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  int64_t now_mono = int64_t(mono.tv_sec) * 1000000000 + mono.tv_nsec;
-  time_t t = time_t(real.tv_sec - (now_mono - int64_t(mono_ns)) / 1000000000);
-  tm local{};
-  localtime_r(&t, &local);
-  char buf[16];
-  strftime(buf, sizeof buf, "%H:%M:%S", &local);
-  return buf;
-}
-
 std::string state_name(uint16_t state) {
   static constexpr const char* kNames[] = {"?",         "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
                                            "FIN_WAIT2", "TIME_WAIT",   "CLOSE",    "CLOSE_WAIT", "LAST_ACK",
@@ -187,7 +174,7 @@ void run_tcpretrans(const ToolOptions& opts, core::RunLoop& loop, core::EventSin
   } interval, total;
   auto ring = RingBuffer::of<pb_tcpretrans_event>(
       bpf_map__fd(obj.skel().maps.events), bpf_map__fd(obj.skel().maps.events_lost), [&](const pb_tcpretrans_event& e) {
-        sink.event({clock_of(e.ts_ns), uint64_t(e.pid), format_address(e.family, e.laddr), uint64_t(e.lport),
+        sink.event({clock_time_of(e.ts_ns), uint64_t(e.pid), format_address(e.family, e.laddr), uint64_t(e.lport),
                     format_address(e.family, e.raddr), uint64_t(e.rport), state_name(e.state), int64_t(e.err)});
         for (Counts* c : {&interval, &total}) ++(e.synack ? c->synacks : e.err ? c->failed : c->retransmits);
       });

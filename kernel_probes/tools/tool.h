@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench/core/event_sink.h"
+#include "bench/core/histogram.h"
 #include "bench/core/run_loop.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/tools/tool_limits.h"
@@ -76,6 +77,12 @@ const Tool* find_tool(std::string_view name);
 std::string format_address(uint16_t family, const uint8_t* bytes);
 // A task name from a fixed, NUL-padded kernel buffer.
 std::string comm_of(const char* comm, size_t size);
+
+// HH:MM:SS (local time) of a bpf_ktime_get_ns() (CLOCK_MONOTONIC) stamp: the TIME column.
+std::string clock_time_of(uint64_t mono_ns);
+// Histogram `index` of a map reading that holds histograms of PB_HIST_NBUCKETS bucket
+// counts each, one after another: `now` minus `before` (empty: from zero).
+core::Histogram histogram_delta(const std::vector<uint64_t>& now, const std::vector<uint64_t>& before, uint32_t index);
 
 // Sets the filter knobs of tool.bpf.h in a skeleton's rodata (between open and load).
 template <typename Rodata>

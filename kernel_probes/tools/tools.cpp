@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <ctime>
+
+#include "bench/core/histogram_buckets.h"
 
 #include "kernel_probes/tools/gethostlatency.h"
 #include "kernel_probes/tools/ieee80211scan.h"
@@ -78,6 +81,31 @@ std::string format_address(uint16_t family, const uint8_t* bytes) {
   char buf[INET6_ADDRSTRLEN] = "";
   if (family == AF_INET || family == AF_INET6) inet_ntop(family, bytes, buf, sizeof buf);
   return buf[0] ? buf : "?";
+}
+
+std::string clock_time_of(uint64_t mono_ns) {
+  timespec mono{}, real{};
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  const int64_t now_mono = int64_t(mono.tv_sec) * 1000000000 + mono.tv_nsec;
+  const int64_t real_ns = int64_t(real.tv_sec) * 1000000000 + real.tv_nsec - (now_mono - int64_t(mono_ns));
+  time_t secs = time_t(real_ns / 1000000000);
+  tm local{};
+  localtime_r(&secs, &local);
+  char buf[16];
+  strftime(buf, sizeof buf, "%H:%M:%S", &local);
+  return buf;
+}
+
+core::Histogram histogram_delta(const std::vector<uint64_t>& now, const std::vector<uint64_t>& before, uint32_t index) {
+  std::vector<uint64_t> d(PB_HIST_NBUCKETS);
+  for (uint32_t b = 0; b < PB_HIST_NBUCKETS; ++b) {
+    const size_t i = size_t(index) * PB_HIST_NBUCKETS + b;
+    d[b] = now[i] - (before.empty() ? 0 : before[i]);
+  }
+  core::Histogram h;
+  h.add_bucket_counts(d.data(), d.size());
+  return h;
 }
 
 std::string comm_of(const char* comm, size_t size) { return std::string(comm, strnlen(comm, size)); }

@@ -12,6 +12,7 @@
 
 #include "bench/core/errors.h"
 #include "kernel_probes/bpf_util.h"
+#include "kernel_probes/percpu_map.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
 #include "kernel_probes/skel_ptr.h"
@@ -59,26 +60,8 @@ class UdpconnectObject {
   HookSet hooks_;  // after skel_: the links go before the object
 };
 
-// CLOCK_REALTIME minus CLOCK_MONOTONIC (bpf_ktime_get_ns), in ns, taken once: event times
-// become wall-clock times.
-int64_t realtime_offset_ns() {
-  timespec mono{}, real{};
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  return (int64_t(real.tv_sec) - mono.tv_sec) * 1000000000 + (int64_t(real.tv_nsec) - mono.tv_nsec);
-}
-
-std::string wall_clock(uint64_t mono_ns, int64_t offset_ns) {
-  time_t t = time_t((int64_t(mono_ns) + offset_ns) / 1000000000);
-  tm local{};
-  localtime_r(&t, &local);
-  char buf[16];
-  strftime(buf, sizeof buf, "%H:%M:%S", &local);
-  return buf;
-}
-
-core::Values values_of(const pb_udpconnect_event& e, int64_t offset_ns) {
-  return {wall_clock(e.ts_ns, offset_ns),
+core::Values values_of(const pb_udpconnect_event& e) {
+  return {clock_time_of(e.ts_ns),
           uint64_t(e.pid),
           comm_of(e.comm, sizeof e.comm),
           uint64_t(e.family == AF_INET6 ? 6 : 4),
@@ -86,27 +69,17 @@ core::Values values_of(const pb_udpconnect_event& e, int64_t offset_ns) {
           uint64_t(e.rport)};
 }
 
-uint64_t read_misses(int fd, uint32_t slot) {
-  const int ncpu = libbpf_num_possible_cpus();
-  if (ncpu <= 0) core::throw_errno(-ncpu, "number of possible CPUs");
-  std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
-  uint64_t sum = 0;
-  if (bpf_map_lookup_elem(fd, &slot, per_cpu.data()) == 0)
-    for (uint64_t v : per_cpu) sum += v;
-  return sum;
-}
 
 void run_udpconnect(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& sink) {
   UdpconnectObject obj(opts);
-  const int64_t offset_ns = realtime_offset_ns();
   auto ring = RingBuffer::of<pb_udpconnect_event>(bpf_map__fd(obj.skel().maps.events),
                                                   bpf_map__fd(obj.skel().maps.events_lost),
-                                                  [&](const pb_udpconnect_event& e) { sink.event(values_of(e, offset_ns)); });
+                                                  [&](const pb_udpconnect_event& e) { sink.event(values_of(e)); });
   const int misses_fd = bpf_map__fd(obj.skel().maps.misses);
   run_ring_tool("udpconnect", obj.programs(), loop, *ring, sink, [&](bool final) {
     core::Summary s;
     if (final)
-      if (uint64_t n = read_misses(misses_fd, PB_UDPCONNECT_UNREADABLE))
+      if (uint64_t n = sum_percpu(misses_fd, PB_UDPCONNECT_UNREADABLE, "udpconnect misses"))
         s.notes.push_back(fmt::format("{} UDP connects not shown: their address could not be read from user memory", n));
     return s;
   });
