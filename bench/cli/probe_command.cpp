@@ -15,6 +15,7 @@
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/core/run_loop.h"
+#include "bench/host/counters.h"
 #include "bench/suite/suite.h"
 #include "kernel_probes/probe_features.h"
 #include "kernel_probes/tools/tool.h"
@@ -107,6 +108,7 @@ probes::tools::ToolOptions tool_options(const Tool& t, const ProbeArgs& a) {
                                    fmt::join(option_flags(t.options), ", ")));
   ToolOptions o;
   if (!a.netns.empty()) o.netns_ino = netns_inode_of(a.netns);
+  o.read_counters = [netns = a.netns] { return host::snmp_counters_of(netns); };
   if (!a.pid.empty()) o.pid = suite::parse_uint(a.pid, "--pid", 1, 1u << 22);
   if (!a.comm.empty()) {
     if (a.comm.size() >= PB_TOOL_COMM_LEN)

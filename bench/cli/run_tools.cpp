@@ -11,6 +11,7 @@
 #include "bench/core/event_sink.h"
 #include "bench/core/log.h"
 #include "bench/core/run_loop.h"
+#include "bench/host/counters.h"
 #include "kernel_probes/probe_features.h"
 #include "kernel_probes/tools/tool.h"
 #include "reports/tool_output.h"
@@ -95,6 +96,7 @@ ScenarioTools::ScenarioTools(const std::vector<std::string>& tools, const ToolSc
     probes::tools::ToolOptions opts;
     if (t->options & probes::tools::kOptNetns) opts.netns_ino = scope.netns_ino;
     else rec.notes.push_back(fmt::format("host-wide: {} takes no --netns filter", name));
+    opts.read_counters = [netns = scope.netns_name] { return host::snmp_counters_of(netns); };
     auto r = std::make_unique<Running>();
     r->tool = t;
     r->rec = std::move(rec);

@@ -462,6 +462,21 @@ CounterSnapshot take_snapshot_in(int netns_fd, const SnapshotOptions& options) {
   return core::in_netns_thread(netns_fd, [&] { return take_snapshot(options); });
 }
 
+std::map<std::string, uint64_t> snmp_counters_of(const std::string& netns) {
+  SnapshotOptions only_snmp{.ifnames = {}, .links = false, .snmp = true, .softnet = false, .ethtool = false, .sockstat = false};
+  CounterSnapshot snap;
+  if (netns.empty()) {
+    snap = take_snapshot(only_snmp);
+  } else {
+    core::UniqueFd fd = core::open_netns(netns);
+    snap = take_snapshot_in(fd.get(), only_snmp);
+  }
+  std::map<std::string, uint64_t> out;
+  for (const auto& [group, counters] : snap.groups)
+    for (const auto& [name, value] : counters) out.emplace(group + ":" + name, value);
+  return out;
+}
+
 reports::CounterSnapshot to_report(const CounterSnapshot& snapshot) {
   reports::CounterSnapshot out;
   out.taken_ns = snapshot.taken_ns;

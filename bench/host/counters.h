@@ -105,6 +105,11 @@ CounterSnapshot take_snapshot(const SnapshotOptions& options = {});
 // changes; rethrows the thread's exception.
 CounterSnapshot take_snapshot_in(int netns_fd, const SnapshotOptions& options = {});
 
+// The snmp, netstat and snmp6 counters of netns `netns` (a name under /run/netns or a path;
+// "": the caller's) as "Group:Name" -> value ("Tcp:RetransSegs"), for the tools
+// (ToolOptions::read_counters). Throws std::system_error when the netns cannot be opened.
+std::map<std::string, uint64_t> snmp_counters_of(const std::string& netns);
+
 // The snapshot as the report model holds it ("link", "snmp", "softnet" groups).
 reports::CounterSnapshot to_report(const CounterSnapshot& snapshot);
 

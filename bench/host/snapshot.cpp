@@ -1,5 +1,6 @@
 #include "bench/host/snapshot.h"
 
+#include <fmt/format.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -121,9 +122,7 @@ std::string utc_now() {
   gmtime_r(&ts.tv_sec, &t);
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  char ms[8];
-  std::snprintf(ms, sizeof ms, ".%03ldZ", ts.tv_nsec / 1000000);
-  return std::string(buf) + ms;
+  return fmt::format("{}.{:03}Z", buf, ts.tv_nsec / 1000000);
 }
 
 }  // namespace

@@ -1,21 +1,14 @@
 #include "kernel_probes/tools/tcpretrans.h"
 
 #include <bpf/libbpf.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <fmt/core.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "bench/core/errors.h"
-#include "bench/core/netns.h"
-#include "bench/core/unique_fd.h"
 #include "kernel_probes/bpf_util.h"
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
@@ -27,67 +20,15 @@
 
 namespace pb::probes::tools {
 
-namespace {
-
-// "Tcp:" / "TcpExt:" header and value line pairs of /proc/net/{snmp,netstat}.
-void parse_counters(const std::string& path, std::map<std::string, uint64_t>& out) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::string names, values;
-  while (std::getline(in, names) && std::getline(in, values)) {
-    std::istringstream n(names), v(values);
-    std::string group, vgroup, name;
-    n >> group;
-    v >> vgroup;
-    if (group != "Tcp:" && group != "TcpExt:") continue;
-    int64_t value = 0;  // Tcp MaxConn is -1
-    while (n >> name && v >> value) out[group.substr(0, group.size() - 1) + ":" + name] = uint64_t(value);
-  }
-}
-
-std::map<std::string, uint64_t> read_here() {
-  std::map<std::string, uint64_t> out;
-  parse_counters("/proc/thread-self/net/snmp", out);
-  parse_counters("/proc/thread-self/net/netstat", out);
-  return out;
-}
-
-uint64_t inode_of(const std::string& path) {
-  struct stat st {};
-  return stat(path.c_str(), &st) == 0 ? uint64_t(st.st_ino) : 0;
-}
-
-// A path to the netns whose inode is `ino`: its name under /run/netns, else a process in it.
-std::string netns_path(uint32_t ino) {
-  for (const char* dir : {core::kNetnsDir, "/proc"}) {
-    std::unique_ptr<DIR, int (*)(DIR*)> d(opendir(dir), closedir);
-    if (!d) continue;
-    bool procs = std::string_view(dir) == "/proc";
-    while (dirent* e = readdir(d.get())) {
-      if (e->d_name[0] == '.' || (procs && (e->d_name[0] < '0' || e->d_name[0] > '9'))) continue;
-      std::string path = fmt::format("{}/{}{}", dir, e->d_name, procs ? "/ns/net" : "");
-      if (inode_of(path) == ino) return path;
-    }
-  }
-  return "";
-}
-
-}  // namespace
-
-TcpCounters tcp_counters(uint32_t netns_ino) {
+TcpCounters tcp_counters(const ToolOptions& opts) {
   TcpCounters c;
+  if (!opts.read_counters) {
+    c.problem = "no reader for the netns counters";
+    return c;
+  }
   try {
-    if (!netns_ino || netns_ino == inode_of("/proc/thread-self/ns/net")) {
-      c.values = read_here();
-      return c;
-    }
-    std::string path = netns_path(netns_ino);
-    if (path.empty()) {
-      c.problem = fmt::format("netns {} has no name under {} and no process in it", netns_ino, core::kNetnsDir);
-      return c;
-    }
-    core::UniqueFd fd = core::open_netns(path);
-    c.values = core::in_netns_thread(fd.get(), read_here);
+    for (auto& [name, value] : opts.read_counters())
+      if (name.starts_with("Tcp:") || name.starts_with("TcpExt:")) c.values.emplace(name, value);
   } catch (const std::exception& e) {
     c.problem = e.what();
   }
@@ -178,10 +119,10 @@ void run_tcpretrans(const ToolOptions& opts, core::RunLoop& loop, core::EventSin
                     format_address(e.family, e.raddr), uint64_t(e.rport), state_name(e.state), int64_t(e.err)});
         for (Counts* c : {&interval, &total}) ++(e.synack ? c->synacks : e.err ? c->failed : c->retransmits);
       });
-  const TcpCounters start = tcp_counters(opts.netns_ino);
+  const TcpCounters start = tcp_counters(opts);
   TcpCounters previous = start;
   run_ring_tool("tcpretrans", obj.hooks().programs().active, loop, *ring, sink, [&](bool final) {
-    TcpCounters now = tcp_counters(opts.netns_ino);
+    TcpCounters now = tcp_counters(opts);
     const TcpCounters& from = final ? start : previous;
     const Counts& c = final ? total : interval;
     core::Summary s;

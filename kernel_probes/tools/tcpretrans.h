@@ -40,10 +40,10 @@ struct TcpCounters {
   std::map<std::string, uint64_t> values;
   std::string problem;  // why they could not be read ("" when read)
 };
-// Reads /proc/thread-self/net/{snmp,netstat} inside the netns whose inode is `netns_ino`
-// (0: the tool's own), found under /run/netns or as a process's /proc/PID/ns/net.
-// tcpretrans and tcpsynbl report counters the kernel keeps without a tracepoint.
-TcpCounters tcp_counters(uint32_t netns_ino);
+struct ToolOptions;
+// The Tcp and TcpExt counters through `opts.read_counters`: tcpretrans and tcpsynbl report
+// counters the kernel keeps without a tracepoint.
+TcpCounters tcp_counters(const ToolOptions& opts);
 }  // namespace pb::probes::tools
 #endif
 

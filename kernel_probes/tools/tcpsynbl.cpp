@@ -97,12 +97,12 @@ void run_tcpsynbl(const ToolOptions& opts, core::RunLoop& loop, core::EventSink&
                                        [](const uint64_t&) {});
   const int counts_fd = bpf_map__fd(obj.skel().maps.counts);
   const int uncounted_fd = bpf_map__fd(obj.skel().maps.uncounted);
-  const TcpCounters start = tcp_counters(opts.netns_ino);
+  const TcpCounters start = tcp_counters(opts);
   TcpCounters previous = start;
   Counts before;
   run_ring_tool("tcpsynbl", obj.programs(), loop, *ring, sink, [&](bool final) {
     Counts now = read_counts(counts_fd);
-    TcpCounters counters = tcp_counters(opts.netns_ino);
+    TcpCounters counters = tcp_counters(opts);
     core::Summary s;
     core::Histogram h;
     for (const auto& [key, n] : now) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +42,11 @@ struct ToolOptions {
   uint32_t pid = 0;  // process (tgid)
   std::string comm;  // at most PB_TOOL_COMM_LEN - 1 characters
   std::vector<uint16_t> lports, rports;  // at most PB_TOOL_MAX_PORTS each
+  // Reads the watched netns' /proc/net/snmp and netstat counters as "Tcp:RetransSegs" ->
+  // value (two's complement for negatives), for what the kernel counts without a
+  // tracepoint (tail loss probes, listen overflows); throws when it cannot. Set by the
+  // CLI, which owns the netns; unset: the tools say the counters were not read.
+  std::function<std::map<std::string, uint64_t>()> read_counters;
   // The first attach flavour each hook tries (tests: what a kernel without tp_btf, or
   // without BTF-typed raw tracepoints, would get).
   Flavour first_flavour = Flavour::kTpBtf;
