@@ -5,7 +5,11 @@
 
 #include <cstring>
 
+#include "kernel_probes/tools/nettxlat.h"
+#include "kernel_probes/tools/nettxlat_dev.h"
+#include "kernel_probes/tools/qdisc.h"
 #include "kernel_probes/tools/skbdrop.h"
+#include "kernel_probes/tools/skblife.h"
 #include "kernel_probes/tools/tcplife.h"
 
 namespace pb::probes::tools {
@@ -15,7 +19,18 @@ std::span<const Tool* const> tool_table() {
   return {};
 #else
   static const Tool* const kTools[] = {
+      &qdisc_fq_tool(),
+      &qdisc_fq_codel_tool(),
+      &qdisc_codel_tool(),
+      &qdisc_red_tool(),
+      &qdisc_tbf_tool(),
+      &qdisc_htb_tool(),
+      &qdisc_pfifo_fast_tool(),
+      &qdisc_cbs_tool(),
+      &nettxlat_tool(),
+      &nettxlat_dev_tool(),
       &skbdrop_tool(),
+      &skblife_tool(),
       &tcplife_tool(),
   };
   return kTools;
