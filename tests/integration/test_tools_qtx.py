@@ -202,7 +202,7 @@ def check_qdiscs_and_nettxlat(tmp):
                                ("qdisc-tbf-tp", tbf["packets"], "8001:")):
         final = final_summary(json_lines(out[name], name), name)
         h = final["histograms"]["sojourn"]
-        check(h["count"] == sent, f"{name}: {h['count']} timed, tc sent {sent}")
+        check(h["count"] == sent, f"{name}: {h['count']} timed, tc sent {sent}: {final['rows']} {final['notes']}")
         check([(r["dev"], r["handle"], r["parent"], r["enqueued"], r["dequeued"], r["timed"]) for r in final["rows"]]
               == [(dev, handle, "root", sent, sent, sent)], f"{name}: rows {final['rows']}")
         check(all(r["netns"] == a.inode for r in final["rows"]), f"{name}: netns {final['rows']}")
@@ -247,12 +247,45 @@ def check_qdiscs_and_nettxlat(tmp):
     return "; ".join(report)
 
 
+TCP_SEGMENTS = """
+import socket
+l = socket.socket()
+l.bind(("127.0.0.1", 5001))
+l.listen()
+c = socket.create_connection(("127.0.0.1", 5001))
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+a, _ = l.accept()
+for _ in range(50):
+    c.send(b"t" * 1000)
+    got = 0
+    while got < 1000:
+        got += len(a.recv(4096))
+"""
+
+
+def alloc_skb_text():
+    """[start, end) of __alloc_skb from /proc/kallsyms, as skblife reads it."""
+    with open("/proc/kallsyms") as f:
+        rows = [line.split()[:3] for line in f]
+    for i, (addr, _, name) in enumerate(rows):
+        if name == "__alloc_skb":
+            start = int(addr, 16)
+            return start, next(int(r[0], 16) for r in rows[i + 1:] if int(r[0], 16) > start)
+    raise AssertionError("no __alloc_skb in /proc/kallsyms")
+
+
 def check_skblife(tmp):
     n, pings = 400, 10
     ns = Netns("skb")
     try:
         tool = Tool(["skblife", "--json"], tmp)
-        bt = Bpftrace('tracepoint:kmem:kmem_cache_alloc /str(args->name) == "skbuff_head_cache"/ { @born = count(); }')
+        lo, hi = alloc_skb_text()
+        # fclones: allocated in __alloc_skb from a cache that is neither skbuff_head_cache nor the
+        # small-head cache (the fclone cache is slab-merged here and carries another cache's name).
+        bt = Bpftrace('tracepoint:kmem:kmem_cache_alloc /str(args->name) == "skbuff_head_cache"/ { @born = count(); } '
+                      f'tracepoint:kmem:kmem_cache_alloc /args->call_site >= {lo} && args->call_site < {hi} && '
+                      'str(args->name) != "skbuff_head_cache" && str(args->name) != "skbuff_small_head"/ '
+                      '{ @fclones = count(); }')
         code = ("import socket\n"
                 "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                 "r.bind(('127.0.0.1', 5000))\n"
@@ -263,7 +296,9 @@ def check_skblife(tmp):
         subprocess.run(ns.cmd(sys.executable, "-c", code), check=True)
         subprocess.run(ns.cmd("ping", "-q", "-c", str(pings), "-i", "0.01", "127.0.0.1"), check=True,
                        stdout=subprocess.DEVNULL)
-        bt_born = bt.finish().get("born", 0)
+        subprocess.run(ns.cmd(sys.executable, "-c", TCP_SEGMENTS), check=True)  # TCP data skbs are fclones
+        bt_values = bt.finish()
+        bt_born, bt_fclones = bt_values.get("born", 0), bt_values.get("fclones", 0)
         final = final_summary(json_lines(tool.finish(signal.SIGINT), "skblife"), "skblife")
     finally:
         ns.close()
@@ -272,11 +307,13 @@ def check_skblife(tmp):
     check(bt_born >= n + 2 * pings, f"bpftrace saw {bt_born} skbuff_head_cache allocations, the test made {n + 2 * pings}")
     # The tool ran a little longer than bpftrace on both sides: at least as many, not many more.
     check(bt_born <= row["born"] <= bt_born + n // 2, f"skblife born {row['born']}, bpftrace {bt_born}")
+    check(bt_fclones >= 20 and bt_fclones <= row["fclones"] <= bt_fclones + 50,
+          f"skblife fclones {row['fclones']}, bpftrace {bt_fclones}")
     check(row["consumed"] >= pings and h["count"] == row["consumed"] + row["dropped"] + row["slab_freed"],
           f"skblife {row}, lifespan count {h['count']}")
     check(row["unseen"] >= n // 2, f"received UDP skbs end unseen here (NAPI skb cache): {row}")
     check(any("unseen" in x for x in final["notes"]), final["notes"])
-    return f"skblife: born {row['born']} (bpftrace {bt_born}), consumed {row['consumed']}, unseen {row['unseen']}, " \
+    return f"skblife: born {row['born']} (bpftrace {bt_born}), fclones {row['fclones']} (bpftrace {bt_fclones}), consumed {row['consumed']}, unseen {row['unseen']}, " \
            f"lifespan p50 {h['p50']} ns"
 
 
