@@ -87,6 +87,7 @@ class QdiscObject {
   }
   qdisc_bpf& skel() const { return *skel_; }
   const std::vector<std::string>& programs() const { return hooks_.programs().active; }
+  const std::vector<int>& prog_fds() const { return hooks_.programs().prog_fds; }
 
  private:
   SkelPtr<qdisc_bpf> skel_;
@@ -130,8 +131,23 @@ core::Histogram span_histogram(const std::vector<uint64_t>& now, std::vector<uin
   return h;
 }
 
-std::vector<std::string> counter_notes(const std::vector<uint64_t>& c, std::string_view kind) {
+// Runs of the tool's programs the kernel skipped because one of them was already running on
+// that CPU (bpf_prog_info.recursion_misses): events the tool never saw.
+uint64_t recursion_misses(const std::vector<int>& prog_fds) {
+  uint64_t n = 0;
+  for (int fd : prog_fds) {
+    bpf_prog_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) n += info.recursion_misses;
+  }
+  return n;
+}
+
+std::vector<std::string> counter_notes(const std::vector<uint64_t>& c, std::string_view kind, uint64_t misses) {
   std::vector<std::string> notes;
+  if (misses)
+    notes.push_back(fmt::format("{} events skipped by the kernel: a program of the tool was already running on that CPU "
+                                "(BPF recursion protection); their packets are missing or untimed", misses));
   if (c[PB_QDISC_UNMATCHED])
     notes.push_back(fmt::format("{} dequeued skbs without their enqueue seen (queued before the tool started, requeued "
                                 "by a busy driver, or more than {} in the qdisc at once): not timed",
@@ -173,7 +189,9 @@ void run_qdisc(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& si
       s.rows.push_back({c.dev, uint64_t(netns), tc_handle(handle), tc_handle(parent), d[0], d[1], d[2]});
     }
     rows_before = std::move(now);
-    if (final) s.notes = counter_notes(sum_percpu_batch(counters_fd, PB_QDISC_NCOUNTERS, "qdisc counters"), kind);
+    if (final)
+      s.notes = counter_notes(sum_percpu_batch(counters_fd, PB_QDISC_NCOUNTERS, "qdisc counters"), kind,
+                              recursion_misses(obj.prog_fds()));
     return s;
   });
 }

@@ -202,9 +202,14 @@ def check_qdiscs_and_nettxlat(tmp):
                                ("qdisc-tbf-tp", tbf["packets"], "8001:")):
         final = final_summary(json_lines(out[name], name), name)
         h = final["histograms"]["sojourn"]
-        check(h["count"] == sent, f"{name}: {h['count']} timed, tc sent {sent}: {final['rows']} {final['notes']}")
+        # Exact, but for one dequeue in about ten runs that no consumer of qdisc:qdisc_dequeue sees
+        # (bpftrace's classic tracepoint misses one too, in other runs; not BPF recursion: the tool
+        # reports recursion_misses and they stay 0). Every enqueue is always seen.
+        check(sent - 1 <= h["count"] <= sent, f"{name}: {h['count']} timed, tc sent {sent}: {final['rows']} {final['notes']}")
+        if h["count"] != sent:
+            print(f"note: {name}: {h['count']} of {sent} dequeues seen")
         check([(r["dev"], r["handle"], r["parent"], r["enqueued"], r["dequeued"], r["timed"]) for r in final["rows"]]
-              == [(dev, handle, "root", sent, sent, sent)], f"{name}: rows {final['rows']}")
+              == [(dev, handle, "root", sent, h["count"], h["count"])], f"{name}: rows {final['rows']}")
         check(all(r["netns"] == a.inode for r in final["rows"]), f"{name}: netns {final['rows']}")
         check_sojourn(h, name)
         report.append(f"{name} {h['count']} = tc {sent}, p50 {h['p50'] / 1000:.0f} ms, max {h['max'] / 1000:.0f} ms")
@@ -214,7 +219,7 @@ def check_qdiscs_and_nettxlat(tmp):
     fifo_timed = final["histograms"]["sojourn"]["count"]
     check(fifo_timed <= pfifo["packets"] and any("bypass" in n for n in final["notes"]),
           f"pfifo_fast: {fifo_timed} timed, tc sent {pfifo['packets']}, notes {final['notes']}")
-    check(bt_values.get("dequeued", 0) == 2 * N + fifo_timed,
+    check(abs(bt_values.get("dequeued", 0) - (2 * N + fifo_timed)) <= 1,
           f"bpftrace counted {bt_values.get('dequeued')} dequeued skbs, the qdisc tools {2 * N + fifo_timed}")
 
     for name in ("nettxlat", "nettxlat-raw"):
