@@ -19,6 +19,10 @@
 #include "kernel_probes/tools/tcpaccept.h"
 #include "kernel_probes/tools/tcpconnect.h"
 #include "kernel_probes/tools/superping.h"
+#include "kernel_probes/tools/nettxlat.h"
+#include "kernel_probes/tools/nettxlat_dev.h"
+#include "kernel_probes/tools/qdisc.h"
+#include "kernel_probes/tools/skblife.h"
 #include "kernel_probes/tools/tcplife.h"
 #include "kernel_probes/tools/tcpnagle.h"
 #include "kernel_probes/tools/tcpretrans.h"
@@ -63,8 +67,19 @@ std::span<const Tool* const> tool_table() {
       &gethostlatency_tool(),
       &ipecn_tool(),
       &superping_tool(),
+      &qdisc_fq_tool(),
+      &qdisc_fq_codel_tool(),
+      &qdisc_codel_tool(),
+      &qdisc_red_tool(),
+      &qdisc_tbf_tool(),
+      &qdisc_htb_tool(),
+      &qdisc_pfifo_fast_tool(),
+      &qdisc_cbs_tool(),
       &netsize_tool(),
+      &nettxlat_tool(),
+      &nettxlat_dev_tool(),
       &skbdrop_tool(),
+      &skblife_tool(),
       &ieee80211scan_tool(),
   };
   return kTools;
