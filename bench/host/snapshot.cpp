@@ -36,9 +36,9 @@ std::map<std::string, std::string> rss_of(const core::EthtoolRss& r) {
   static constexpr std::pair<uint32_t, const char*> kFuncs[] = {{1, "toeplitz"}, {2, "xor"}, {4, "crc32"}};
   std::string hfunc;
   for (const auto& [bit, name] : kFuncs)
-    if (r.hfunc & bit) hfunc += (hfunc.empty() ? "" : " ") + std::string(name);
+    if (r.hfunc & bit) hfunc += fmt::format("{}{}", hfunc.empty() ? "" : " ", name);
   std::string indir, key;
-  for (uint32_t q : r.indir) indir += (indir.empty() ? "" : " ") + std::to_string(q);
+  for (uint32_t q : r.indir) indir += fmt::format("{}{}", indir.empty() ? "" : " ", q);
   for (size_t i = 0; i < r.key.size(); ++i) {
     char b[4];
     std::snprintf(b, sizeof b, i ? ":%02x" : "%02x", r.key[i]);
