@@ -47,6 +47,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(report["scenarios"], "SIGTERM: the report should hold the interrupted scenario")
     assert_clean_host()
 
+    # Under timeout(1), as CI jobs run it: its SIGTERM ends the run in order, the report
+    # holds the interrupted scenario and everything is undone (no cleanup call here).
+    out = os.path.join(tmp, "timeout.json")
+    p = subprocess.run(["timeout", "-s", "TERM", "2.5", PATHBENCH, "run", "--rate", "10000", "--duration", "20",
+                        "-o", out], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 124 and "second signal" not in p.stderr,
+          f"timeout(1): exit {p.returncode} (expected 124), not a forced exit\n{p.stderr[-2000:]}")
+    with open(out) as f:
+        check(json.load(f)["scenarios"], "timeout(1): the report should hold the interrupted scenario")
+    assert_clean_host()
+
     # Two SIGINTs: the second exits at once, whatever the first had started.
     p = start(os.path.join(tmp, "int.json"))
     wait_for_netns(p)
