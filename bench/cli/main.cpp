@@ -18,9 +18,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 // The first signal asks the run to stop in order (finish the report, tear the topology
-// down); a second one exits at once, leaving what remains to `pathbench cleanup`.
+// down); a second one (not the same request delivered twice: core::on_repeat_signal) exits at
+// once, leaving what remains to `pathbench cleanup`.
 void on_signal(int) {
-  if (g_stop.exchange(true)) pb::core::exit_on_second_signal();
+  pb::core::note_stop_signal();
+  if (g_stop.exchange(true)) pb::core::on_repeat_signal();
 }
 
 void install_signal_handlers() {

@@ -27,7 +27,7 @@ sigset_t stop_signals() {
 }
 
 // The handler while finishing.
-extern "C" void exit_interrupted(int) { exit_on_second_signal(); }
+extern "C" void exit_interrupted(int) { on_repeat_signal(); }
 
 UniqueFd make_timer(const char* what) {
   int fd = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -157,6 +157,7 @@ StopReason RunLoop::run() {
         signalfd_siginfo si{};
         if (::read(signal_fd_.get(), &si, sizeof si) == ssize_t(sizeof si)) {
           stop_signal_ = int(si.ssi_signo);
+          note_stop_signal();
           if (opts_.stop) opts_.stop->store(true);
           enter_finishing();
           return StopReason::kSignal;
