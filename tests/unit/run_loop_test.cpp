@@ -165,11 +165,27 @@ TEST(RunLoopDeathTest, ASecondSignalWhileFinishingExits130) {
         RunLoop loop({.duration_s = 10});
         kill(getpid(), SIGINT);
         if (loop.run() != StopReason::kSignal) std::exit(1);
+        usleep(700 * 1000);      // a person pressing Ctrl-C again
         kill(getpid(), SIGINT);  // while the tool would print its final summary
         sleep(5);
         std::exit(0);
       },
       ::testing::ExitedWithCode(130), "interrupted again");
+}
+
+// timeout(1) and `kill -- -PGID` send SIGTERM to the process and again to its group: one
+// request, so the command still finishes (prints its summary, undoes its changes).
+TEST(RunLoopDeathTest, TheSameSignalTwiceAtOnceIsOneRequest) {
+  EXPECT_EXIT(
+      {
+        RunLoop loop({.duration_s = 10});
+        kill(getpid(), SIGTERM);
+        if (loop.run() != StopReason::kSignal) std::exit(1);
+        kill(getpid(), SIGTERM);
+        usleep(100 * 1000);
+        std::exit(7);
+      },
+      ::testing::ExitedWithCode(7), "");
 }
 
 }  // namespace
