@@ -60,13 +60,13 @@ inline void note_stop_signal() {
   g_first_signal_ns.compare_exchange_strong(none, signal_clock_ns());
 }
 
-// A repeat of the stop signal while a command finishes. Within 500 ms of the first it is the
+// A repeat of the stop signal while a command finishes. Within 100 ms of the first it is the
 // same request, ignored: timeout(1) and `kill -- -PGID` deliver SIGTERM to the process and
 // again to its process group, and a run must still finish its report and undo its changes.
 // Later, it says so and exits kExitInterrupted at once, leaving what is left to
 // `pathbench cleanup`. Async-signal-safe (clock_gettime, write and _exit only).
 inline void on_repeat_signal() {
-  constexpr int64_t kSameRequestNs = 500'000'000;
+  constexpr int64_t kSameRequestNs = 100'000'000;
   int64_t first = g_first_signal_ns.load();
   if (first != 0 && signal_clock_ns() - first < kSameRequestNs) return;
   static constexpr char kMsg[] =

@@ -210,7 +210,10 @@ EthtoolStrings EthtoolReader::rx_flow_hash(const std::string& ifname) const {
     call(ifname, &n, "GRXFH");
     std::string fields;
     for (const auto& [bit, what] : kBits)
-      if (n.data & bit) fields += (fields.empty() ? "" : " ") + std::string(what);
+      if (n.data & bit) {
+        if (!fields.empty()) fields += ' ';
+        fields += what;
+      }
     out.emplace_back(name, fields.empty() ? "none" : fields);
   }
   return out;

@@ -71,12 +71,8 @@ void run_nettxlat(const ToolOptions& opts, core::RunLoop& loop, core::EventSink&
   run_ring_tool("nettxlat", obj.programs(), loop, *ring, sink, [&](bool final) {
     core::Summary s;
     std::vector<uint64_t> now = sum_percpu_batch(hist_fd, PB_HIST_NBUCKETS, "nettxlat histogram");
-    std::vector<uint64_t> d(now.size());
-    for (size_t i = 0; i < now.size(); ++i) d[i] = final ? now[i] : now[i] - (hist_before.empty() ? 0 : hist_before[i]);
+    s.histograms.push_back(histogram_delta(now, final ? std::vector<uint64_t>{} : hist_before, 0));
     hist_before = now;
-    core::Histogram h;
-    h.add_bucket_counts(d.data(), d.size());
-    s.histograms.push_back(std::move(h));
     std::vector<uint64_t> c = sum_percpu_batch(counters_fd, PB_NETTXLAT_NCOUNTERS, "nettxlat counters");
     auto span = [&](int i) { return final ? c[i] : c[i] - counters_before[i]; };
     s.rows.push_back({span(PB_NETTXLAT_STARTED), span(PB_NETTXLAT_CONSUMED), span(PB_NETTXLAT_FREED)});

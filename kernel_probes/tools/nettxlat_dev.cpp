@@ -145,12 +145,8 @@ void run_nettxlat_dev(const ToolOptions& opts, core::RunLoop& loop, core::EventS
   run_ring_tool("nettxlat-dev", obj.programs(), loop, *ring, sink, [&](bool final) {
     core::Summary s;
     std::vector<uint64_t> now = sum_percpu_batch(hist_fd, PB_HIST_NBUCKETS, "nettxlat-dev histogram");
-    std::vector<uint64_t> d(now.size());
-    for (size_t i = 0; i < now.size(); ++i) d[i] = final ? now[i] : now[i] - (hist_before.empty() ? 0 : hist_before[i]);
+    s.histograms.push_back(histogram_delta(now, final ? std::vector<uint64_t>{} : hist_before, 0));
     hist_before = now;
-    core::Histogram total;
-    total.add_bucket_counts(d.data(), d.size());
-    s.histograms.push_back(std::move(total));
 
     auto devices = read_devices(devs_fd, dev_hist_fd);
     for (const auto& [key, dev] : devices) {

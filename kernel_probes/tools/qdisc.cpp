@@ -121,16 +121,6 @@ std::map<QdiscKey, QdiscCounts> read_qdiscs(int fd) {
   return out;
 }
 
-// Cumulative bucket counts -> the histogram of what was added since `before` (updated).
-core::Histogram span_histogram(const std::vector<uint64_t>& now, std::vector<uint64_t>& before, bool final) {
-  std::vector<uint64_t> d(now.size());
-  for (size_t i = 0; i < now.size(); ++i) d[i] = final ? now[i] : now[i] - (i < before.size() ? before[i] : 0);
-  before = now;
-  core::Histogram h;
-  h.add_bucket_counts(d.data(), d.size());
-  return h;
-}
-
 // Runs of the tool's programs the kernel skipped because one of them was already running on
 // that CPU (bpf_prog_info.recursion_misses): events the tool never saw.
 uint64_t recursion_misses(const std::vector<int>& prog_fds) {
@@ -177,7 +167,9 @@ void run_qdisc(const ToolOptions& opts, core::RunLoop& loop, core::EventSink& si
   const std::string tool = fmt::format("qdisc-{}", kind);
   run_ring_tool(tool, obj.programs(), loop, *ring, sink, [&](bool final) {
     core::Summary s;
-    s.histograms.push_back(span_histogram(sum_percpu_batch(hist_fd, PB_HIST_NBUCKETS, "qdisc histogram"), hist_before, final));
+    std::vector<uint64_t> hist_now = sum_percpu_batch(hist_fd, PB_HIST_NBUCKETS, "qdisc histogram");
+    s.histograms.push_back(histogram_delta(hist_now, final ? std::vector<uint64_t>{} : hist_before, 0));
+    hist_before = std::move(hist_now);
     auto now = read_qdiscs(qdiscs_fd);
     for (const auto& [key, c] : now) {
       std::array<uint64_t, 3> d = c.n;

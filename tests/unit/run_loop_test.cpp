@@ -165,7 +165,7 @@ TEST(RunLoopDeathTest, ASecondSignalWhileFinishingExits130) {
         RunLoop loop({.duration_s = 10});
         kill(getpid(), SIGINT);
         if (loop.run() != StopReason::kSignal) std::exit(1);
-        usleep(700 * 1000);      // a person pressing Ctrl-C again
+        usleep(300 * 1000);      // a person pressing Ctrl-C again
         kill(getpid(), SIGINT);  // while the tool would print its final summary
         sleep(5);
         std::exit(0);
@@ -182,7 +182,7 @@ TEST(RunLoopDeathTest, TheSameSignalTwiceAtOnceIsOneRequest) {
         kill(getpid(), SIGTERM);
         if (loop.run() != StopReason::kSignal) std::exit(1);
         kill(getpid(), SIGTERM);
-        usleep(100 * 1000);
+        usleep(200 * 1000);
         std::exit(7);
       },
       ::testing::ExitedWithCode(7), "");
