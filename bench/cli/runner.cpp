@@ -23,6 +23,7 @@
 #include "bench/cli/run_tools.h"
 #include "bench/cli/search_run.h"
 #include "bench/cli/tables.h"
+#include "bench/host/shared_knob.h"
 #include "bench/host/state.h"
 #include "bench/host/steering.h"
 #include "bench/host/topology_veth.h"
@@ -144,7 +145,7 @@ reports::Scenario run_scenario(const suite::ScenarioSpec& spec, host::RunState& 
     // - detaching a tracepoint probe that shares its tracepoint waits for one under the
     //   tracepoint mutex, which kept each probe sampling window open ~90 ms too long
     //   (5 ms expedited), at the per-packet cost of the still-attached hooks.
-    std::optional<host::StateSysfsGuard> rcu;
+    std::optional<host::SharedKnob> rcu;  // host-wide: shared with concurrent runs
     if ((generator->wants_rcu_expedited || probe_windows(opts)) && access(kRcuExpedited, W_OK) == 0) {
       rcu.emplace(state, kRcuExpedited, "1");
       traffic.rcu_expedited = generator->wants_rcu_expedited ? traffic.generator : "probe windows";

@@ -16,12 +16,12 @@
 #include "bench/core/log.h"
 #include "bench/core/netns.h"
 #include "bench/core/sysfs_guard.h"
+#include "bench/host/run_files.h"
+#include "bench/host/shared_knob.h"
 
 namespace pb::host {
 
 using core::throw_errno;
-
-namespace {
 
 void write_atomic(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
@@ -44,8 +44,6 @@ std::vector<std::string> list_dir(const char* dir) {
   }
   return names;
 }
-
-}  // namespace
 
 std::string new_run_id() {
   std::random_device rd;
@@ -124,6 +122,8 @@ reports::CleanupResult cleanup_stale_runs() {
       try {
         if (it->value("kind", "") == "netns") {
           if (core::delete_named_netns(it->at("name"))) out.removed.push_back("netns " + it->at("name").get<std::string>());
+        } else if (it->value("kind", "") == "shared") {
+          // Released below, once every dead run is known (release_dead_holders).
         } else if (it->value("kind", "") == "sysfs") {
           core::write_file(it->at("path"), it->at("value"));
           out.removed.push_back("restored " + it->at("path").get<std::string>());
@@ -133,6 +133,12 @@ reports::CleanupResult cleanup_stale_runs() {
       }
     }
     ::unlink(path.c_str());
+  }
+  // Host-wide knobs: the dead runs' holds go; a knob no live run holds gets its value back.
+  try {
+    for (auto& r : release_dead_holders()) out.removed.push_back(std::move(r));
+  } catch (const std::exception& e) {
+    out.errors.push_back(e.what());
   }
   // A pb-<run>-* netns without a live owner (its state file lost) goes too.
   for (const auto& ns : list_dir(core::kNetnsDir)) {

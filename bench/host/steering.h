@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "bench/host/shared_knob.h"
 #include "bench/host/state.h"
 #include "bench/core/settings.h"
 #include "bench/core/topology.h"
@@ -34,7 +35,7 @@ class Steering {
 
  private:
   SteeringConfig cfg_;
-  std::optional<StateSysfsGuard> rfs_global_;
+  std::optional<SharedKnob> rfs_global_;  // host-wide: shared with concurrent runs
 };
 
 // Runs `tc ARGS...` inside `netns_fd`; throws std::system_error with tc's message.
