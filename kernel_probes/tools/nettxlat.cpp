@@ -84,7 +84,7 @@ void run_nettxlat(const ToolOptions& opts, core::RunLoop& loop, core::EventSink&
       if (c[PB_NETTXLAT_REQUEUED])
         s.notes.push_back(fmt::format("{} started skbs queued again (net_dev_queue: forwarded or looped back): not timed",
                                       c[PB_NETTXLAT_REQUEUED]));
-      s.notes.push_back("on virtual devices (veth, lo) the completion is the receiver freeing the skb, not a TX ring");
+      s.notes.push_back(std::string(kNettxlatVirtualNote));
     }
     return s;
   });

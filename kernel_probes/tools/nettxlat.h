@@ -61,8 +61,11 @@ static_assert(sizeof(struct pb_nettxlat_bucket_key) == 16, "pb_nettxlat_bucket_k
 
 namespace pb::probes::tools {
 struct Tool;
-// The nettxlat row of the tool table.
+// The nettxlat row of the tool table (nettxlat-dev shares its check).
 const Tool& nettxlat_tool();
+// The final summary's caveat of nettxlat and nettxlat-dev.
+inline constexpr const char* kNettxlatVirtualNote =
+    "on virtual devices (veth, lo) the completion is the receiver freeing the skb, not a TX ring";
 }  // namespace pb::probes::tools
 #endif
 

@@ -19,6 +19,7 @@
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
 #include "kernel_probes/skel_ptr.h"
+#include "kernel_probes/tools/nettxlat.h"
 #include "kernel_probes/tools/nettxlat_dev.skel.h"
 #include "kernel_probes/tools/tool.h"
 #include "kernel_probes/tools/tool_checks.h"
@@ -183,18 +184,10 @@ void run_nettxlat_dev(const ToolOptions& opts, core::RunLoop& loop, core::EventS
       if (c[PB_NETTXLAT_BUCKETS_FULL])
         s.notes.push_back(fmt::format("{} completions found the per-device buckets full ({}): missing from their row's "
                                       "percentiles", c[PB_NETTXLAT_BUCKETS_FULL], PB_NETTXLAT_MAX_DEV_BUCKETS));
-      s.notes.push_back("on virtual devices (veth, lo) the completion is the receiver freeing the skb, not a TX ring");
+      s.notes.push_back(std::string(kNettxlatVirtualNote));
     }
     return s;
   });
-}
-
-ToolCheck check_nettxlat_dev() {
-  if (auto why = missing_btf(); !why.empty()) return {false, why};
-  for (const auto& [cat, event] : {std::pair{"net", "net_dev_start_xmit"}, std::pair{"net", "net_dev_queue"},
-                                   std::pair{"skb", "consume_skb"}, std::pair{"skb", "kfree_skb"}})
-    if (auto why = missing_tracepoint(cat, event); !why.empty()) return {false, why};
-  return {true, "on veth and lo the completion is the receiver freeing the skb"};
 }
 
 }  // namespace
@@ -205,7 +198,7 @@ const Tool& nettxlat_dev_tool() {
       .doc = "nettxlat per device: a row per device with its counts, percentiles and power-of-two rows; "
              "the histogram of all devices",
       .options = kOptNetns | kOptInterval,
-      .check = check_nettxlat_dev,
+      .check = nettxlat_tool().check,  // the same events and caveat as nettxlat
       .run = run_nettxlat_dev,
   };
   return tool;
