@@ -20,21 +20,6 @@
 
 namespace pb::probes::tools {
 
-TcpCounters tcp_counters(const ToolOptions& opts) {
-  TcpCounters c;
-  if (!opts.read_counters) {
-    c.problem = "no reader for the netns counters";
-    return c;
-  }
-  try {
-    for (auto& [name, value] : opts.read_counters())
-      if (name.starts_with("Tcp:") || name.starts_with("TcpExt:")) c.values.emplace(name, value);
-  } catch (const std::exception& e) {
-    c.problem = e.what();
-  }
-  return c;
-}
-
 namespace {
 
 using core::Field;

@@ -26,24 +26,11 @@ struct pb_tcpretrans_event {
 #ifdef __cplusplus
 static_assert(sizeof(struct pb_tcpretrans_event) == 64, "pb_tcpretrans_event layout");
 
-#include <cstdint>
-#include <map>
-#include <string>
-
 namespace pb::probes::tools {
 struct Tool;
 // The tcpretrans row of the tool table.
 const Tool& tcpretrans_tool();
 
-// The Tcp and TcpExt counters of one netns, as "Tcp:RetransSegs" -> value.
-struct TcpCounters {
-  std::map<std::string, uint64_t> values;
-  std::string problem;  // why they could not be read ("" when read)
-};
-struct ToolOptions;
-// The Tcp and TcpExt counters through `opts.read_counters`: tcpretrans and tcpsynbl report
-// counters the kernel keeps without a tracepoint.
-TcpCounters tcp_counters(const ToolOptions& opts);
 }  // namespace pb::probes::tools
 #endif
 

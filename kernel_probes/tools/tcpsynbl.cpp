@@ -15,7 +15,6 @@
 #include "kernel_probes/probe_attach.h"
 #include "kernel_probes/ring_buffer.h"
 #include "kernel_probes/skel_ptr.h"
-#include "kernel_probes/tools/tcpretrans.h"
 #include "kernel_probes/tools/tcpsynbl.skel.h"
 #include "kernel_probes/tools/tool.h"
 #include "kernel_probes/tools/tool_checks.h"

@@ -91,6 +91,16 @@ std::string clock_time_of(uint64_t mono_ns);
 // counts each, one after another: `now` minus `before` (empty: from zero).
 core::Histogram histogram_delta(const std::vector<uint64_t>& now, const std::vector<uint64_t>& before, uint32_t index);
 
+// The Tcp and TcpExt counters of the watched netns, as "Tcp:RetransSegs" -> value, for what
+// the kernel counts without a tracepoint (tcpretrans: tail loss probes; tcpsynbl: listen
+// overflows).
+struct TcpCounters {
+  std::map<std::string, uint64_t> values;
+  std::string problem;  // why they could not be read ("" when read)
+};
+// Through `opts.read_counters`; never throws (the problem is kept instead).
+TcpCounters tcp_counters(const ToolOptions& opts);
+
 // Sets the filter knobs of tool.bpf.h in a skeleton's rodata (between open and load).
 template <typename Rodata>
 void set_filters(Rodata* ro, const ToolOptions& o) {

@@ -123,6 +123,21 @@ core::Histogram histogram_delta(const std::vector<uint64_t>& now, const std::vec
   return h;
 }
 
+TcpCounters tcp_counters(const ToolOptions& opts) {
+  TcpCounters c;
+  if (!opts.read_counters) {
+    c.problem = "no reader for the netns counters";
+    return c;
+  }
+  try {
+    for (auto& [name, value] : opts.read_counters())
+      if (name.starts_with("Tcp:") || name.starts_with("TcpExt:")) c.values.emplace(name, value);
+  } catch (const std::exception& e) {
+    c.problem = e.what();
+  }
+  return c;
+}
+
 std::string comm_of(const char* comm, size_t size) { return std::string(comm, strnlen(comm, size)); }
 
 std::vector<std::string> option_flags(unsigned options) {
